@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import { createJiti } from 'jiti';
+import type { z } from 'zod';
+import { ConfigSchema, type DustConfig } from './schema.js';
+import { DustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+
+export interface LoadedConfig {
+  config: DustConfig;
+  /** File it came from, or undefined when no config exists (defaults). */
+  file: string | undefined;
+}
+
+const jiti = createJiti(import.meta.url);
+
+/**
+ * Finds and validates the config: `--config FILE` if given; else `.dustrc*` / `dust.config.*` found upward
+ * from cwd (stopping at the home directory); else `$DUST_HOME/config.yaml`; else defaults.
+ * The first file found is used whole (no merging), so what `dust --config-path` shows is all there is.
+ */
+export async function loadConfig(opts: { explicitFile?: string | undefined; cwd?: string; dustHome: string }): Promise<LoadedConfig> {
+  const explorer = cosmiconfig('dust', {
+    searchStrategy: 'global',
+    stopDir: os.homedir(),
+    // Only dust's own names: package.json `dust` keys would surprise people in unrelated projects.
+    searchPlaces: [
+      '.dustrc', '.dustrc.json', '.dustrc.yaml', '.dustrc.yml', '.dustrc.js', '.dustrc.mjs', '.dustrc.cjs', '.dustrc.ts',
+      'dust.config.json', 'dust.config.yaml', 'dust.config.yml', 'dust.config.js', 'dust.config.mjs', 'dust.config.cjs', 'dust.config.ts',
+    ],
+    loaders: { '.ts': async (file: string) => jiti.import(file, { default: true }) },
+    cache: false,
+  });
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null = null;
+  try {
+    if (opts.explicitFile) {
+      const file = path.resolve(opts.explicitFile);
+      if (!fs.existsSync(file)) {
+        throw new DustError(ErrorCodes.ConfigUnreadable, `config: ${file} does not exist`, { hint: 'check the path given to --config' });
+      }
+      found = await explorer.load(file);
+    } else {
+      found = await explorer.search(opts.cwd ?? process.cwd());
+      if (!found) {
+        const homeFile = path.join(opts.dustHome, 'config.yaml');
+        if (fs.existsSync(homeFile)) found = await explorer.load(homeFile);
+      }
+    }
+  } catch (err) {
+    if (err instanceof DustError) throw err;
+    const file = opts.explicitFile ?? 'config';
+    throw new DustError(ErrorCodes.ConfigUnreadable, `config: cannot read ${file}: ${firstLine(err)}`, {
+      hint: 'fix the syntax (YAML or JSON) and start dust again',
+      cause: err,
+    });
+  }
+  if (!found || found.isEmpty) {
+    return { config: ConfigSchema.parse({}), file: found?.filepath };
+  }
+  return { config: validateConfig(found.config, found.filepath), file: found.filepath };
+}
+
+export function validateConfig(raw: unknown, file: string): DustConfig {
+  const parsed = ConfigSchema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
+  throw new DustError(ErrorCodes.ConfigInvalid, `config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`, {
+    hint: 'see docs/config.md for every key',
+  });
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  if (p.length === 0) return '(top level)';
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const got = valueAt(raw, issue.path);
+  switch (issue.code) {
+    case 'invalid_type':
+      return got === undefined ? `missing, expected ${issue.expected}` : `expected ${issue.expected}, got ${describeValue(got)}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(got)}`;
+    case 'too_small':
+    case 'too_big':
+      return `${issue.message.replace(/^Too/, 'too')}, got ${describeValue(got)}`;
+    default:
+      return issue.message;
+  }
+}
+
+function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
+  let cur = raw;
+  for (const k of p) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}

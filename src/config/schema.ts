@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** A static node as written in config. `name` may be a range (`worker[0-3]`) paired with a host range of the same length. */
+export const StaticNodeSchema = z.strictObject({
+  name: z.string().min(1),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().min(1).optional(),
+  identityFile: z.string().min(1).optional(),
+  proxyJump: z.string().min(1).optional(),
+  cluster: z.string().min(1).optional(),
+  state: z.string().min(1).optional(),
+  tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+  /** Free-form extra properties, usable in `key=value` targets. */
+  props: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/** dust's login model: the first rule whose selector matches a node gives its login and cluster membership. */
+export const LoginRuleSchema = z.strictObject({
+  selector: z.string().min(1),
+  user: z.string().min(1).optional(),
+  identityFile: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  proxyJump: z.string().min(1).optional(),
+  cluster: z.string().min(1).optional(),
+  /** Which address to connect to: a node property name (`ip`, `private_ip`, `dns`) or a literal host. */
+  address: z.string().min(1).optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  region: z.string().min(1).optional(),
+  nodes: z.array(StaticNodeSchema).default([]),
+  logins: z.array(LoginRuleSchema).default([]),
+  /** Read `Host` entries of an OpenSSH client config as nodes: `true` for ~/.ssh/config or a path. */
+  sshConfigHosts: z.union([z.boolean(), z.string()]).default(false),
+  /** OpenSSH client config consulted for logins (User, Port, IdentityFile, ProxyJump). `false` to ignore. */
+  sshConfig: z.union([z.string(), z.literal(false)]).optional(),
+  hostKeyChecking: z.enum(['accept-new', 'strict', 'off']).default('accept-new'),
+  ssh: z.strictObject({
+    connectTimeoutMs: z.number().int().positive().optional(),
+    maxConcurrentHandshakes: z.number().int().positive().optional(),
+    keepaliveIntervalMs: z.number().int().nonnegative().optional(),
+    quietMs: z.number().int().positive().optional(),
+  }).default({}),
+  ec2: z.strictObject({
+    enabled: z.boolean().optional(),
+    endpoint: z.string().optional(),
+    profile: z.string().optional(),
+    clusterTag: z.string().optional(),
+  }).default({}),
+  plugins: z.array(z.string()).default([]),
+  history: z.strictObject({ size: z.number().int().nonnegative().optional() }).default({}),
+});
+
+export type DustConfig = z.infer<typeof ConfigSchema>;
+export type StaticNodeConfig = z.infer<typeof StaticNodeSchema>;
+export type LoginRule = z.infer<typeof LoginRuleSchema>;

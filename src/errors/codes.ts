@@ -1,0 +1,63 @@
+/**
+ * Stable error codes. A code is never reassigned or reused once released, even if its error is removed
+ * (the Yarn rule). docs/errors.md lists each with its meaning and fix.
+ */
+export const ErrorCodes = {
+  /** A target expression could not be parsed. */
+  TargetSyntax: 'DUST_TARGET_SYNTAX',
+  /** A target expression names a property no node has. */
+  TargetUnknownProperty: 'DUST_TARGET_UNKNOWN_PROPERTY',
+  /** A target matched no node. */
+  TargetNoMatch: 'DUST_TARGET_NO_MATCH',
+  /** The config file is invalid (file, key path and expectation in the message). */
+  ConfigInvalid: 'DUST_CONFIG_INVALID',
+  /** The config file could not be read or parsed. */
+  ConfigUnreadable: 'DUST_CONFIG_UNREADABLE',
+  /** A command was used with wrong arguments. */
+  Usage: 'DUST_USAGE',
+  /** No such command (and the local-shell fallback was not applicable). */
+  UnknownCommand: 'DUST_UNKNOWN_COMMAND',
+  /** A command threw an unexpected error. */
+  CommandFailed: 'DUST_COMMAND_FAILED',
+  /** `use` named no known cluster or region. */
+  UnknownContext: 'DUST_UNKNOWN_CONTEXT',
+  /** SSH: TCP connect failed or timed out. */
+  SshConnect: 'DUST_SSH_CONNECT',
+  /** SSH: authentication rejected. */
+  SshAuth: 'DUST_SSH_AUTH',
+  /** SSH: the host key does not match the recorded one. */
+  SshHostKeyChanged: 'DUST_SSH_HOSTKEY_CHANGED',
+  /** SSH: unknown host key and host key checking is strict. */
+  SshHostKeyUnknown: 'DUST_SSH_HOSTKEY_UNKNOWN',
+  /** SSH: the host presented a key marked @revoked in known_hosts. */ SshHostKeyRevoked: 'DUST_SSH_HOSTKEY_REVOKED',
+  /** SSH: the connection was lost. */
+  SshLost: 'DUST_SSH_LOST',
+  /** SSH: the private key could not be read or decrypted. */
+  SshKey: 'DUST_SSH_KEY',
+  /** SSH: a channel could not be opened (MaxSessions). */
+  SshChannel: 'DUST_SSH_CHANNEL',
+  /** Raw shell: needs exactly one node. */
+  RawShellTarget: 'DUST_RAW_SHELL_TARGET',
+  /** EC2: no credentials found. */
+  Ec2Credentials: 'DUST_EC2_CREDENTIALS',
+  /** EC2: the API refused the action. */
+  Ec2Unauthorized: 'DUST_EC2_UNAUTHORIZED',
+  /** EC2: throttled after retries. */
+  Ec2Throttled: 'DUST_EC2_THROTTLED',
+  /** EC2: any other API error. */
+  Ec2Api: 'DUST_EC2_API',
+  /** A plugin failed to load. */
+  PluginLoadFailed: 'DUST_PLUGIN_LOAD_FAILED',
+  /** A plugin module has the wrong shape. */
+  PluginInvalid: 'DUST_PLUGIN_INVALID',
+  /** A plugin targets an incompatible API or dust version. */
+  PluginApiMismatch: 'DUST_PLUGIN_API_MISMATCH',
+  /** Two plugins registered the same command name. */
+  PluginNameClash: 'DUST_PLUGIN_NAME_CLASH',
+  /** An error thrown inside a plugin's command or handler. */
+  PluginError: 'DUST_PLUGIN_ERROR',
+  /** A local shell command failed to start. */
+  LocalShell: 'DUST_LOCAL_SHELL',
+} as const;
+
+export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

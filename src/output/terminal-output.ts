@@ -1,0 +1,125 @@
+import Table from 'cli-table3';
+import type { ChalkInstance } from 'chalk';
+import type { Output, Progress } from '../plugins/api.js';
+import { formatError } from '../errors/dust-error.js';
+import { colorWanted, makeChalk } from './style.js';
+
+/**
+ * What the line editor lends the output layer so asynchronous text can be printed above the prompt
+ * without corrupting the line being typed: hide the prompt line, print, then redraw prompt + typed text.
+ */
+export interface PromptLine {
+  /** True while the prompt (and possibly a half-typed line) is on screen. */
+  isShowing(): boolean;
+  /** Redraws the prompt and the typed text with the cursor where it was. */
+  redraw(): void;
+}
+
+const CLEAR_LINE = '\r\x1b[2K';
+
+/**
+ * The one writer of the terminal. Every command, plugin and background session prints through it, so
+ * the prompt line, a progress line and printed text never overwrite each other.
+ */
+export class TerminalOutput implements Output {
+  readonly isTTY: boolean;
+  readonly colorEnabled: boolean;
+  readonly chalk: ChalkInstance;
+  private promptLine: PromptLine | undefined;
+  private progressText: string | undefined;
+  private readonly debugEnabled: boolean;
+
+  constructor(
+    private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+    private readonly stderr: NodeJS.WritableStream = stdout,
+    opts: { color?: boolean; debug?: boolean } = {},
+  ) {
+    this.isTTY = stdout.isTTY === true;
+    this.colorEnabled = opts.color ?? colorWanted(stdout);
+    this.chalk = makeChalk(this.colorEnabled);
+    this.debugEnabled = opts.debug ?? false;
+  }
+
+  attachPrompt(line: PromptLine | undefined): void {
+    this.promptLine = line;
+  }
+
+  get columns(): number {
+    return this.stdout.columns ?? 100;
+  }
+
+  print(text: string): void {
+    this.write(this.stdout, text);
+  }
+
+  info(text: string): void {
+    this.write(this.stdout, text);
+  }
+
+  success(text: string): void {
+    this.write(this.stdout, this.chalk.green(text));
+  }
+
+  warn(text: string): void {
+    this.write(this.stderr, this.chalk.yellow(text));
+  }
+
+  error(textOrError: unknown): void {
+    const line = typeof textOrError === 'string' ? textOrError : formatError(textOrError);
+    this.write(this.stderr, this.chalk.red(`✖ ${line}`));
+    if (this.debugEnabled && textOrError instanceof Error && textOrError.stack) {
+      this.write(this.stderr, this.chalk.dim(textOrError.stack));
+      let cause = textOrError.cause;
+      while (cause instanceof Error) {
+        this.write(this.stderr, this.chalk.dim(`caused by: ${cause.stack ?? cause.message}`));
+        cause = cause.cause;
+      }
+    }
+  }
+
+  debug(text: string): void {
+    if (this.debugEnabled) this.write(this.stderr, this.chalk.dim(text));
+  }
+
+  table(head: readonly string[], rows: readonly (readonly string[])[]): void {
+    this.print(renderTable(head, rows, this.colorEnabled));
+  }
+
+  /** A status line that later output replaces; only shown on a terminal. */
+  progress(text: string): Progress {
+    if (!this.isTTY) return { update: () => undefined, done: (final) => { if (final) this.print(final); } };
+    this.progressText = text;
+    this.stdout.write(CLEAR_LINE + this.chalk.dim(text));
+    return {
+      update: (next) => {
+        this.progressText = next;
+        this.stdout.write(CLEAR_LINE + this.chalk.dim(next));
+      },
+      done: (final) => {
+        this.progressText = undefined;
+        this.stdout.write(CLEAR_LINE);
+        if (final) this.print(final);
+      },
+    };
+  }
+
+  private write(stream: NodeJS.WritableStream, text: string): void {
+    const body = text.endsWith('\n') ? text : `${text}\n`;
+    const prompting = this.isTTY && this.promptLine?.isShowing() === true;
+    if (prompting || (this.isTTY && this.progressText !== undefined)) this.stdout.write(CLEAR_LINE);
+    stream.write(body);
+    if (this.isTTY && this.progressText !== undefined) this.stdout.write(this.chalk.dim(this.progressText));
+    if (prompting) this.promptLine?.redraw();
+  }
+}
+
+/** cli-table3 emits colour codes even off a TTY, so borders and heads are styled only when colour is on. */
+export function renderTable(head: readonly string[], rows: readonly (readonly string[])[], color: boolean): string {
+  const table = new Table({
+    head: [...head],
+    style: color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const row of rows) table.push([...row]);
+  return table.toString();
+}

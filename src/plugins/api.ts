@@ -1,0 +1,239 @@
+/**
+ * The public plugin API: the only module plugin authors import (`import { definePlugin } from 'dust/plugin'`).
+ * Built-in commands are written against exactly this surface (src/plugins/builtin), so a drop-in plugin
+ * can do anything a built-in can.
+ */
+import type { DustNode } from '../inventory/node.js';
+
+export type { DustNode } from '../inventory/node.js';
+
+/** Bumped only on a breaking change to anything in this file. */
+export const DUST_PLUGIN_API = 1 as const;
+
+export interface DustPlugin {
+  /** Unique, shown in `plugins` and in error messages. */
+  readonly name: string;
+  readonly apiVersion: typeof DUST_PLUGIN_API;
+  /** Semver range of dust versions this plugin works with (`^0.1`), checked like fastify-plugin's `fastify` field. */
+  readonly dust?: string;
+  readonly description?: string;
+  setup(api: PluginApi): void | Promise<void>;
+}
+
+/** Identity function that gives `.js` and `.ts` authors type inference. */
+export function definePlugin(plugin: DustPlugin): DustPlugin {
+  return plugin;
+}
+
+export interface PluginApi {
+  readonly apiVersion: typeof DUST_PLUGIN_API;
+  readonly dustVersion: string;
+  /** The plugin's own name, as given in its definition. */
+  readonly pluginName: string;
+  registerCommand(spec: CommandSpec): void;
+  on<E extends keyof DustEvents>(event: E, handler: EventHandler<E>): void;
+  readonly log: PluginLog;
+}
+
+export interface PluginLog {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export type EventHandler<E extends keyof DustEvents> = (payload: DustEvents[E]) => void | Promise<void>;
+
+/** Events any plugin can subscribe to. Handlers run after the fact; a slow or throwing handler never blocks the shell. */
+export interface DustEvents {
+  'command:before': { line: string; command: string; nodes: readonly DustNode[] };
+  'command:after': { line: string; command: string; ok: boolean; durationMs: number; error?: unknown };
+  'node:finished': { node: DustNode; command: string; exitCode: number | null; status: string; outputTail: string };
+  'node:connected': { node: DustNode };
+  'node:lost': { node: DustNode; reason: string };
+  'inventory:refreshed': { nodes: readonly DustNode[] };
+}
+
+/** How a command takes its target expression. */
+export type TargetMode = 'none' | 'optional' | 'required';
+
+export interface TargetSpec {
+  mode: TargetMode;
+  /** Node states the command acts on (`['running']`); other targeted nodes are named and skipped. Omit for any state. */
+  states?: readonly string[];
+  /** Which positional argument is the target (default 0). Ignored for prefix commands, whose target is glued to the prefix. */
+  position?: number;
+  /** The command handles a target that matches nothing itself (e.g. `show` falls back to free-text search). */
+  emptyOk?: boolean;
+}
+
+export interface FlagSpec {
+  type: 'boolean' | 'string';
+  short?: string;
+  description: string;
+  multiple?: boolean;
+}
+
+export interface CommandSpec {
+  name: string;
+  aliases?: readonly string[];
+  /**
+   * A one-character prefix that invokes this command glued to its first token: `@` makes `@worker* uptime`
+   * mean target `worker*`, raw `uptime`; `!` makes `!ls -l` mean raw `ls -l`.
+   */
+  prefix?: string;
+  /** Receives every line whose first word is no command (dust's local-shell fallback). At most one wins. */
+  fallback?: boolean;
+  /** One line: `show [-v|-vv] [target]`. */
+  usage: string;
+  /** One line, shown by `help`. */
+  summary: string;
+  /** Longer help for `help <command>`. */
+  help?: string;
+  examples?: readonly string[];
+  target?: TargetSpec;
+  flags?: Readonly<Record<string, FlagSpec>>;
+  /** Completes the word under the cursor; target words are completed by dust itself. */
+  complete?(ctx: CompletionContext): readonly string[] | Promise<readonly string[]>;
+  run(ctx: CommandContext): CommandResult | Promise<CommandResult>;
+}
+
+/** `false` or a non-zero number marks the command failed (exit status of `dust -c`); anything else is success. */
+export type CommandResult = void | boolean | number;
+
+export interface CompletionContext {
+  /** Arguments before the word being completed. */
+  args: readonly string[];
+  /** The partial word. */
+  word: string;
+  state: ClusterState;
+}
+
+export interface CommandContext {
+  /** Command name as registered. */
+  readonly command: string;
+  /** The whole input line. */
+  readonly line: string;
+  /** Text after the command word; for prefix commands, the text after the glued target. Quoting untouched. */
+  readonly raw: string;
+  /** `raw` split like a shell would (quotes honoured), flags included. */
+  readonly args: readonly string[];
+  readonly flags: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
+  /** Positional arguments, without flags and without the target. */
+  readonly positionals: readonly string[];
+  /** The target expression as typed, or undefined when none was given. */
+  readonly target: string | undefined;
+  /** The targeted nodes, resolved and filtered by the command's accepted states. Empty for `target.mode: 'none'`. */
+  readonly nodes: readonly DustNode[];
+  /** Targeted nodes left out because their state is not accepted. */
+  readonly skipped: readonly DustNode[];
+  readonly state: ClusterState;
+  readonly out: Output;
+  readonly prompt: Prompter;
+  /** Aborted when the user presses Ctrl-C while the command runs. */
+  readonly signal: AbortSignal;
+  /** The session layer (persistent SSH shells). */
+  readonly sessions: SessionsApi;
+  /** Runs another command line as if typed; resolves to success. */
+  runLine(line: string): Promise<boolean>;
+  /**
+   * Hands the real terminal to `fn`: dust's line editor is paused and the terminal is in its normal mode
+   * until `fn` settles (local programs such as vim, raw remote shells). Restored on every path.
+   */
+  withTerminal<T>(fn: (io: { input: NodeJS.ReadStream; output: NodeJS.WriteStream }) => Promise<T>): Promise<T>;
+  /** Ends the shell once this command returns (sessions are closed cleanly). */
+  requestExit(): void;
+}
+
+/** Shared cluster state, the same object for every command and plugin. */
+export interface ClusterState {
+  readonly dustHome: string;
+  readonly version: string;
+  /** The validated config (read-only view). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Current region (EC2) or undefined without a cloud. */
+  readonly region: string | undefined;
+  /** Cluster selected by `use`, or undefined for all nodes. */
+  readonly workingCluster: string | undefined;
+  /** The whole inventory, sorted and indexed (cached; see invalidate). */
+  nodes(): Promise<readonly DustNode[]>;
+  /** Nodes of the working set. */
+  workingSet(): Promise<readonly DustNode[]>;
+  /** Known cluster names. */
+  clusters(): Promise<readonly string[]>;
+  resolveTarget(expr: string | undefined): Promise<DustNode[]>;
+  /** Drops cached inventory so the next read asks the providers again. */
+  invalidate(): void;
+  useCluster(name: string | undefined): void;
+  /** Registered commands (for `help`). */
+  commands(): readonly RegisteredCommand[];
+  /** Per-plugin persistent key/value store in $DUST_HOME. */
+  store(namespace: string): KeyValueStore;
+}
+
+export interface RegisteredCommand {
+  readonly spec: CommandSpec;
+  /** Plugin that registered it (`builtin:show` for built-ins). */
+  readonly plugin: string;
+  readonly source: string;
+}
+
+export interface KeyValueStore {
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  keys(): string[];
+}
+
+/** Output that is safe to call while the user is typing: it prints above the prompt and redraws the line. */
+export interface Output {
+  readonly isTTY: boolean;
+  readonly colorEnabled: boolean;
+  print(text: string): void;
+  info(text: string): void;
+  success(text: string): void;
+  warn(text: string): void;
+  error(textOrError: unknown): void;
+  table(head: readonly string[], rows: readonly (readonly string[])[]): void;
+  progress(text: string): Progress;
+}
+
+export interface Progress {
+  update(text: string): void;
+  done(finalText?: string): void;
+}
+
+export interface Prompter {
+  confirm(question: string, defaultYes?: boolean): Promise<boolean>;
+  ask(question: string, opts?: { default?: string; validate?: (answer: string) => string | undefined }): Promise<string>;
+  /** Never echoed, never logged, never stored in history. */
+  secret(question: string): Promise<string>;
+}
+
+/** Result of running one command line on one node. */
+export interface NodeRunResult {
+  node: DustNode;
+  /** ok: exit 0; failed: non-zero; unreachable: could not connect; waiting: still running (e.g. waiting for input) when the command returned; interrupted: Ctrl-C. */
+  status: 'ok' | 'failed' | 'unreachable' | 'waiting' | 'interrupted';
+  exitCode: number | null;
+  /** Output lines (stdout and stderr merged as a terminal shows them). */
+  output: string[];
+  error?: string;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Called for each complete output line as it arrives. */
+  onLine?: (node: DustNode, line: string) => void;
+  /** Quiet period after which a partial line (a prompt) is delivered and a silent command counts as waiting. */
+  quietMs?: number;
+}
+
+export interface SessionsApi {
+  /** Runs a line in every node's persistent shell, in parallel. */
+  run(nodes: readonly DustNode[], command: string, opts?: RunOptions): Promise<NodeRunResult[]>;
+  /** Hands the terminal to one node's session (raw PTY); resolves when the user detaches or the shell exits. */
+  attach(node: DustNode): Promise<'detached' | 'exited' | 'lost'>;
+  /** Nodes with an open session. */
+  connected(): readonly string[];
+  close(node: DustNode): Promise<void>;
+}

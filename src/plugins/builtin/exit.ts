@@ -1,0 +1,11 @@
+import type { CommandSpec } from '../api.js';
+
+export const exitCommand: CommandSpec = {
+  name: 'exit',
+  aliases: ['quit'],
+  usage: 'exit',
+  summary: 'leave dust, closing every SSH session (Ctrl-D does the same)',
+  run(ctx) {
+    ctx.requestExit();
+  },
+};

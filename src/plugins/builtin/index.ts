@@ -1,0 +1,17 @@
+import { definePlugin, DUST_PLUGIN_API, type DustPlugin } from '../api.js';
+import { showCommand } from './show.js';
+import { useCommand } from './use.js';
+import { helpCommand } from './help.js';
+import { exitCommand } from './exit.js';
+import { localShellCommand, localFallbackCommand } from './local-shell.js';
+
+/**
+ * Built-in commands, each a plugin registered through the public API (so `plugins` lists them and a
+ * user's drop-in can replace one). Order matters only for name clashes: later wins.
+ */
+export const builtinPlugins: DustPlugin[] = [
+  definePlugin({ name: 'builtin:help', apiVersion: DUST_PLUGIN_API, setup: (api) => api.registerCommand(helpCommand) }),
+  definePlugin({ name: 'builtin:inventory', apiVersion: DUST_PLUGIN_API, setup: (api) => { api.registerCommand(showCommand); api.registerCommand(useCommand); } }),
+  definePlugin({ name: 'builtin:local-shell', apiVersion: DUST_PLUGIN_API, setup: (api) => { api.registerCommand(localShellCommand); api.registerCommand(localFallbackCommand); } }),
+  definePlugin({ name: 'builtin:exit', apiVersion: DUST_PLUGIN_API, setup: (api) => api.registerCommand(exitCommand) }),
+];

@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandContext, CommandSpec } from '../api.js';
+import { DustError } from '../../errors/dust-error.js';
+import { ErrorCodes } from '../../errors/codes.js';
+
+/** Runs a line in the local `/bin/sh` with the terminal handed over, so vim, less and top work. */
+async function runLocal(ctx: CommandContext, line: string): Promise<boolean> {
+  if (line.trim() === '') {
+    throw new DustError(ErrorCodes.Usage, '!: nothing to run', { hint: 'usage: !command, e.g. !ls -l' });
+  }
+  const code = await ctx.withTerminal(() => new Promise<number>((resolve, reject) => {
+    const child = spawn(process.env['SHELL_FOR_DUST'] ?? '/bin/sh', ['-c', line], { stdio: 'inherit' });
+    child.on('error', (err) => reject(new DustError(ErrorCodes.LocalShell, `local shell: ${err.message}`, { cause: err })));
+    child.on('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1)));
+  }));
+  return code === 0;
+}
+
+export const localShellCommand: CommandSpec = {
+  name: 'local',
+  prefix: '!',
+  usage: '!command',
+  summary: 'run a command in the local shell, with the terminal (vim works)',
+  help: 'Runs the rest of the line with /bin/sh on this machine. The terminal is handed over until it exits.\n'
+    + 'A line whose first word is not a dust command also runs locally, with a one-line notice.',
+  examples: ['!ls -l', '!vim notes.txt', '!ssh-add -l'],
+  run: (ctx) => runLocal(ctx, ctx.raw),
+};
+
+/**
+ * The original ran any unknown line in the local shell. We keep that, but a word that is neither a
+ * local program nor a shell builtin and looks like a misspelt dust command is refused instead of
+ * being sent to sh (`shwo` should not print "sh: shwo: not found").
+ */
+export const localFallbackCommand: CommandSpec = {
+  name: 'local-fallback',
+  fallback: true,
+  usage: '<local command>',
+  summary: 'lines that are not dust commands run in the local shell',
+  async run(ctx) {
+    const word = ctx.raw.trim().split(/\s+/)[0] ?? '';
+    if (!isLocalCommand(word)) {
+      const close = closestCommand(word, ctx.state.commands().flatMap((c) => [c.spec.name, ...(c.spec.aliases ?? [])]));
+      throw new DustError(ErrorCodes.UnknownCommand, `'${word}' is neither a dust command nor a local program`, {
+        hint: close ? `did you mean '${close}'? (help lists commands)` : 'help lists the commands; !cmd runs a local one',
+      });
+    }
+    ctx.out.info(ctx.out.colorEnabled ? `\x1b[2m'${word}' is not a dust command: running it in the local shell\x1b[22m` : `'${word}' is not a dust command: running it in the local shell`);
+    return runLocal(ctx, ctx.raw);
+  },
+};
+
+const SH_BUILTINS = new Set(['cd', 'echo', 'export', 'set', 'unset', 'test', '[', 'true', 'false', 'printf', 'exit', 'ulimit', 'umask', 'type', 'command', 'eval', 'exec', 'kill', 'read', 'wait', 'times', 'trap', 'alias', 'sleep', 'pwd', 'for', 'if', 'while', 'case', '.']);
+
+function isLocalCommand(word: string): boolean {
+  if (word === '' ) return false;
+  if (SH_BUILTINS.has(word)) return true;
+  if (word.includes('/')) return fs.existsSync(word);
+  if (/[=(){};|&<>$`]/.test(word)) return true; // shell syntax: let sh judge
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      fs.accessSync(path.join(dir, word), fs.constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+function closestCommand(word: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = 3;
+  for (const n of names) {
+    const d = editDistance(word.toLowerCase(), n.toLowerCase());
+    if (d < bestDist) {
+      best = n;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}

@@ -1,0 +1,36 @@
+import type { CommandSpec } from '../api.js';
+import { DustError } from '../../errors/dust-error.js';
+import { ErrorCodes } from '../../errors/codes.js';
+
+export const useCommand: CommandSpec = {
+  name: 'use',
+  usage: 'use <cluster|*>',
+  summary: 'set the working set: the nodes that `@ cmd`, `show` and every target select from',
+  help: '`use slurm1` restricts every later command to cluster slurm1 (the prompt shows [slurm1]).\n'
+    + '`use *` clears it. Indexes (#) stay those of the whole inventory, so they never change under you.',
+  examples: ['use slurm1', 'use *'],
+  async complete(ctx) {
+    return ['*', ...(await ctx.state.clusters())].filter((c) => c.startsWith(ctx.word));
+  },
+  async run(ctx) {
+    const name = ctx.positionals[0];
+    const clusters = await ctx.state.clusters();
+    if (name === undefined || ctx.positionals.length > 1) {
+      throw new DustError(ErrorCodes.Usage, `use: expected one cluster name or *`, {
+        hint: clusters.length ? `clusters: ${clusters.join(', ')}` : 'no clusters yet: give nodes a cluster in the config',
+      });
+    }
+    if (name === '*') {
+      ctx.state.useCluster(undefined);
+      ctx.out.info('working set cleared: all nodes');
+      return;
+    }
+    if (!clusters.includes(name)) {
+      throw new DustError(ErrorCodes.UnknownContext, `use: no cluster named '${name}'`, {
+        hint: clusters.length ? `clusters: ${clusters.join(', ')}` : 'no clusters yet: give nodes a cluster in the config',
+      });
+    }
+    ctx.state.useCluster(name);
+    return ctx.runLine('show');
+  },
+};

@@ -1,0 +1,35 @@
+import { DUST_PLUGIN_API, type CommandSpec, type DustEvents, type DustPlugin, type EventHandler, type PluginApi } from './api.js';
+import type { CommandRegistry } from './registry.js';
+import type { EventBus } from './events.js';
+
+export interface PluginHostDeps {
+  registry: CommandRegistry;
+  events: EventBus;
+  dustVersion: string;
+  log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
+}
+
+/** Builds the `api` object a plugin's setup() receives; built-ins get exactly the same one. */
+export function createPluginApi(plugin: DustPlugin, source: string, deps: PluginHostDeps, registryName = plugin.name): PluginApi {
+  const prefix = `[${plugin.name}] `;
+  return {
+    apiVersion: DUST_PLUGIN_API,
+    dustVersion: deps.dustVersion,
+    pluginName: plugin.name,
+    registerCommand(spec: CommandSpec) {
+      deps.registry.register(spec, registryName, source);
+    },
+    on<E extends keyof DustEvents>(event: E, handler: EventHandler<E>) {
+      deps.events.on(event, registryName, handler);
+    },
+    log: {
+      info: (m) => deps.log.info(prefix + m),
+      warn: (m) => deps.log.warn(prefix + m),
+      debug: (m) => deps.log.debug(prefix + m),
+    },
+  };
+}
+
+export async function setupPlugin(plugin: DustPlugin, source: string, deps: PluginHostDeps, registryName?: string): Promise<void> {
+  await plugin.setup(createPluginApi(plugin, source, deps, registryName));
+}

@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+
+export interface CliArgs {
+  help: boolean;
+  version: boolean;
+  commands: string[];
+  config: string | undefined;
+  verbose: boolean;
+  color: boolean | undefined;
+  demo: boolean;
+  region: string | undefined;
+  profile: string | undefined;
+  endpointUrl: string | undefined;
+  subcommand: string[];
+}
+
+export const USAGE = `usage: dust [options]                 interactive cluster shell
+       dust -c LINE [-c LINE ...]       run lines non-interactively (exit 0 only if all succeed)
+       dust < script.dust               lines from stdin when it is not a terminal
+
+options:
+  -c, --command LINE     run LINE (repeatable; in order; one session)
+      --config FILE      use this config file instead of searching
+      --region NAME      EC2 region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, config)
+      --profile NAME     AWS profile
+      --endpoint-url URL EC2-compatible endpoint (LocalStack, moto, dust emulator)
+      --demo             start on the built-in demo cluster (no AWS account or sshd needed)
+  -v, --verbose          stack traces for errors (also DUST_DEBUG=1)
+      --no-color         no colours (also NO_COLOR=1)
+  -h, --help             this help
+  -V, --version          print the version
+
+environment: DUST_HOME (default ~/.cluster): history, known_hosts, plugins/, config.yaml
+docs: README.md, docs/ (config, targets, plugins, errors)`;
+
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
+      command: { type: 'string', short: 'c', multiple: true },
+      config: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      demo: { type: 'boolean' },
+      region: { type: 'string' },
+      profile: { type: 'string' },
+      'endpoint-url': { type: 'string' },
+    },
+  });
+  return {
+    help: values.help ?? false,
+    version: values.version ?? false,
+    commands: values.command ?? [],
+    config: values.config,
+    verbose: values.verbose ?? false,
+    color: values['no-color'] ? false : values.color,
+    demo: values.demo ?? false,
+    region: values.region,
+    profile: values.profile,
+    endpointUrl: values['endpoint-url'],
+    subcommand: positionals,
+  };
+}

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import type { DustApp } from './app.js';
+import type { TerminalOutput } from '../output/terminal-output.js';
+import { ReplAdapter } from './node-repl-adapter.js';
+import { KeyboardArbiter } from './keyboard-arbiter.js';
+import { complete } from './completer.js';
+import { filterHistoryLine } from './history-filter.js';
+
+/**
+ * The interactive shell: prompt, line editing, history, completion, Ctrl-C/Ctrl-D semantics.
+ * Lines run one at a time in the order typed; output from background sessions is printed above
+ * the prompt by TerminalOutput without disturbing what is being typed.
+ */
+export class InteractiveShell {
+  private readonly adapter: ReplAdapter;
+  readonly keyboard: KeyboardArbiter;
+  private readonly queue: string[] = [];
+  private draining = false;
+  private closing = false;
+  private resolveDone: (() => void) | undefined;
+
+  constructor(
+    private readonly app: DustApp,
+    private readonly out: TerminalOutput,
+    private readonly input: NodeJS.ReadStream,
+    output: NodeJS.WriteStream,
+  ) {
+    this.adapter = new ReplAdapter({
+      input,
+      output,
+      prompt: app.state.promptText(),
+      completer: (line, cb) => {
+        complete(line, app.registry, app.state).then((r) => cb(null, r), () => cb(null, [[], line]));
+      },
+      onLine: (line) => this.enqueue(line),
+      onInterrupt: () => this.interrupt(),
+      onClose: () => void this.close(),
+      historyFile: path.join(app.state.dustHome, 'history'),
+      historySize: app.state.dustConfig.history.size ?? 5000,
+      filterHistory: filterHistoryLine,
+    });
+    this.keyboard = new KeyboardArbiter(this.adapter, input, () => this.interrupt());
+    out.attachPrompt(this.adapter);
+    app.state.onContextChange = () => this.adapter.setPrompt(app.state.promptText());
+    app.onExitRequested = () => void this.close();
+  }
+
+  /** Resolves when the user leaves (exit, quit, Ctrl-D). */
+  async run(): Promise<void> {
+    await this.adapter.setupHistory();
+    this.out.info(this.out.chalk.dim(`dust ${this.app.state.version} — type help (or ?) for commands, Ctrl-D to leave`));
+    this.adapter.showPrompt();
+    return new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  /** Hands the terminal to `fn` in its normal (cooked) mode, e.g. for vim or a raw remote shell. */
+  async withTerminal<T>(fn: (io: { input: NodeJS.ReadStream; output: NodeJS.WriteStream }) => Promise<T>): Promise<T> {
+    const giveBack = this.keyboard.borrow();
+    const wasRaw = this.input.isRaw;
+    if (this.input.isTTY) this.input.setRawMode(false);
+    this.input.pause();
+    try {
+      return await fn({ input: this.input, output: process.stdout });
+    } finally {
+      if (this.input.isTTY) this.input.setRawMode(wasRaw);
+      giveBack();
+    }
+  }
+
+  private enqueue(line: string): void {
+    this.queue.push(line);
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    while (this.queue.length > 0 && !this.closing) {
+      const line = this.queue.shift()!;
+      if (line.trim() === '') continue;
+      this.keyboard.setBusy(true);
+      try {
+        await this.app.runner.runLine(line);
+      } finally {
+        this.keyboard.setBusy(false);
+      }
+    }
+    this.draining = false;
+    if (!this.closing) {
+      this.adapter.setPrompt(this.app.state.promptText());
+      this.adapter.showPrompt();
+    }
+  }
+
+  private interrupt(): void {
+    if (this.app.runner.interrupt()) {
+      this.queue.length = 0;
+      return;
+    }
+    this.adapter.clearLine();
+  }
+
+  private async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.out.attachPrompt(undefined);
+    try {
+      await this.app.shutdown();
+    } finally {
+      this.adapter.close();
+      this.resolveDone?.();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import { parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
+import { dustHome as defaultDustHome } from '../config/paths.js';
+import { loadConfig } from '../config/load-config.js';
+import { TerminalOutput } from '../output/terminal-output.js';
+import { DustApp, ensureDustHome } from './app.js';
+import { InteractiveShell } from './interactive.js';
+import { runScript } from './script-runner.js';
+import { NoTerminalPrompter, TerminalPrompter } from './prompter.js';
+import { createSessions } from './sessions-factory.js';
+import { formatError } from '../errors/dust-error.js';
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (err) {
+    process.stderr.write(`dust: ${formatError(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  const version = readVersion();
+  if (args.help) {
+    process.stdout.write(`dust ${version} — an interactive shell for many machines at once\n\n${USAGE}\n`);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const debug = args.verbose || (process.env['DUST_DEBUG'] ?? '') !== '';
+  const out = new TerminalOutput(process.stdout, process.stderr, { ...(args.color === undefined ? {} : { color: args.color }), debug });
+  const home = defaultDustHome();
+  ensureDustHome(home);
+  let loaded;
+  try {
+    loaded = await loadConfig({ explicitFile: args.config, dustHome: home });
+  } catch (err) {
+    out.error(err);
+    return 2;
+  }
+  const interactive = args.commands.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  let shell: InteractiveShell | undefined;
+  const app = new DustApp({
+    version,
+    dustHome: home,
+    loaded,
+    out,
+    prompt: interactive
+      ? new TerminalPrompter(process.stdin, process.stdout, () => shell!.keyboard.borrow())
+      : new NoTerminalPrompter(),
+    terminal: {
+      withTerminal: (fn) => (shell ? shell.withTerminal(fn) : fn({ input: process.stdin, output: process.stdout })),
+    },
+    sessions: (deps) => createSessions({ ...deps, config: loaded.config }),
+  });
+  await app.loadPlugins();
+  if (!interactive) {
+    const onSigint = () => {
+      if (!app.runner.interrupt()) process.exit(130);
+    };
+    process.on('SIGINT', onSigint);
+    const stdin = args.commands.length === 0 ? process.stdin : undefined;
+    return runScript(app, args.commands, stdin);
+  }
+  shell = new InteractiveShell(app, out, process.stdin, process.stdout);
+  await shell.run();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Sessions and timers are closed by now; leave promptly even if a stray handle remains.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`dust: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,124 @@
+import repl, { type REPLServer } from 'node:repl';
+import type { CompleterResult } from 'node:readline';
+
+/**
+ * node:repl gives us line editing, persisted history, Ctrl-R reverse search and Tab completion for free,
+ * but it is a JavaScript REPL. Every workaround that turns it into a command shell lives in this file
+ * (mongosh's rule: quarantine the patches):
+ *  1. Its 'line' handler evaluates JavaScript and treats any line starting with '.' as a REPL keyword
+ *     (`./deploy.sh` would print "Invalid REPL keyword"), so we replace the 'line' listeners with ours.
+ *  2. Its SIGINT handler exits on a second Ctrl-C; dust must never exit on Ctrl-C.
+ *  3. The dot-commands (.editor, .load, .save...) are removed.
+ *  4. Its keypress listeners are detached while something else owns the terminal (raw remote shells,
+ *     our own no-echo prompts), so keys are not also typed into the hidden prompt line.
+ */
+export interface ReplAdapterOptions {
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+  prompt: string;
+  completer: (line: string, cb: (err: Error | null, result: CompleterResult) => void) => void;
+  onLine: (line: string) => void;
+  onInterrupt: () => void;
+  onClose: () => void;
+  historyFile: string;
+  historySize: number;
+  /** Decides what reaches the history file: return undefined to drop the line, or a redacted text. */
+  filterHistory: (line: string) => string | undefined;
+}
+
+export class ReplAdapter {
+  readonly server: REPLServer;
+  private detachedKeypress: ((...args: unknown[]) => void)[] | undefined;
+  private prompting = false;
+
+  constructor(private readonly opts: ReplAdapterOptions) {
+    this.server = repl.start({
+      prompt: opts.prompt,
+      input: opts.input,
+      output: opts.output,
+      terminal: true,
+      completer: opts.completer,
+      ignoreUndefined: true,
+      preview: false,
+      useColors: false,
+      historySize: opts.historySize,
+    } as repl.ReplOptions);
+    for (const key of Object.keys(this.server.commands)) delete (this.server.commands as Record<string, unknown>)[key];
+    this.server.removeAllListeners('line');
+    this.server.removeAllListeners('SIGINT');
+    this.server.on('line', (line: string) => {
+      this.prompting = false;
+      opts.onLine(line);
+    });
+    this.server.on('SIGINT', () => opts.onInterrupt());
+    this.server.on('exit', () => opts.onClose());
+    // readline records the line in its history array before emitting 'line'; filter it there so a
+    // secret never reaches the history file (setupHistory writes that array on each line).
+    this.server.on('history', (history: string[]) => {
+      const first = history[0];
+      if (first === undefined) return;
+      const kept = opts.filterHistory(first);
+      if (kept === undefined) history.shift();
+      else history[0] = kept;
+    });
+  }
+
+  setupHistory(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.setupHistory(this.opts.historyFile, (err) => {
+        if (err) this.opts.output.write(`dust: history disabled: ${err.message}\n`);
+        resolve();
+      });
+    });
+  }
+
+  setPrompt(prompt: string): void {
+    this.server.setPrompt(prompt);
+  }
+
+  /** Shows a fresh prompt. */
+  showPrompt(): void {
+    this.prompting = true;
+    this.server.displayPrompt(false);
+  }
+
+  /** Clears the half-typed line (Ctrl-C at the prompt). */
+  clearLine(): void {
+    this.server.clearBufferedCommand();
+    const rl = this.server as unknown as { line: string; cursor: number };
+    rl.line = '';
+    rl.cursor = 0;
+    this.opts.output.write('^C\n');
+    this.showPrompt();
+  }
+
+  /** True while the prompt is on screen waiting for input. */
+  isShowing(): boolean {
+    return this.prompting && this.detachedKeypress === undefined;
+  }
+
+  /** Redraws prompt + typed text, keeping the cursor (after asynchronous output). */
+  redraw(): void {
+    this.server.prompt(true);
+  }
+
+  /** Takes the keyboard away from the line editor (for raw shells, local programs, our own prompts). */
+  detachKeyboard(): void {
+    if (this.detachedKeypress) return;
+    this.detachedKeypress = this.opts.input.listeners('keypress') as ((...args: unknown[]) => void)[];
+    this.opts.input.removeAllListeners('keypress');
+    this.server.pause();
+  }
+
+  attachKeyboard(): void {
+    if (!this.detachedKeypress) return;
+    for (const l of this.detachedKeypress) this.opts.input.on('keypress', l);
+    this.detachedKeypress = undefined;
+    if (this.opts.input.isTTY) this.opts.input.setRawMode(true);
+    this.server.resume();
+  }
+
+  close(): void {
+    this.server.close();
+  }
+}

@@ -1,0 +1,29 @@
+import { parseArgs } from 'node:util';
+import type { CommandSpec } from '../plugins/api.js';
+import { DustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+
+export interface ParsedArgs {
+  flags: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** Parses a command's declared flags; an unknown flag is a usage error that repeats the usage line. */
+export function parseFlags(spec: CommandSpec, args: readonly string[]): ParsedArgs {
+  const options: Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }> = {};
+  for (const [name, f] of Object.entries(spec.flags ?? {})) {
+    options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    const flags: ParsedArgs['flags'] = {};
+    for (const [k, v] of Object.entries(values)) {
+      // `-vv` arrives as [true, true]: a count is more useful to commands than a list of trues.
+      flags[k] = Array.isArray(v) && v.every((x) => x === true) ? String(v.length) : (v as ParsedArgs['flags'][string]);
+    }
+    return { flags, positionals };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.replace(/\. To specify a positional.*$/s, '') : String(err);
+    throw new DustError(ErrorCodes.Usage, `${spec.name}: ${msg.charAt(0).toLowerCase()}${msg.slice(1)}`, { hint: `usage: ${spec.usage}` });
+  }
+}
