@@ -1,0 +1,22 @@
+import { DustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+
+/**
+ * Builds the one-line syntax error every target problem uses:
+ * `target: <problem> at column <N> in '<expr>'` (N is 1-based, counted in the expression as typed).
+ */
+export function targetSyntaxError(expr: string, problem: string, column: number, hint?: string): DustError {
+  const message = `target: ${problem} at column ${column} in '${expr}'`;
+  return new DustError(ErrorCodes.TargetSyntax, message, hint === undefined ? {} : { hint });
+}
+
+/**
+ * The error a caller reports when a target selected nothing. resolveTarget itself returns [] instead of
+ * throwing, because some callers (completion, `show`) treat an empty selection as a normal answer.
+ */
+export function describeNoMatch(expr: string): DustError {
+  const shown = expr.trim() === '' ? '*' : expr;
+  return new DustError(ErrorCodes.TargetNoMatch, `target: no node matches '${shown}'`, {
+    hint: '`show` lists the nodes; `use *` widens the working set',
+  });
+}
