@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pty from 'node-pty';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DUST_BIN = path.join(REPO_ROOT, 'dist/shell/main.js');
+
+/** Strips ANSI escape sequences so tests read the text a person sees. */
+export function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]/g, '');
+}
+
+/**
+ * Drives the built `dust` binary through a real pseudo-terminal, as a person at a keyboard would.
+ * `waitFor` polls the accumulated output (never a fixed sleep), so tests assert on behaviour, not time.
+ */
+export class PtySession {
+  private buffer = '';
+  private exitCode: number | undefined;
+  private readonly proc: pty.IPty;
+
+  constructor(args: string[], env: Record<string, string>, opts: { cols?: number; rows?: number; cwd?: string } = {}) {
+    this.proc = pty.spawn(process.execPath, [DUST_BIN, ...args], {
+      name: 'xterm-256color',
+      cols: opts.cols ?? 120,
+      rows: opts.rows ?? 40,
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', TERM: 'xterm-256color', ...env },
+    });
+    this.proc.onData((d) => {
+      this.buffer += d;
+    });
+    this.proc.onExit(({ exitCode }) => {
+      this.exitCode = exitCode;
+    });
+  }
+
+  get text(): string {
+    return stripAnsi(this.buffer);
+  }
+
+  /** Output received since `mark()`. */
+  since(mark: number): string {
+    return stripAnsi(this.buffer.slice(mark));
+  }
+
+  mark(): number {
+    return this.buffer.length;
+  }
+
+  write(data: string): void {
+    this.proc.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.proc.resize(cols, rows);
+  }
+
+  async waitFor(pattern: RegExp | string, opts: { from?: number; timeoutMs?: number } = {}): Promise<string> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 15000);
+    const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
+    for (;;) {
+      const seen = this.since(opts.from ?? 0);
+      if (test(seen)) return seen;
+      if (this.exitCode !== undefined) throw new Error(`dust exited (${this.exitCode}) before ${String(pattern)} appeared; output:\n${seen}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; output:\n${seen}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async waitForExit(timeoutMs = 15000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.exitCode === undefined) {
+      if (Date.now() > deadline) throw new Error(`dust did not exit; output:\n${this.text}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.exitCode;
+  }
+
+  kill(): void {
+    if (this.exitCode === undefined) this.proc.kill();
+  }
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { PtySession } from '../helpers/pty-driver.js';
+import { makeTempHome, SAMPLE_CONFIG } from '../helpers/temp-home.js';
+
+describe('interactive shell through a real PTY', function () {
+  this.timeout(60000);
+  let tmp: ReturnType<typeof makeTempHome>;
+  let dust: PtySession;
+
+  beforeEach(async () => {
+    tmp = makeTempHome(SAMPLE_CONFIG);
+    dust = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home });
+    await dust.waitFor('[dust]$ ');
+  });
+
+  afterEach(() => {
+    dust.kill();
+    tmp.cleanup();
+  });
+
+  it('runs a typed command and shows the table with numeric index order', async () => {
+    const m = dust.mark();
+    dust.write('show\r');
+    const out = await dust.waitFor(/nodes · [\s\S]*\[dust\]\$ /, { from: m });
+    expect(out).to.match(/│ 1 +│ master/);
+    // index 10 comes after 9 (the original sorted "10" before "2")
+    expect(out.search(/│ 10 +│ worker8/)).to.be.greaterThan(out.search(/│ 9 +│ worker7/));
+    expect(out).to.include('cluster webtest');
+  });
+
+  it('completes command names, node names and filter keys with Tab', async () => {
+    let m = dust.mark();
+    dust.write('sho\t');
+    await dust.waitFor('show ', { from: m });
+    m = dust.mark();
+    dust.write('sta\t');
+    await dust.waitFor('state=', { from: m });
+    m = dust.mark();
+    dust.write('sto\t');
+    await dust.waitFor('stopped', { from: m });
+    m = dust.mark();
+    dust.write('\r');
+    const out = await dust.waitFor(/2 nodes/, { from: m });
+    expect(out).to.include('web1').and.to.include('web2');
+  });
+
+  it('Ctrl-C clears the line and never exits; the next command still runs', async () => {
+    let m = dust.mark();
+    dust.write('show worker1');
+    await dust.waitFor('show worker1', { from: m });
+    dust.write('\x03');
+    await dust.waitFor(/\^C\r?\n.*\[dust\]\$ $/, { from: m });
+    dust.write('\x03');
+    dust.write('\x03');
+    m = dust.mark();
+    dust.write('use slurm1\r');
+    await dust.waitFor('[slurm1]$ ', { from: m });
+  });
+
+  it('persists history (without leading-space lines and with secrets masked) and exits on Ctrl-D', async () => {
+    let m = dust.mark();
+    dust.write('show lonely\r');
+    await dust.waitFor(/1 node/, { from: m });
+    m = dust.mark();
+    dust.write(' !true secret-line\r');
+    await dust.waitFor('[dust]$ ', { from: m });
+    m = dust.mark();
+    dust.write('!true password=hunter2\r');
+    await dust.waitFor('[dust]$ ', { from: m });
+    dust.write('\x04');
+    expect(await dust.waitForExit()).to.equal(0);
+    const history = fs.readFileSync(path.join(tmp.home, 'history'), 'utf8');
+    expect(history).to.include('show lonely');
+    expect(history).to.not.include('secret-line');
+    expect(history).to.not.include('hunter2');
+    expect(history).to.include('password=***');
+  });
+
+  it('reverse-searches history with Ctrl-R', async () => {
+    let m = dust.mark();
+    dust.write('show worker11\r');
+    await dust.waitFor(/1 node/, { from: m });
+    m = dust.mark();
+    dust.write('help use\r');
+    await dust.waitFor('usage: use', { from: m });
+    m = dust.mark();
+    dust.write('\x12worker1');
+    await dust.waitFor(/bck-i-search: worker1/, { from: m });
+    dust.write('\r');
+    const out = await dust.waitFor(/1 node[\s\S]*\[dust\]\$ $/, { from: m });
+    expect(out).to.include('worker11');
+  });
+
+  it('prints one clear line for bad input and keeps running', async () => {
+    let m = dust.mark();
+    dust.write('show worker[0-\r');
+    let out = await dust.waitFor(/\[dust\]\$ $/, { from: m + 1 });
+    expect(out).to.match(/unclosed '\[' at column 7 in 'worker\[0-'/);
+    m = dust.mark();
+    dust.write('exit\r');
+    expect(await dust.waitForExit()).to.equal(0);
+    out = dust.since(m);
+    expect(out).to.not.match(/Error:|at .*\.js/);
+  });
+});

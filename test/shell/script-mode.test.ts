@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { makeTempHome, SAMPLE_CONFIG } from '../helpers/temp-home.js';
+
+function dust(args: string[], opts: { home: string; input?: string; cwd?: string }) {
+  const r = spawnSync(process.execPath, [DUST_BIN, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'], HOME: opts.home, DUST_HOME: opts.home, NO_COLOR: '1' },
+    timeout: 30000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('dust as a command (scripting, --help, --version, config errors)', function () {
+  this.timeout(30000);
+  let tmp: ReturnType<typeof makeTempHome>;
+  beforeEach(() => { tmp = makeTempHome(SAMPLE_CONFIG); });
+  afterEach(() => tmp.cleanup());
+
+  it('--version prints the package version and --help the usage', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(dust(['--version'], { home: tmp.home }).stdout.trim()).to.equal(pkg.version);
+    const help = dust(['--help'], { home: tmp.home });
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.include('dust -c LINE');
+  });
+
+  it('runs repeated -c lines in order in one session and exits 0 when all succeed', () => {
+    const r = dust(['--config', tmp.configFile, '-c', 'use webtest', '-c', 'show'], { home: tmp.home });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('web1');
+    // the second line ran inside the working set chosen by the first
+    expect(r.stdout.split('in working set webtest').length).to.equal(3);
+    expect(r.stdout).to.not.include('lonely');
+    expect(r.stdout).to.not.match(/\x1b\[/); // NO_COLOR and not a TTY: no escape codes
+  });
+
+  it('exits non-zero when any line fails, and still runs the other lines', () => {
+    const r = dust(['--config', tmp.configFile, '-c', 'show nosuchnode', '-c', 'show lonely'], { home: tmp.home });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include("no node matches 'nosuchnode'");
+    expect(r.stdout).to.include('lonely');
+  });
+
+  it('reads lines from stdin when it is not a terminal', () => {
+    const r = dust(['--config', tmp.configFile], { home: tmp.home, input: '# a comment\nuse slurm1\nshow worker[10-11]\n' });
+    expect(r.code, r.stderr).to.equal(0);
+    const last = r.stdout.slice(r.stdout.lastIndexOf('┌'));
+    expect(last).to.include('worker10').and.to.include('worker11').and.not.include('worker9 ');
+    expect(last).to.include('2 nodes in working set slurm1');
+  });
+
+  it('reports an invalid config with file, key path and expectation, in one line', () => {
+    fs.writeFileSync(tmp.configFile, 'nodes:\n  - name: a\n    host: h\n    port: "22"\n');
+    const r = dust(['--config', tmp.configFile, '-c', 'show'], { home: tmp.home });
+    expect(r.code).to.equal(2);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.include(`${tmp.configFile}: nodes[0].port: expected number, got '22'`);
+  });
+
+  it('finds .dustrc.yaml upward from the working directory', () => {
+    const project = path.join(tmp.home, 'proj');
+    fs.mkdirSync(path.join(project, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(project, '.dustrc.yaml'), 'nodes:\n  - { name: fromrc, host: 127.0.0.9 }\n');
+    const r = dust(['-c', 'show'], { home: tmp.home, cwd: path.join(project, 'sub') });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('fromrc');
+  });
+
+  it('falls back to $DUST_HOME/config.yaml', () => {
+    const r = dust(['-c', 'show master'], { home: tmp.home, cwd: '/' });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('master');
+  });
+
+  it('refuses a question it cannot ask instead of hanging, and rejects unknown options', () => {
+    const r = dust(['--config', tmp.configFile, '-c', 'show --bogus'], { home: tmp.home });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/show: unknown option '--bogus'.*usage: show/);
+  });
+});
