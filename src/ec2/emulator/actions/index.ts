@@ -1,0 +1,38 @@
+import { describeAvailabilityZones, describeImages, describeRegions } from './catalog.js';
+import type { ActionHandler } from './context.js';
+import {
+  describeInstances, rebootInstances, runInstances, startInstances, stopInstances, terminateInstances,
+} from './instances.js';
+import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from './key-pairs.js';
+import {
+  authorizeSecurityGroupIngress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroups, revokeSecurityGroupIngress,
+} from './security-groups.js';
+import { createTags, deleteTags, describeTags } from './tags.js';
+
+/** Every EC2 action the emulator answers; anything else is `InvalidAction`. */
+export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
+  DescribeInstances: describeInstances,
+  RunInstances: runInstances,
+  StartInstances: startInstances,
+  StopInstances: stopInstances,
+  RebootInstances: rebootInstances,
+  TerminateInstances: terminateInstances,
+  CreateTags: createTags,
+  DeleteTags: deleteTags,
+  DescribeTags: describeTags,
+  DescribeRegions: describeRegions,
+  DescribeAvailabilityZones: describeAvailabilityZones,
+  DescribeImages: describeImages,
+  DescribeSecurityGroups: describeSecurityGroups,
+  CreateSecurityGroup: createSecurityGroup,
+  DeleteSecurityGroup: deleteSecurityGroup,
+  AuthorizeSecurityGroupIngress: authorizeSecurityGroupIngress,
+  RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
+  DescribeKeyPairs: describeKeyPairs,
+  CreateKeyPair: createKeyPair,
+  ImportKeyPair: importKeyPair,
+  DeleteKeyPair: deleteKeyPair,
+};
+
+/** The action names, for docs and `dust emulator --help`. */
+export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTION_HANDLERS);
