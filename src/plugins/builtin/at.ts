@@ -1,0 +1,112 @@
+import type { CommandContext, CommandSpec, DustNode, NodeRunResult } from '../api.js';
+import { DustError } from '../../errors/dust-error.js';
+import { ErrorCodes } from '../../errors/codes.js';
+import { foldNodeNames } from '../../targets/index.js';
+import { makeChalk, nodeColor } from '../../output/style.js';
+
+/**
+ * `@target cmd`: runs a line in the persistent shell of every targeted running node, streaming output as
+ * `[name] line` (name coloured per node), then one summary line if anything did not succeed.
+ * `@target` alone: raw shell on exactly one node.
+ */
+export const atCommand: CommandSpec = {
+  name: 'at',
+  aliases: ['atssh'],
+  prefix: '@',
+  usage: '@[target] [command]',
+  summary: 'run a command in the persistent shell of each target node; `@node` alone opens a raw shell',
+  help: [
+    'Each node keeps one shell: `cd`, exports and functions persist between commands.',
+    'A command waiting for input returns to the prompt; answer it with `@node Y`.',
+    'Ctrl-C interrupts the remote commands and keeps the sessions.',
+    '`@node` with no command hands the terminal to that node; press Ctrl-C three times in a row to come back.',
+  ].join('\n'),
+  examples: ['@worker* uptime', '@ cd /tmp', '@worker[1-3] sudo apt-get install htop', '@worker3'],
+  target: { mode: 'optional', states: ['running'] },
+  async run(ctx) {
+    warnSkipped(ctx);
+    const raw = ctx.raw.trim();
+    if (raw === '') return rawShell(ctx);
+    if (ctx.nodes.length === 0) {
+      ctx.out.warn('no running node to run on');
+      return false;
+    }
+    return lineMode(ctx, raw);
+  },
+};
+
+function warnSkipped(ctx: CommandContext): void {
+  if (ctx.skipped.length === 0) return;
+  ctx.out.warn(`skipped ${ctx.skipped.length} not running: ${foldNodeNames(ctx.skipped.map((n) => n.name))}`);
+}
+
+async function rawShell(ctx: CommandContext): Promise<boolean> {
+  if (ctx.nodes.length !== 1) {
+    throw new DustError(
+      ErrorCodes.RawShellTarget,
+      ctx.nodes.length === 0
+        ? 'a raw shell needs exactly one running node; the target matched none'
+        : `a raw shell needs exactly one node; the target matched ${ctx.nodes.length}: ${foldNodeNames(ctx.nodes.map((n) => n.name))}`,
+      { hint: 'name a single node (`@worker3`), or add a command to run on all of them (`@worker* uptime`)' },
+    );
+  }
+  const node = ctx.nodes[0]!;
+  ctx.out.info(`raw shell on ${node.name}: press Ctrl-C three times in a row to return to dust`);
+  const outcome = await ctx.sessions.attach(node);
+  if (outcome === 'detached') ctx.out.info(`back from ${node.name} (session kept)`);
+  else if (outcome === 'exited') ctx.out.info(`${node.name}: shell exited, session closed`);
+  else ctx.out.warn(`${node.name}: connection lost`);
+  return outcome !== 'lost';
+}
+
+async function lineMode(ctx: CommandContext, command: string): Promise<boolean> {
+  const chalk = makeChalk(ctx.out.colorEnabled);
+  const width = Math.max(...ctx.nodes.map((n) => n.name.length));
+  const label = (node: DustNode): string => nodeColor(chalk, node.name)(`[${node.name}]`.padEnd(width + 2));
+  const pending = new Set(ctx.nodes.map((n) => n.name));
+  const progressText = (): string => `running on ${pending.size}: ${foldNodeNames([...pending])}`;
+  const progress = ctx.out.progress(progressText());
+  // One run per node (they are independent anyway), so each node is reported and crossed off as it ends.
+  const results = await Promise.all(ctx.nodes.map(async (node) => {
+    const [r] = await ctx.sessions.run([node], command, {
+      signal: ctx.signal,
+      onLine: (n, line) => ctx.out.print(`${label(n)} ${line}`),
+    });
+    const result = r ?? { node, status: 'unreachable' as const, exitCode: null, output: [], error: 'no result' };
+    pending.delete(node.name);
+    const notice = (result as NodeRunResult & { notice?: string }).notice;
+    if (notice) ctx.out.warn(`${label(node)} ${notice}`);
+    if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ?? 'unreachable'}`);
+    if (pending.size > 0) progress.update(progressText());
+    return result;
+  })).finally(() => progress.done());
+  const summary = summarize(results, chalk.red('✖'));
+  if (summary) ctx.out.print(summary);
+  return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+}
+
+/**
+ * One line naming the nodes that did not succeed, grouped and folded:
+ * `✖ 2 failed: worker[3,7] (rc 1) · 1 unreachable: worker9 · 1 waiting for input: worker2`.
+ * Empty when every node succeeded.
+ */
+export function summarize(results: readonly NodeRunResult[], mark = '✖'): string {
+  const parts: string[] = [];
+  const byRc = new Map<string, string[]>();
+  for (const r of results) {
+    if (r.status !== 'failed') continue;
+    const rc = r.exitCode === null ? '?' : String(r.exitCode);
+    byRc.set(rc, [...(byRc.get(rc) ?? []), r.node.name]);
+  }
+  for (const [rc, names] of [...byRc].sort((a, b) => Number(a[0]) - Number(b[0]))) {
+    parts.push(`${names.length} failed: ${foldNodeNames(names)} (rc ${rc})`);
+  }
+  const group = (status: NodeRunResult['status'], label: string): void => {
+    const names = results.filter((r) => r.status === status).map((r) => r.node.name);
+    if (names.length > 0) parts.push(`${names.length} ${label}: ${foldNodeNames(names)}`);
+  };
+  group('unreachable', 'unreachable');
+  group('waiting', 'waiting for input');
+  group('interrupted', 'interrupted');
+  return parts.length === 0 ? '' : `${mark} ${parts.join(' · ')}`;
+}

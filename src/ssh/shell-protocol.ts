@@ -1,0 +1,132 @@
+/**
+ * The text dust writes into a node's persistent shell, and how it recognises the shell's answers.
+ *
+ * Design (see docs in the session manager too):
+ * - dust never types into the user's login shell. The PTY channel is opened with `exec` of a one-line
+ *   bootstrap that any login shell can parse (sh, bash, dash, zsh, fish, tcsh: no newlines, no `'` or `\`
+ *   inside the quoted script): `exec /bin/sh -c '…'`. The bootstrap sources /etc/profile and ~/.profile with
+ *   stdin from /dev/null and output discarded (so the login PATH is kept, but rc noise and rc prompts cannot
+ *   reach us), unsets ENV, then execs a KNOWN interactive shell: `bash --noprofile --norc --noediting -i`,
+ *   or `sh -i` where bash is missing. Interactive, because raw mode needs job control and a prompt, and
+ *   because the same shell serves both modes.
+ * - Line mode: echo off (also requested as a PTY mode, so nothing is ever echoed), PS1/PS2 empty, no job
+ *   control. Ctrl-C is `^C` into the PTY; an interactive shell then abandons the rest of the line (as in a
+ *   terminal: `a; sleep 30; b` never runs b), marker included, so dust follows the ^C with a bare marker
+ *   line for the same token (`interruptLine`) that reports `$?` (130) once the shell reads input again.
+ * - Every command is sent as ONE line: `eval '<cmd>'; printf '\n__DUST_%s_%s_%s__\n' <token> "$?" "$PWD"`.
+ *   eval keeps syntax errors, trailing `&` and `read` inside the command; the marker literal never appears
+ *   in the echo or in the command text because `%s` splits it.
+ */
+
+/** Prefix of every marker line; never written literally (always assembled by printf). */
+export const MARKER_PREFIX = '__DUST_';
+
+/** Terminal size used in line mode: wide, so `ps` and `ls` do not truncate or wrap for an 80-column tty. */
+export const LINE_MODE_PTY = { rows: 50, cols: 250 } as const;
+
+/** Quotes a string for a POSIX shell (single quotes; `'` becomes `'\''`). */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `exec` command string for the PTY channel. It must parse in every common login shell, so the
+ * script is one line without `'`, `\`, `!` or newlines; it prints a boot marker right before exec'ing the
+ * interactive shell, so dust knows when its own shell (not the login shell) reads the PTY.
+ */
+export function bootstrapCommand(bootToken: string): string {
+  const script = [
+    'stty -echo 2>/dev/null',
+    // Keep the login environment (PATH from /etc/profile, ~/.profile) but let nothing in it talk to us.
+    '[ -r /etc/profile ] && . /etc/profile </dev/null >/dev/null 2>&1',
+    '[ -r "$HOME/.profile" ] && . "$HOME/.profile" </dev/null >/dev/null 2>&1',
+    'unset ENV BASH_ENV PROMPT_COMMAND',
+    'PS1= ; PS2= ; export PS1 PS2',
+    `printf "${MARKER_PREFIX}%s__ " ${bootToken}`,
+    'if command -v bash >/dev/null 2>&1; then exec bash --noprofile --norc --noediting -i; fi',
+    'exec sh -i',
+  ].join('; ');
+  if (/['\\!\n]/.test(script)) throw new Error('bootstrap script must stay parseable by any login shell');
+  return `exec /bin/sh -c '${script}'`;
+}
+
+/** Settings that make the interactive shell usable in line mode. Used after boot and after a raw detach. */
+export function lineModeSettings(): string {
+  return [
+    'stty -echo 2>/dev/null',
+    'set +o emacs 2>/dev/null',
+    'set +o vi 2>/dev/null',
+    // No job control in line mode: no `[1] 1234` / `Done` notices in the output, and background jobs ignore ^C.
+    'set +m',
+    'PS1= ; PS2=',
+    // Pagers would wait for a keypress inside a PTY nobody looks at.
+    'export PAGER=cat GIT_PAGER=cat SYSTEMD_PAGER=cat',
+  ].join('; ');
+}
+
+/** The first line written to the interactive shell: line-mode settings, optional cwd restore, then the ready marker. */
+export function readyLine(token: string, restoreCwd: string | undefined): string {
+  const parts = [lineModeSettings(), 'unset HISTFILE', 'bind "set enable-bracketed-paste off" 2>/dev/null'];
+  if (restoreCwd !== undefined) parts.push(`cd -- ${shQuote(restoreCwd)} 2>/dev/null`);
+  parts.push(markerPrintf(token));
+  return `${parts.join('; ')}\n`;
+}
+
+/** printf that emits `\n__DUST_<token>_<rc>_<pwd>__\n`; rc and pwd are evaluated by the remote shell. */
+export function markerPrintf(token: string): string {
+  // `__%s_` + DUST: the literal marker never appears in what is written, only in what printf prints.
+  return `printf '\\n__%s_%s_%s_%s__\\n' DUST ${token} "$?" "$PWD"`;
+}
+
+/** Sent right after ^C: the same command's marker, in case the shell abandoned the line that carried it. */
+export function interruptLine(token: string): string {
+  return `\x03${markerPrintf(token)}\n`;
+}
+
+/** Wraps one user command so that completion, exit status and cwd come back on a marker line. */
+export function wrapCommand(command: string, token: string): string {
+  return `eval ${shQuote(command)}; ${markerPrintf(token)}\n`;
+}
+
+/** Settings for raw mode: echo, line editing where the shell has it, a readable prompt `name:/cwd$ `. */
+export function rawModeLine(nodeName: string, token: string): string {
+  const ps1 = shQuote(`${nodeName.replace(/[^\w.@-]/g, '_')}:`) + `'$PWD$ '`;
+  return [
+    'stty echo 2>/dev/null',
+    'set -o emacs 2>/dev/null',
+    'set -m',
+    `PS1=${ps1}; PS2='> '`,
+    markerPrintf(token),
+  ].join('; ') + '\n';
+}
+
+/** Back to line mode after a raw session, announcing completion with a marker. */
+export function leaveRawModeLine(token: string): string {
+  return `${lineModeSettings()}; ${markerPrintf(token)}\n`;
+}
+
+export interface ParsedMarker {
+  token: string;
+  exitCode: number;
+  cwd: string;
+}
+
+const MARKER_RE = /^__DUST_([A-Za-z0-9]+)_(\d+)_(.*)__$/;
+
+/** Parses a complete output line (already stripped of `\r`) as a command marker. */
+export function parseMarker(line: string): ParsedMarker | undefined {
+  if (!line.startsWith(MARKER_PREFIX)) return undefined;
+  const m = MARKER_RE.exec(line);
+  if (!m) return undefined;
+  return { token: m[1]!, exitCode: Number(m[2]), cwd: m[3]! };
+}
+
+/** The boot marker the bootstrap prints (followed by a space, on the same line as whatever follows). */
+export function bootMarker(bootToken: string): string {
+  return `${MARKER_PREFIX}${bootToken}__`;
+}
+
+/** A fresh random token: letters and digits only, so it can sit unquoted in a command line. */
+export function newToken(): string {
+  return Math.random().toString(36).slice(2, 10).replace(/[^a-z0-9]/g, '') + Date.now().toString(36).slice(-4);
+}

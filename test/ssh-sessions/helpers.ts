@@ -1,0 +1,49 @@
+/** Shared wiring for the session tests: harness nodes as DustNodes, logins with the cluster key, host keys from the harness. */
+import { readFileSync } from 'node:fs';
+import type { DustNode } from '../../src/inventory/node.js';
+import { SessionManager, type SessionManagerOptions } from '../../src/ssh/index.js';
+import type { SshdCluster } from '../harness/sshd-cluster.js';
+
+export function dustNode(name: string, host: string, port: number, index = 1): DustNode {
+  return {
+    index, name, source: 'static', cluster: undefined, state: 'running', host, port, user: undefined,
+    identityFile: undefined, proxyJump: undefined, tags: {}, annotations: {}, props: {},
+  };
+}
+
+export function clusterNodes(cluster: SshdCluster): DustNode[] {
+  return cluster.nodes.map((n, i) => dustNode(n.name, n.host, n.port, i + 1));
+}
+
+export interface Collected {
+  background: { node: string; line: string }[];
+  events: { type: string; node: string; reason?: string }[];
+}
+
+/** A SessionManager that logs in with the cluster's key and trusts exactly the harness's host keys. */
+export function managerFor(cluster: SshdCluster, extra: Partial<SessionManagerOptions> = {}): { sm: SessionManager; seen: Collected } {
+  const key = readFileSync(cluster.clientKeyPath);
+  const seen: Collected = { background: [], events: [] };
+  const sm = new SessionManager({
+    resolveLogin: (node) => Promise.resolve({ host: node.host, port: node.port, username: cluster.user, privateKey: key }),
+    verifyHostKey: (host, port, k) => {
+      const n = cluster.nodes.find((c) => c.host === host && c.port === port);
+      const expected = n ? Buffer.from(n.hostPublicKey.split(/\s+/)[1] ?? '', 'base64') : undefined;
+      return expected && expected.equals(k) ? { ok: true } : { ok: false, error: new Error(`host key mismatch for ${host}:${port}`) };
+    },
+    connectTimeoutMs: 20000,
+    onBackgroundLine: (node, line) => seen.background.push({ node: node.name, line }),
+    onEvent: (e) => seen.events.push({ type: e.type, node: e.node.name, ...(e.reason ? { reason: e.reason } : {}) }),
+    ...extra,
+  });
+  return { sm, seen };
+}
+
+/** Resolves once `check` holds (polling), or rejects after `timeoutMs` with `what`. */
+export async function eventually(check: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,138 @@
+import { expect } from 'chai';
+import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
+import type { DustNode } from '../../src/inventory/node.js';
+import type { SessionManager } from '../../src/ssh/index.js';
+import { clusterNodes, eventually, managerFor, type Collected } from './helpers.js';
+
+describe('sessions: line mode on real sshd', function () {
+  this.timeout(120_000);
+  let cluster: SshdCluster;
+  let sm: SessionManager;
+  let seen: Collected;
+  let nodes: DustNode[];
+
+  before(async function () {
+    requireSshd(this);
+    cluster = await startSshdCluster({ count: 3 });
+    ({ sm, seen } = managerFor(cluster));
+    nodes = clusterNodes(cluster);
+  });
+  after(async () => {
+    await sm?.closeAll();
+    await cluster?.down();
+  });
+
+  const outputs = (rs: { output: string[] }[]): string[][] => rs.map((r) => r.output);
+
+  it('keeps cd, exports and shell functions between commands', async () => {
+    await sm.run(nodes, 'cd /tmp');
+    expect(outputs(await sm.run(nodes, 'pwd'))).to.deep.equal([['/tmp'], ['/tmp'], ['/tmp']]);
+    await sm.run(nodes, 'export DUST_T=hello; greet() { echo "hi $1"; }');
+    const rs = await sm.run(nodes, 'echo "$DUST_T"; greet there');
+    for (const r of rs) expect(r.output).to.deep.equal(['hello', 'hi there']);
+    expect(sm.cwdOf(nodes[0]!)).to.equal('/tmp');
+  });
+
+  it('reports exit status per node, and syntax errors do not hang the shell', async () => {
+    const rs = await sm.run(nodes, 'case "$(hostname)-$((RANDOM % 1))" in *) exit_code=$(( 3 )); esac; [ -n "$exit_code" ] && (exit 3)');
+    expect(rs.map((r) => [r.status, r.exitCode])).to.deep.equal([['failed', 3], ['failed', 3], ['failed', 3]]);
+    const ok = await sm.run(nodes, 'true');
+    expect(ok.every((r) => r.status === 'ok' && r.exitCode === 0)).to.equal(true);
+    const bad = await sm.run(nodes.slice(0, 1), 'if then fi (');
+    expect(bad[0]!.status).to.equal('failed');
+    expect(bad[0]!.exitCode).to.not.equal(0);
+    expect((await sm.run(nodes.slice(0, 1), "echo 'it''s' \"q\\\"\" $((1+1))"))[0]!.output).to.deep.equal(['its q" 2']);
+  });
+
+  it('streams lines per node as they come, UTF-8 intact, without the marker or its newline', async () => {
+    const lines: string[] = [];
+    const rs = await sm.run(nodes, "printf 'a\\n\\nb é€ 😀\\n'; printf 'no newline'", {
+      onLine: (n, l) => lines.push(`${n.name}:${l}`),
+    });
+    for (const r of rs) expect(r.output).to.deep.equal(['a', '', 'b é€ 😀', 'no newline']);
+    expect(lines.filter((l) => l.startsWith(`${nodes[1]!.name}:`))).to.have.length(4);
+    expect(lines.join('\n')).to.not.include('__DUST');
+  });
+
+  it('returns waiting for a prompt, and a second run answers it', async () => {
+    const first = await sm.run(nodes.slice(0, 2), "read -p 'Continue? [Y/n] ' ans; echo \"got $ans\"");
+    expect(first.map((r) => r.status)).to.deep.equal(['waiting', 'waiting']);
+    expect(first[0]!.output).to.deep.equal(['Continue? [Y/n] ']);
+    expect(sm.stateOf(nodes[0]!)).to.equal('waiting');
+    const second = await sm.run(nodes.slice(0, 2), 'Y');
+    expect(second.map((r) => [r.status, r.output])).to.deep.equal([['ok', ['got Y']], ['ok', ['got Y']]]);
+    // The shell is back to normal afterwards.
+    expect((await sm.run(nodes.slice(0, 1), 'echo next'))[0]!.output).to.deep.equal(['next']);
+  });
+
+  it('waits for a slow silent command to finish (no false waiting)', async () => {
+    const rs = await sm.run(nodes.slice(0, 1), 'sleep 2; echo done', { quietMs: 200 });
+    expect(rs[0]!.status).to.equal('ok');
+    expect(rs[0]!.output).to.deep.equal(['done']);
+  });
+
+  it('delivers background output through onBackgroundLine', async () => {
+    seen.background.length = 0;
+    const rs = await sm.run(nodes, 'sleep 1 && echo bg-done &');
+    expect(rs.every((r) => r.status === 'ok')).to.equal(true);
+    await eventually(() => seen.background.filter((b) => b.line === 'bg-done').length === nodes.length, 'background lines');
+    expect(new Set(seen.background.filter((b) => b.line === 'bg-done').map((b) => b.node))).to.have.length(nodes.length);
+  });
+
+  it('interrupts a long command on abort, keeps output so far, and the session still works', async () => {
+    const ac = new AbortController();
+    let started = 0;
+    const p = sm.run(nodes, 'echo started; sleep 30; echo never', {
+      signal: ac.signal,
+      onLine: (_n, l) => { if (l === 'started' && ++started === nodes.length) ac.abort(); },
+    });
+    const rs = await p;
+    for (const r of rs) {
+      expect(r.status).to.equal('interrupted');
+      expect(r.output).to.deep.equal(['started']);
+    }
+    const after = await sm.run(nodes, 'echo alive; pwd');
+    for (const r of after) expect(r.output).to.deep.equal(['alive', '/tmp']);
+    expect(sm.connected()).to.have.length(nodes.length);
+  });
+
+  it('reports completion of a command that outlived its run in the background, not as the next result', async () => {
+    seen.background.length = 0;
+    const first = await sm.run(nodes.slice(0, 1), "printf 'Password: '; sleep 2; echo late");
+    expect(first[0]!.status).to.equal('waiting');
+    await eventually(() => seen.background.some((b) => b.line === 'late'), 'late output');
+    await eventually(() => sm.stateOf(nodes[0]!) === 'idle', 'node idle again');
+    const next = await sm.run(nodes.slice(0, 1), 'echo fresh');
+    expect(next[0]!.status).to.equal('ok');
+    expect(next[0]!.output).to.deep.equal(['fresh']);
+  });
+});
+
+describe('sessions: 20 nodes in parallel', function () {
+  this.timeout(180_000);
+  let cluster: SshdCluster;
+  let sm: SessionManager;
+
+  before(async function () {
+    requireSshd(this);
+    cluster = await startSshdCluster({ count: 20 });
+    ({ sm } = managerFor(cluster, { connectTimeoutMs: 60_000 }));
+  });
+  after(async () => {
+    await sm?.closeAll();
+    await cluster?.down();
+  });
+
+  it('runs on every node with per-node output and status', async () => {
+    const nodes = clusterNodes(cluster);
+    const rs = await sm.run(nodes, 'basename "$(dirname "$HOME")"');
+    expect(rs).to.have.length(20);
+    rs.forEach((r, i) => {
+      expect(r.status, r.node.name).to.equal('ok');
+      expect(r.output).to.deep.equal([nodes[i]!.name]);
+    });
+    expect(sm.connected()).to.have.length(20);
+    const again = await sm.run(nodes, 'true');
+    expect(again.every((r) => r.status === 'ok')).to.equal(true);
+  });
+});
