@@ -4,6 +4,7 @@
  * can do anything a built-in can.
  */
 import type { DustNode } from '../inventory/node.js';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 
 export type { DustNode } from '../inventory/node.js';
 
@@ -164,6 +165,14 @@ export interface ClusterState {
   /** Drops cached inventory so the next read asks the providers again. */
   invalidate(): void;
   useCluster(name: string | undefined): void;
+  /** Regions the cloud offers (empty without a cloud). */
+  regions(): Promise<readonly string[]>;
+  /** Switches region: clears the working set and the inventory cache. Validated against regions(). */
+  useRegion(region: string): Promise<void>;
+  /** The EC2 client of the current region, created (and the SDK loaded) on first use. */
+  ec2(): Promise<EC2Client>;
+  /** Sets or clears (value undefined) a persistent annotation on a node; usable as `annotation=key`. */
+  annotate(node: DustNode, key: string, value: string | undefined): Promise<void>;
   /** Registered commands (for `help`). */
   commands(): readonly RegisteredCommand[];
   /** Per-plugin persistent key/value store in $DUST_HOME. */
@@ -218,6 +227,8 @@ export interface NodeRunResult {
   /** Output lines (stdout and stderr merged as a terminal shows them). */
   output: string[];
   error?: string;
+  /** Something the user should know about this node's session, e.g. what was lost in a reconnect. */
+  notice?: string;
 }
 
 export interface RunOptions {

@@ -5,6 +5,9 @@ import { CommandRegistry } from '../plugins/registry.js';
 import { EventBus } from '../plugins/events.js';
 import { setupPlugin } from '../plugins/plugin-host.js';
 import { builtinPlugins } from '../plugins/builtin/index.js';
+import { pluginsCommand } from '../plugins/builtin/plugins.js';
+import { loadUserPlugins, type PluginLoadReport } from '../plugins/loader.js';
+import { DUST_PLUGIN_API } from '../plugins/api.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { Inventory } from '../inventory/inventory.js';
 import { StaticProvider } from '../inventory/static-provider.js';
@@ -21,7 +24,7 @@ export interface AppOptions {
   out: TerminalOutput;
   prompt: Prompter;
   terminal: TerminalHost;
-  sessions: (app: { state: ShellState; events: EventBus; out: Output }) => SessionsApi & { closeAll(): Promise<void> };
+  sessions: (app: { state: ShellState; events: EventBus; out: Output; terminal: TerminalHost }) => SessionsApi & { closeAll(): Promise<void> };
   extraProviders?: InventoryProvider[];
 }
 
@@ -33,6 +36,7 @@ export class DustApp {
   readonly runner: CommandRunner;
   readonly sessions: SessionsApi & { closeAll(): Promise<void> };
   private exitRequested = false;
+  private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   onExitRequested: (() => void) | undefined;
 
   constructor(private readonly opts: AppOptions) {
@@ -41,7 +45,7 @@ export class DustApp {
     const { config, file } = opts.loaded;
     const inventory = new Inventory([new StaticProvider(config.nodes, file), ...(opts.extraProviders ?? [])], config.logins);
     this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
-    this.sessions = opts.sessions({ state: this.state, events: this.events, out });
+    this.sessions = opts.sessions({ state: this.state, events: this.events, out, terminal: opts.terminal });
     this.runner = new CommandRunner({
       registry: this.registry,
       state: this.state,
@@ -61,15 +65,70 @@ export class DustApp {
     return this.exitRequested;
   }
 
-  /** Registers built-ins (the drop-in loader adds user plugins after them, so theirs win a clash). */
-  async loadPlugins(): Promise<void> {
-    const deps = {
+  private get hostDeps() {
+    return {
       registry: this.registry,
       events: this.events,
       dustVersion: this.opts.version,
       log: { info: (m: string) => this.opts.out.info(m), warn: (m: string) => this.opts.out.warn(m), debug: (m: string) => this.opts.out.debug(m) },
     };
-    for (const plugin of builtinPlugins) await setupPlugin(plugin, 'built-in', deps);
+  }
+
+  /**
+   * Built-ins first, then user plugins (drop-ins, then configured packages), all before the first prompt
+   * so a typed line never races plugin loading. A user plugin registering a built-in's name replaces it,
+   * and that is reported.
+   */
+  async loadPlugins(): Promise<void> {
+    for (const plugin of builtinPlugins) await setupPlugin(plugin, 'built-in', this.hostDeps);
+    await setupPlugin({
+      name: 'builtin:plugins',
+      apiVersion: DUST_PLUGIN_API,
+      setup: (api) => api.registerCommand(pluginsCommand({
+        describe: () => this.describePlugins(),
+        failures: () => this.userPlugins.failed.map((f) => ({ source: f.source, message: formatError(f.error) })),
+        reload: () => this.reloadUserPlugins(),
+      })),
+    }, 'built-in', this.hostDeps);
+    await this.loadUserPluginsAndReport();
+  }
+
+  private async loadUserPluginsAndReport(): Promise<void> {
+    this.userPlugins = await loadUserPlugins({
+      pluginDir: path.join(this.opts.dustHome, 'plugins'),
+      configured: this.opts.loaded.config.plugins,
+      dustHome: this.opts.dustHome,
+      cwd: process.cwd(),
+      deps: this.hostDeps,
+    });
+    for (const f of this.userPlugins.failed) {
+      this.opts.out.error(f.error);
+    }
+    for (const c of this.userPlugins.clashes) this.opts.out.warn(c);
+  }
+
+  /** `plugins reload`: forget every user plugin and load the folder again; built-ins they replaced come back. */
+  async reloadUserPlugins(): Promise<void> {
+    for (const p of this.userPlugins.loaded) {
+      this.registry.unregisterPlugin(p.name);
+      this.events.removePlugin(p.name);
+    }
+    for (const plugin of builtinPlugins) {
+      this.registry.unregisterPlugin(plugin.name);
+      await setupPlugin(plugin, 'built-in', this.hostDeps);
+    }
+    await this.loadUserPluginsAndReport();
+  }
+
+  private describePlugins(): { name: string; source: string; commands: string[]; builtin: boolean }[] {
+    const byPlugin = new Map<string, { source: string; commands: string[] }>();
+    for (const c of this.registry.list()) {
+      const entry = byPlugin.get(c.plugin) ?? { source: c.source, commands: [] };
+      entry.commands.push(c.spec.prefix ?? c.spec.name);
+      byPlugin.set(c.plugin, entry);
+    }
+    for (const p of this.userPlugins.loaded) if (!byPlugin.has(p.name)) byPlugin.set(p.name, { source: p.source, commands: [] });
+    return [...byPlugin].map(([name, v]) => ({ name, source: v.source, commands: v.commands, builtin: name.startsWith('builtin:') }));
   }
 
   async shutdown(): Promise<void> {

@@ -25,6 +25,8 @@ export class InteractiveShell {
     private readonly input: NodeJS.ReadStream,
     output: NodeJS.WriteStream,
   ) {
+    // Before the line editor starts: it draws its prompt at once.
+    out.info(out.chalk.dim(`dust ${app.state.version} — type help (or ?) for commands, Ctrl-D to leave`));
     this.adapter = new ReplAdapter({
       input,
       output,
@@ -48,7 +50,6 @@ export class InteractiveShell {
   /** Resolves when the user leaves (exit, quit, Ctrl-D). */
   async run(): Promise<void> {
     await this.adapter.setupHistory();
-    this.out.info(this.out.chalk.dim(`dust ${this.app.state.version} — type help (or ?) for commands, Ctrl-D to leave`));
     this.adapter.showPrompt();
     return new Promise((resolve) => {
       this.resolveDone = resolve;

@@ -50,18 +50,19 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const interactive = args.commands.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
   let shell: InteractiveShell | undefined;
+  const prompter = interactive
+    ? new TerminalPrompter(process.stdin, process.stdout, () => shell!.keyboard.borrow())
+    : new NoTerminalPrompter();
   const app = new DustApp({
     version,
     dustHome: home,
     loaded,
     out,
-    prompt: interactive
-      ? new TerminalPrompter(process.stdin, process.stdout, () => shell!.keyboard.borrow())
-      : new NoTerminalPrompter(),
+    prompt: prompter,
     terminal: {
       withTerminal: (fn) => (shell ? shell.withTerminal(fn) : fn({ input: process.stdin, output: process.stdout })),
     },
-    sessions: (deps) => createSessions({ ...deps, config: loaded.config }),
+    sessions: (deps) => createSessions({ ...deps, config: loaded.config, askSecret: (q) => prompter.secret(q) }),
   });
   await app.loadPlugins();
   if (!interactive) {

@@ -5,6 +5,17 @@ import type { Inventory } from '../inventory/inventory.js';
 import type { CommandRegistry } from '../plugins/registry.js';
 import { resolveTarget } from '../targets/index.js';
 import { JsonFileStore } from '../state/json-store.js';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { DustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+
+/** What a cloud integration (src/ec2) lends the shell state: regions and a lazily created client. */
+export interface CloudHooks {
+  listRegions(): Promise<string[]>;
+  /** Called after the region changed (the integration drops its client and cache for the old one). */
+  regionChanged(region: string): void;
+  client(region: string): Promise<EC2Client>;
+}
 
 /**
  * The shared cluster state every command receives (ClusterState). It owns the working set and the
@@ -14,6 +25,8 @@ export class ShellState implements ClusterState {
   region: string | undefined;
   workingCluster: string | undefined;
   private readonly stores = new Map<string, KeyValueStore>();
+  cloud: CloudHooks | undefined;
+  private readonly annotationStore: JsonFileStore;
   /** Listeners told when the prompt context (region or working set) changes. */
   onContextChange: (() => void) | undefined;
 
@@ -26,6 +39,43 @@ export class ShellState implements ClusterState {
     private readonly registry: CommandRegistry,
   ) {
     this.region = dustConfig.region;
+    this.annotationStore = JsonFileStore.forNamespace(dustHome, 'annotations');
+    inventory.setAnnotationSource((name) => this.annotationStore.get<Record<string, string>>(name) ?? {});
+  }
+
+  async regions(): Promise<readonly string[]> {
+    return this.cloud ? this.cloud.listRegions() : [];
+  }
+
+  async useRegion(region: string): Promise<void> {
+    if (!this.cloud) {
+      throw new DustError(ErrorCodes.UnknownContext, `use: '${region}' is not a cluster, and no cloud is configured for regions`, { hint: 'clusters come from node definitions and login rules; `use *` clears the working set' });
+    }
+    const known = await this.cloud.listRegions();
+    if (!known.includes(region)) {
+      throw new DustError(ErrorCodes.UnknownContext, `use: no region or cluster named '${region}'`, { hint: `regions: ${known.join(', ')}` });
+    }
+    this.region = region;
+    this.workingCluster = undefined;
+    this.cloud.regionChanged(region);
+    this.inventory.invalidate();
+    this.onContextChange?.();
+  }
+
+  async ec2(): Promise<EC2Client> {
+    if (!this.cloud || !this.region) {
+      throw new DustError(ErrorCodes.Ec2Credentials, 'EC2 is not enabled in this session', { hint: 'set a region (--region, AWS_REGION) or ec2.enabled: true in the config' });
+    }
+    return this.cloud.client(this.region);
+  }
+
+  async annotate(node: DustNode, key: string, value: string | undefined): Promise<void> {
+    const current = { ...(this.annotationStore.get<Record<string, string>>(node.name) ?? {}) };
+    if (value === undefined) delete current[key];
+    else current[key] = value;
+    if (Object.keys(current).length === 0) await this.annotationStore.delete(node.name);
+    else await this.annotationStore.set(node.name, current);
+    this.inventory.invalidate();
   }
 
   get config(): Readonly<Record<string, unknown>> {
@@ -60,11 +110,6 @@ export class ShellState implements ClusterState {
 
   useCluster(name: string | undefined): void {
     this.workingCluster = name;
-    this.onContextChange?.();
-  }
-
-  setRegion(region: string | undefined): void {
-    this.region = region;
     this.onContextChange?.();
   }
 

@@ -47,7 +47,9 @@ describe('the @ command', function () {
     expect(summarize([
       result('worker3', 'failed', 1), result('worker7', 'failed', 1), result('worker4', 'failed', 127),
       result('worker9', 'unreachable', null), result('worker2', 'waiting', null), result('worker1', 'ok', 0),
-    ])).to.equal('✖ 2 failed: worker[3,7] (rc 1) · 1 failed: worker4 (rc 127) · 1 unreachable: worker9 · 1 waiting for input: worker2');
+    ])).to.equal('✖ 2 failed: worker[3,7] (rc 1) · 1 failed: worker4 (rc 127) · 1 unreachable: worker9 · 1 waiting for input: worker2 — answer with @worker2 <text>');
+    expect(summarize([result('worker2', 'waiting', null), result('worker5', 'interrupted', 130), result('worker1', 'ok', 0)]))
+      .to.equal('… 1 waiting for input: worker2 · 1 interrupted: worker5 — answer with @worker2 <text>');
   });
 
   it('prints [name] line per node, warns about skipped nodes and returns false on failure', async () => {

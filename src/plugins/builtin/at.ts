@@ -108,5 +108,10 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   group('unreachable', 'unreachable');
   group('waiting', 'waiting for input');
   group('interrupted', 'interrupted');
-  return parts.length === 0 ? '' : `${mark} ${parts.join(' · ')}`;
+  if (parts.length === 0) return '';
+  // Waiting or interrupted nodes are not failures: they get a neutral mark and the way forward.
+  const bad = results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+  const waiting = results.filter((r) => r.status === 'waiting').map((r) => r.node.name);
+  const tip = waiting.length > 0 ? ` — answer with @${foldNodeNames(waiting)} <text>` : '';
+  return `${bad ? mark : '…'} ${parts.join(' · ')}${tip}`;
 }

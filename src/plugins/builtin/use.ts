@@ -4,13 +4,15 @@ import { ErrorCodes } from '../../errors/codes.js';
 
 export const useCommand: CommandSpec = {
   name: 'use',
-  usage: 'use <cluster|*>',
+  usage: 'use <cluster|region|*>',
   summary: 'set the working set: the nodes that `@ cmd`, `show` and every target select from',
   help: '`use slurm1` restricts every later command to cluster slurm1 (the prompt shows [slurm1]).\n'
-    + '`use *` clears it. Indexes (#) stay those of the whole inventory, so they never change under you.',
-  examples: ['use slurm1', 'use *'],
+    + '`use *` clears it. Indexes (#) stay those of the whole inventory, so they never change under you.\n'
+    + '`use eu-west-1` switches the EC2 region (checked against the region list), clearing the working set.',
+  examples: ['use slurm1', 'use *', 'use eu-west-1'],
   async complete(ctx) {
-    return ['*', ...(await ctx.state.clusters())].filter((c) => c.startsWith(ctx.word));
+    const regions = await ctx.state.regions().catch(() => [] as string[]);
+    return ['*', ...(await ctx.state.clusters()), ...regions].filter((c) => c.startsWith(ctx.word));
   },
   async run(ctx) {
     const name = ctx.positionals[0];
@@ -26,6 +28,17 @@ export const useCommand: CommandSpec = {
       return;
     }
     if (!clusters.includes(name)) {
+      const regions = await ctx.state.regions().catch(() => [] as string[]);
+      if (regions.length > 0) {
+        if (regions.includes(name)) {
+          await ctx.state.useRegion(name);
+          ctx.out.info(`region ${name}`);
+          return ctx.runLine('show');
+        }
+        throw new DustError(ErrorCodes.UnknownContext, `use: no cluster or region named '${name}'`, {
+          hint: `clusters: ${clusters.join(', ') || '(none)'}; regions: ${regions.join(', ')}`,
+        });
+      }
       throw new DustError(ErrorCodes.UnknownContext, `use: no cluster named '${name}'`, {
         hint: clusters.length ? `clusters: ${clusters.join(', ')}` : 'no clusters yet: give nodes a cluster in the config',
       });
