@@ -1,0 +1,169 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { requireSshd, startSshdCluster, startBlackholeNode, type SshdCluster, type BlackholeNode } from '../harness/sshd-cluster.js';
+import { PtySession, DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { makeTempHome } from '../helpers/temp-home.js';
+import { writeDustConfig } from './dust-config-for-cluster.js';
+
+function dustScript(args: string[], home: string) {
+  const r = spawnSync(process.execPath, [DUST_BIN, ...args], {
+    cwd: REPO_ROOT, encoding: 'utf8', input: '', timeout: 60000,
+    env: { PATH: process.env['PATH'], HOME: home, DUST_HOME: home, NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('dust over real OpenSSH (built CLI, real PTY)', function () {
+  this.timeout(120000);
+  let cluster: SshdCluster;
+  let hole: BlackholeNode;
+  let tmp: ReturnType<typeof makeTempHome>;
+  let configFile: string;
+
+  before(async function () {
+    requireSshd(this);
+    cluster = await startSshdCluster({ count: 4 });
+    hole = await startBlackholeNode(cluster.nodes[0]!.host.replace(/\.\d+$/, '.250'));
+    tmp = makeTempHome();
+    configFile = writeDustConfig(cluster, tmp.home);
+  });
+
+  after(async () => {
+    await hole?.close();
+    await cluster?.down();
+    tmp?.cleanup();
+  });
+
+  describe('interactive', () => {
+    let dust: PtySession;
+    beforeEach(async () => {
+      dust = new PtySession(['--config', configFile], { DUST_HOME: tmp.home }, { cols: 100, rows: 30 });
+      await dust.waitFor('[dust]$ ');
+    });
+    afterEach(() => dust.kill());
+
+    it('runs on every node with [name] prefixes, keeps cd per node, and answers a waiting prompt', async () => {
+      let m = dust.mark();
+      dust.write('@* echo hello from $DUST_TEST_NODE\r');
+      let out = await dust.waitFor(/\[dust\]\$ $/m, { from: m + 1 });
+      for (const n of cluster.nodes) expect(out).to.match(new RegExp(`\\[${n.name}\\]\\s+hello from ${n.name}`));
+      m = dust.mark();
+      dust.write('@node[0-1] cd /tmp\r');
+      await dust.waitFor('[dust]$ ', { from: m + 1 });
+      m = dust.mark();
+      dust.write('@* pwd\r');
+      out = await dust.waitFor(/node3\]\s+\S+home/, { from: m });
+      expect(out).to.match(/\[node0\]\s+\/tmp/).and.match(/\[node1\]\s+\/tmp/).and.match(/\[node2\]\s+\/\S+\/node2\/home/);
+      m = dust.mark();
+      dust.write('@node2 read -p "Continue [Y/n] " x; echo answer=$x\r');
+      out = await dust.waitFor(/waiting for input: node2/, { from: m });
+      expect(out).to.include('[node2] Continue [Y/n]');
+      m = dust.mark();
+      dust.write('@node2 Y\r');
+      await dust.waitFor('[node2] answer=Y', { from: m });
+    });
+
+    it('prints background output above the prompt without eating the half-typed line', async () => {
+      let m = dust.mark();
+      dust.write('@node0 (sleep 2; echo background-done) &\r');
+      await dust.waitFor('[dust]$ ', { from: m + 1 });
+      m = dust.mark();
+      dust.write('show node');
+      const out = await dust.waitFor(/background-done[\s\S]*\[dust\]\$ show node/, { from: m });
+      expect(out).to.include('[node0] background-done');
+      dust.write('\x15');
+    });
+
+    it('Ctrl-C interrupts the remote commands, returns to the prompt and keeps the sessions', async () => {
+      let m = dust.mark();
+      dust.write('@* echo started; sleep 60\r');
+      await dust.waitFor(/started[\s\S]*started[\s\S]*started[\s\S]*started/, { from: m });
+      dust.write('\x03');
+      const out = await dust.waitFor(/interrupted: node\[0-3\][\s\S]*\[dust\]\$ /, { from: m });
+      expect(out).to.include('4 interrupted');
+      m = dust.mark();
+      dust.write('@node1 echo still-here\r');
+      await dust.waitFor('[node1] still-here', { from: m });
+    });
+
+    it('@node opens a raw shell on the same session: state kept, resize followed, Ctrl-C x3 returns', async () => {
+      let m = dust.mark();
+      dust.write('@node3 cd /var\r');
+      await dust.waitFor('[dust]$ ', { from: m + 1 });
+      m = dust.mark();
+      dust.write('@node3\r');
+      await dust.waitFor(/node3:\/var\$ $/, { from: m });
+      m = dust.mark();
+      dust.write('stty size; echo in-raw-$DUST_TEST_NODE\r');
+      let out = await dust.waitFor(/in-raw-node3[\s\S]*node3:\/var\$ $/, { from: m });
+      expect(out).to.include('30 100');
+      dust.resize(90, 25);
+      m = dust.mark();
+      dust.write('stty size\r');
+      out = await dust.waitFor(/\d+ \d+[\s\S]*node3:\/var\$ $/, { from: m });
+      expect(out).to.include('25 90');
+      m = dust.mark();
+      dust.write('\x03\x03\x03');
+      await dust.waitFor(/back from node3[\s\S]*\[dust\]\$ /, { from: m });
+      m = dust.mark();
+      dust.write('@node3 pwd\r');
+      await dust.waitFor('[node3] /var', { from: m });
+    });
+
+    it('refuses a raw shell on several nodes with one clear line', async () => {
+      const m = dust.mark();
+      dust.write('@node*\r');
+      const out = await dust.waitFor(/\[dust\]\$ /, { from: m + 1 });
+      expect(out).to.match(/raw shell needs exactly one node; the target matched 4: node\[0-3\]/);
+    });
+  });
+
+  describe('failures (scripted)', () => {
+    it('a stopped node and a black-holed node are reported by name and do not stop the others', async () => {
+      const file = writeDustConfig(cluster, tmp.home, {
+        extraNodes: [`{ name: hole, host: ${hole.host}, port: ${hole.port} }`, `{ name: gone, host: ${cluster.nodes[0]!.host}, port: 1 }`],
+        ssh: 'connectTimeoutMs: 3000',
+      });
+      const r = dustScript(['--config', file, '-c', '@* echo ok-$DUST_TEST_NODE'], tmp.home);
+      expect(r.code).to.equal(1);
+      for (const n of cluster.nodes) expect(r.stdout).to.include(`ok-${n.name}`);
+      expect(r.stdout).to.match(/\[gone\]\s+✖ connect: ECONNREFUSED/);
+      expect(r.stdout).to.match(/\[hole\]\s+✖ connect: timed out/);
+      expect(r.stdout).to.match(/✖ 2 unreachable: gone,hole/);
+    });
+
+    it('reconnects after the node restarts, restores the cwd and says what was lost', async () => {
+      const dust = new PtySession(['--config', configFile], { DUST_HOME: tmp.home });
+      try {
+        await dust.waitFor('[dust]$ ');
+        let m = dust.mark();
+        dust.write('@node1 cd /usr\r');
+        await dust.waitFor('[dust]$ ', { from: m + 1 });
+        await cluster.restartNode('node1');
+        m = dust.mark();
+        dust.write('@node1 pwd\r');
+        const out = await dust.waitFor(/\[node1\]\s+\/usr/, { from: m, timeoutMs: 40000 });
+        expect(out).to.match(/lost/i);
+      } finally {
+        dust.kill();
+      }
+    });
+
+    it('refuses a node whose host key changed, naming the known_hosts file and line', async () => {
+      let r = dustScript(['--config', configFile, '-c', '@node2 true'], tmp.home);
+      expect(r.code, r.stderr + r.stdout).to.equal(0);
+      const known = fs.readFileSync(path.join(tmp.home, 'known_hosts'), 'utf8');
+      expect(known).to.include(cluster.node('node2').hostPublicKey.split(' ')[1]);
+      expect(fs.statSync(path.join(tmp.home, 'known_hosts')).mode & 0o777).to.equal(0o600);
+      await cluster.regenerateHostKey('node2');
+      r = dustScript(['--config', configFile, '-c', '@node[1-2] echo reached-$DUST_TEST_NODE'], tmp.home);
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.include('reached-node1');
+      expect(r.stdout).to.not.include('reached-node2');
+      expect(r.stdout + r.stderr).to.match(/node2.*host key.*changed/i);
+      expect(r.stdout + r.stderr).to.include(`${path.join(tmp.home, 'known_hosts')}:`);
+    });
+  });
+});
