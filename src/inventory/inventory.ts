@@ -20,6 +20,8 @@ export interface InventorySnapshot {
 export class Inventory {
   private cached: Promise<InventorySnapshot> | undefined;
   private annotationSource: ((name: string) => Record<string, string>) | undefined;
+  /** Told after every rebuild (plugins subscribe through the `inventory:refreshed` event). */
+  onRefreshed: ((nodes: readonly DustNode[]) => void) | undefined;
 
   constructor(private providers: InventoryProvider[], private rules: readonly LoginRule[]) {}
 
@@ -77,7 +79,9 @@ export class Inventory {
     const drafts = dedupeNames(lists.flat());
     const annotated = drafts.map((d) => ({ ...d, annotations: { ...d.annotations, ...(this.annotationSource?.(d.name) ?? {}) } }));
     const withRules = applyLoginRules(annotated, this.rules);
-    return { nodes: sortAndIndex(withRules), failures };
+    const nodes = sortAndIndex(withRules);
+    this.onRefreshed?.(nodes);
+    return { nodes, failures };
   }
 }
 

@@ -171,6 +171,11 @@ export interface ClusterState {
   useRegion(region: string): Promise<void>;
   /** The EC2 client of the current region, created (and the SDK loaded) on first use. */
   ec2(): Promise<EC2Client>;
+  /**
+   * The `@aws-sdk/client-ec2` module dust itself uses (command classes such as DescribeSecurityGroupsCommand).
+   * Drop-in plugins cannot resolve dust's dependencies from ~/.cluster/plugins, so they take it from here.
+   */
+  ec2Sdk(): Promise<typeof import('@aws-sdk/client-ec2')>;
   /** Sets or clears (value undefined) a persistent annotation on a node; usable as `annotation=key`. */
   annotate(node: DustNode, key: string, value: string | undefined): Promise<void>;
   /** Registered commands (for `help`). */

@@ -44,6 +44,7 @@ export class DustApp {
     this.events = new EventBus((plugin, event, error) => out.warn(`plugin '${plugin}' failed handling ${event}: ${formatError(error)}`));
     const { config, file } = opts.loaded;
     const inventory = new Inventory([new StaticProvider(config.nodes, file), ...(opts.extraProviders ?? [])], config.logins);
+    inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
     this.sessions = opts.sessions({ state: this.state, events: this.events, out, terminal: opts.terminal });
     this.runner = new CommandRunner({

@@ -78,7 +78,13 @@ export function createSessions(deps: SessionsDeps): ShellSessions {
 
   return {
     manager,
-    run: (nodes, command, opts) => manager.run(nodes, command, opts),
+    run: async (nodes, command, opts) => {
+      const results = await manager.run(nodes, command, opts);
+      for (const r of results) {
+        void events.emit('node:finished', { node: r.node, command, exitCode: r.exitCode, status: r.status, outputTail: r.output.slice(-20).join('\n') });
+      }
+      return results;
+    },
     attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io)),
     connected: () => manager.connected(),
     close: (node) => manager.close(node),

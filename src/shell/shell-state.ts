@@ -69,6 +69,10 @@ export class ShellState implements ClusterState {
     return this.cloud.client(this.region);
   }
 
+  ec2Sdk(): Promise<typeof import('@aws-sdk/client-ec2')> {
+    return import('@aws-sdk/client-ec2');
+  }
+
   async annotate(node: DustNode, key: string, value: string | undefined): Promise<void> {
     const current = { ...(this.annotationStore.get<Record<string, string>>(node.name) ?? {}) };
     if (value === undefined) delete current[key];
