@@ -22,6 +22,8 @@ export class Inventory {
   private annotationSource: ((name: string) => Record<string, string>) | undefined;
   /** Told after every rebuild (plugins subscribe through the `inventory:refreshed` event). */
   onRefreshed: ((nodes: readonly DustNode[]) => void) | undefined;
+  /** Told once per rebuild for each provider that failed (its nodes are missing from that snapshot). */
+  onProviderFailure: ((provider: string, error: unknown) => void) | undefined;
 
   constructor(private providers: InventoryProvider[], private rules: readonly LoginRule[]) {}
 
@@ -73,6 +75,7 @@ export class Inventory {
         return await p.list();
       } catch (error) {
         failures.push({ provider: p.name, error });
+        this.onProviderFailure?.(p.name, error);
         return [];
       }
     }));

@@ -12,6 +12,9 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { Inventory } from '../inventory/inventory.js';
 import { StaticProvider } from '../inventory/static-provider.js';
 import type { InventoryProvider } from '../inventory/provider.js';
+import { SshConfigProvider } from '../inventory/ssh-config-provider.js';
+import { expandHome } from '../config/paths.js';
+import os from 'node:os';
 import { ShellState } from './shell-state.js';
 import { CommandRunner, type TerminalHost } from './command-runner.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
@@ -43,7 +46,13 @@ export class DustApp {
     const { out } = opts;
     this.events = new EventBus((plugin, event, error) => out.warn(`plugin '${plugin}' failed handling ${event}: ${formatError(error)}`));
     const { config, file } = opts.loaded;
-    const inventory = new Inventory([new StaticProvider(config.nodes, file), ...(opts.extraProviders ?? [])], config.logins);
+    const providers: InventoryProvider[] = [new StaticProvider(config.nodes, file)];
+    if (config.sshConfigHosts !== false) {
+      const sshFile = config.sshConfigHosts === true ? path.join(os.homedir(), '.ssh', 'config') : expandHome(config.sshConfigHosts);
+      providers.push(new SshConfigProvider(sshFile));
+    }
+    const inventory = new Inventory([...providers, ...(opts.extraProviders ?? [])], config.logins);
+    inventory.onProviderFailure = (provider, error) => out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
     this.sessions = opts.sessions({ state: this.state, events: this.events, out, terminal: opts.terminal });

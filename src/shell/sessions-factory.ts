@@ -37,7 +37,9 @@ export type ShellSessions = SessionsApi & { closeAll(): Promise<void>; manager: 
 export function createSessions(deps: SessionsDeps): ShellSessions {
   const { config, out, events, state } = deps;
   const home = os.homedir();
-  const sshConfigPath = config.sshConfig === false ? undefined : expandHome(config.sshConfig ?? path.join(home, '.ssh', 'config'));
+  // The file nodes were listed from (sshConfigHosts) is also the one their logins come from, unless set apart.
+  const listedFrom = typeof config.sshConfigHosts === 'string' ? config.sshConfigHosts : undefined;
+  const sshConfigPath = config.sshConfig === false ? undefined : expandHome(config.sshConfig ?? listedFrom ?? path.join(home, '.ssh', 'config'));
   let sshConfig: ReturnType<typeof loadSshConfig> | undefined;
   const sshConfigFile = () => (sshConfig ??= sshConfigPath ? loadSshConfig(sshConfigPath) : parseSshConfig('', 'none'));
   const knownHosts = new KnownHosts({

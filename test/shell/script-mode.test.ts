@@ -84,3 +84,23 @@ describe('dust as a command (scripting, --help, --version, config errors)', func
     expect(r.stderr).to.match(/show: unknown option '--bogus'.*usage: show/);
   });
 });
+
+describe('ssh config hosts as inventory', function () {
+  this.timeout(30000);
+  it('lists concrete Host entries (not wildcards) with their HostName', () => {
+    const tmp = makeTempHome();
+    try {
+      const sshCfg = path.join(tmp.home, 'ssh_config');
+      fs.writeFileSync(sshCfg, 'Host web-a web-b\n  HostName 127.0.0.44\n  User deploy\nHost db\n  HostName 127.0.0.45\n  Port 2200\nHost *\n  ServerAliveInterval 30\n');
+      fs.writeFileSync(tmp.configFile, `sshConfigHosts: ${sshCfg}\n`);
+      const r = dust(['--config', tmp.configFile, '-c', 'show -v'], { home: tmp.home });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/web-a\s+│ running │ 127\.0\.0\.44/);
+      expect(r.stdout).to.match(/db\s+│ running │ 127\.0\.0\.45/);
+      expect(r.stdout).to.include('ssh-config');
+      expect(r.stdout).to.include('3 nodes');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
