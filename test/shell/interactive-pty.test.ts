@@ -93,6 +93,23 @@ describe('interactive shell through a real PTY', function () {
     expect(out).to.include('worker11');
   });
 
+  it('!cmd hands the real terminal to a local program (it reads the keyboard and sees the tty)', async () => {
+    let m = dust.mark();
+    dust.write('!stty size; read -r x; echo "local got [$x]"\r');
+    await dust.waitFor(/40 120/, { from: m });
+    dust.write('typed words\r');
+    await dust.waitFor('local got [typed words]', { from: m });
+    await dust.waitFor(/\[dust\]\$ /, { from: m + 1 });
+    m = dust.mark();
+    dust.write('lonelytypo\r');
+    const out = await dust.waitFor(/\[dust\]\$ /, { from: m + 1 });
+    expect(out).to.include("'lonelytypo' is neither a dust command nor a local program");
+    m = dust.mark();
+    dust.write('echo via-fallback\r');
+    const out2 = await dust.waitFor('via-fallback\r\n', { from: m + 12 });
+    expect(out2).to.include("'echo' is not a dust command: running it in the local shell");
+  });
+
   it('prints one clear line for bad input and keeps running', async () => {
     let m = dust.mark();
     dust.write('show worker[0-\r');

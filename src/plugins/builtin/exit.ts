@@ -5,6 +5,7 @@ export const exitCommand: CommandSpec = {
   aliases: ['quit'],
   usage: 'exit',
   summary: 'leave dust, closing every SSH session (Ctrl-D does the same)',
+  examples: ['exit', 'quit'],
   run(ctx) {
     ctx.requestExit();
   },
