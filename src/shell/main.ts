@@ -9,7 +9,8 @@ import { InteractiveShell } from './interactive.js';
 import { runScript } from './script-runner.js';
 import { NoTerminalPrompter, TerminalPrompter } from './prompter.js';
 import { createSessions } from './sessions-factory.js';
-import { formatError } from '../errors/dust-error.js';
+import { DustError, formatError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
 
 function readVersion(): string {
   try {
@@ -64,6 +65,10 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     sessions: (deps) => createSessions({ ...deps, config: loaded.config, askSecret: (q) => prompter.secret(q) }),
   });
+  // Last line of defence: a stray error from a plugin's timer or a library callback is reported in one
+  // line and the shell keeps running (every known path already catches its own errors).
+  process.on('uncaughtException', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
+  process.on('unhandledRejection', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
   await app.loadPlugins();
   if (!interactive) {
     const onSigint = () => {

@@ -12,6 +12,7 @@ import type { AuthContext, Connection, ParsedKey } from 'ssh2';
 import { planConnect } from '../../src/ssh/connect-plan.js';
 import type { ConnectDeps } from '../../src/ssh/connect-plan.js';
 import type { LoginSpec } from '../../src/ssh/login.js';
+import { generateEd25519 } from '../../src/ssh/keygen.js';
 
 const { Client, Server, utils } = ssh2;
 
@@ -33,7 +34,7 @@ export interface KeyPair { privateKey: string; publicKey: string; parsed: Parsed
 /** Unencrypted OpenSSH-format key pair from ssh2's generator. */
 export function genKey(type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): KeyPair {
   const kp = type === 'ed25519'
-    ? utils.generateKeyPairSync('ed25519')
+    ? (({ privateKey, publicKey }) => ({ private: privateKey, public: publicKey }))(generateEd25519())
     : type === 'ecdsa' ? utils.generateKeyPairSync('ecdsa', { bits: 256 }) : utils.generateKeyPairSync('rsa', { bits: 2048 });
   const parsed = utils.parseKey(kp.public);
   if (parsed instanceof Error) throw parsed;

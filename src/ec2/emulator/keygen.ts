@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { generateEd25519 } from '../../ssh/keygen.js';
 import ssh2 from 'ssh2';
 
 const { utils } = ssh2;
@@ -22,11 +23,11 @@ const colonHex = (buf: Buffer) => buf.toString('hex').match(/../g)?.join(':') ??
  */
 export function generateKeyMaterial(type: KeyPairType, comment: string): GeneratedKeyPair {
   if (type === 'ed25519') {
-    const pair = utils.generateKeyPairSync('ed25519', { comment });
-    const blob = publicBlob(pair.public);
+    const pair = generateEd25519(comment);
+    const blob = publicBlob(pair.publicKey);
     return {
-      privateKey: pair.private.trimEnd(),
-      publicKey: pair.public.trim(),
+      privateKey: pair.privateKey.trimEnd(),
+      publicKey: pair.publicKey,
       fingerprint: createHash('sha256').update(blob).digest('base64'),
     };
   }
