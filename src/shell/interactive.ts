@@ -62,9 +62,16 @@ export class InteractiveShell {
     const wasRaw = this.input.isRaw;
     if (this.input.isTTY) this.input.setRawMode(false);
     this.input.pause();
+    // In cooked mode Ctrl-C and Ctrl-\ signal the whole foreground process group: the local program
+    // should get them, dust must not die of them.
+    const ignore = (): void => undefined;
+    process.on('SIGINT', ignore);
+    process.on('SIGQUIT', ignore);
     try {
       return await fn({ input: this.input, output: process.stdout });
     } finally {
+      process.off('SIGINT', ignore);
+      process.off('SIGQUIT', ignore);
       if (this.input.isTTY) this.input.setRawMode(wasRaw);
       giveBack();
     }

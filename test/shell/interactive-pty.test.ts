@@ -110,6 +110,17 @@ describe('interactive shell through a real PTY', function () {
     expect(out2).to.include("'echo' is not a dust command: running it in the local shell");
   });
 
+  it('Ctrl-C during a local !command stops that program, not dust', async () => {
+    let m = dust.mark();
+    dust.write('!echo local-start; sleep 30\r');
+    await dust.waitFor('local-start', { from: m });
+    dust.write('\x03');
+    await dust.waitFor(/\[dust\]\$ /, { from: m + 1 });
+    m = dust.mark();
+    dust.write('show lonely\r');
+    await dust.waitFor(/1 node/, { from: m });
+  });
+
   it('prints one clear line for bad input and keeps running', async () => {
     let m = dust.mark();
     dust.write('show worker[0-\r');
