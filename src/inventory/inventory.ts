@@ -130,7 +130,8 @@ export function applyLoginRules(drafts: readonly NodeDraft[], rules: readonly Lo
       // 22 is every provider's default, so a node that says another port keeps it over the rule.
       port: draft.port !== 22 ? draft.port : (rule.port ?? draft.port),
       proxyJump: draft.proxyJump ?? rule.proxyJump,
-      cluster: draft.cluster ?? rule.cluster,
+      // A cluster written in static config is the user's word; a cloud's tag is a default a rule overrides.
+      cluster: draft.source === 'static' ? (draft.cluster ?? rule.cluster) : (rule.cluster ?? draft.cluster),
       host: address ?? draft.host,
       props: { ...draft.props, login_rule: rule.selector },
     };

@@ -7,7 +7,7 @@ import { setupPlugin } from '../plugins/plugin-host.js';
 import { builtinPlugins } from '../plugins/builtin/index.js';
 import { pluginsCommand } from '../plugins/builtin/plugins.js';
 import { loadUserPlugins, type PluginLoadReport } from '../plugins/loader.js';
-import { DUST_PLUGIN_API } from '../plugins/api.js';
+import { DUST_PLUGIN_API, type DustPlugin } from '../plugins/api.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { Inventory } from '../inventory/inventory.js';
 import { StaticProvider } from '../inventory/static-provider.js';
@@ -40,6 +40,10 @@ export class DustApp {
   readonly sessions: SessionsApi & { closeAll(): Promise<void> };
   private exitRequested = false;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
+  /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */
+  private readonly builtins: DustPlugin[] = [...builtinPlugins];
+  /** Called on shutdown after sessions close (the demo's servers, the EC2 clients). */
+  readonly closers: (() => void | Promise<void>)[] = [];
   onExitRequested: (() => void) | undefined;
 
   constructor(private readonly opts: AppOptions) {
@@ -90,7 +94,7 @@ export class DustApp {
    * and that is reported.
    */
   async loadPlugins(): Promise<void> {
-    for (const plugin of builtinPlugins) await setupPlugin(plugin, 'built-in', this.hostDeps);
+    for (const plugin of this.builtins) await setupPlugin(plugin, 'built-in', this.hostDeps);
     await setupPlugin({
       name: 'builtin:plugins',
       apiVersion: DUST_PLUGIN_API,
@@ -101,6 +105,17 @@ export class DustApp {
       })),
     }, 'built-in', this.hostDeps);
     await this.loadUserPluginsAndReport();
+  }
+
+  /**
+   * Adds a built-in after start (an integration such as EC2 that needs the app first). User plugins
+   * already loaded keep their replacements of its commands.
+   */
+  async addBuiltinPlugin(plugin: DustPlugin): Promise<void> {
+    this.builtins.push(plugin);
+    const userOwned = new Map(this.registry.list().filter((c) => !c.plugin.startsWith('builtin')).map((c) => [c.spec.name, c]));
+    await setupPlugin(plugin, 'built-in', this.hostDeps);
+    for (const c of userOwned.values()) if (this.registry.lookup(c.spec.name)?.plugin !== c.plugin) this.registry.register(c.spec, c.plugin, c.source);
   }
 
   private async loadUserPluginsAndReport(): Promise<void> {
@@ -123,7 +138,7 @@ export class DustApp {
       this.registry.unregisterPlugin(p.name);
       this.events.removePlugin(p.name);
     }
-    for (const plugin of builtinPlugins) {
+    for (const plugin of this.builtins) {
       this.registry.unregisterPlugin(plugin.name);
       await setupPlugin(plugin, 'built-in', this.hostDeps);
     }
@@ -143,6 +158,7 @@ export class DustApp {
 
   async shutdown(): Promise<void> {
     await this.sessions.closeAll();
+    for (const close of this.closers.splice(0)) await close();
   }
 }
 

@@ -9,6 +9,7 @@ import { InteractiveShell } from './interactive.js';
 import { runScript } from './script-runner.js';
 import { NoTerminalPrompter, TerminalPrompter } from './prompter.js';
 import { createSessions } from './sessions-factory.js';
+import { prepareEc2 } from '../ec2/wiring.js';
 import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 
@@ -22,6 +23,8 @@ function readVersion(): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // `dust emulator [--port N]` is the `emulator` command run as a script line (its flags are its own).
+  if (argv[0] === 'emulator') argv = ['-c', argv.map((a) => (/^[\w.:/=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')];
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
@@ -50,6 +53,24 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const interactive = args.commands.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  // The demo: embedded SSH nodes behind an in-process EC2 emulator (src/ec2/demo.ts); loaded only when asked for.
+  let demo: import('../ec2/demo.js').DemoSession | undefined;
+  if (args.demo) {
+    try {
+      const { startDemo } = await import('../ec2/demo.js');
+      demo = await startDemo({ dustHome: home });
+    } catch (err) {
+      out.error(err);
+      return 2;
+    }
+    out.info(demo.banner);
+  }
+  const ec2 = prepareEc2({
+    cli: { region: args.region, profile: args.profile, endpointUrl: args.endpointUrl },
+    config: loaded.config,
+    dustHome: home,
+    ...(demo ? { integration: demo.ec2, leadingRules: demo.loginRules } : {}),
+  });
   let shell: InteractiveShell | undefined;
   const prompter = interactive
     ? new TerminalPrompter(process.stdin, process.stdout, () => shell!.keyboard.borrow())
@@ -63,13 +84,22 @@ async function main(argv: readonly string[]): Promise<number> {
     terminal: {
       withTerminal: (fn) => (shell ? shell.withTerminal(fn) : fn({ input: process.stdin, output: process.stdout })),
     },
-    sessions: (deps) => createSessions({ ...deps, config: loaded.config, askSecret: (q) => prompter.secret(q) }),
+    sessions: (deps) => createSessions({
+      ...deps,
+      config: loaded.config,
+      askSecret: (q) => prompter.secret(q),
+      ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
+    }),
+    extraProviders: ec2.providers,
   });
+  app.closers.push(() => ec2.close());
+  if (demo) app.closers.push(() => demo.close());
   // Last line of defence: a stray error from a plugin's timer or a library callback is reported in one
   // line and the shell keeps running (every known path already catches its own errors).
   process.on('uncaughtException', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
   process.on('unhandledRejection', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
   await app.loadPlugins();
+  await ec2.attach(app);
   if (!interactive) {
     const onSigint = () => {
       if (!app.runner.interrupt()) process.exit(130);

@@ -99,6 +99,18 @@ export interface InstanceSnapshot {
   tags: Record<string, string>;
 }
 
+/** One observed instance state change (see `Ec2EmulatorCore.onStateChange`). */
+export interface InstanceStateChange {
+  region: string;
+  instanceId: string;
+  /** `undefined` for an instance seen for the first time (launched or seeded). */
+  previous: InstanceStateName | undefined;
+  state: InstanceStateName;
+  tags: Record<string, string>;
+}
+
+export type InstanceStateListener = (change: InstanceStateChange) => void;
+
 /**
  * The EC2 emulator: per-region state, lazy lifecycle on an injectable clock, fault injection and a
  * request log. Transports (the in-process SDK handler, the HTTP server) only feed it bodies and regions.
@@ -113,6 +125,9 @@ export class Ec2EmulatorCore {
   private readonly env: EmulatorEnv;
   private readonly regions = new Map<string, RegionState>();
   private readonly requestLogLimit: number;
+  private readonly stateListeners = new Set<InstanceStateListener>();
+  /** Last state each listener-visible instance was reported in, by `region/id`. */
+  private readonly reportedStates = new Map<string, InstanceStateName>();
 
   constructor(options: Ec2EmulatorOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -168,6 +183,7 @@ export class Ec2EmulatorCore {
       const ctx: ActionContext = { action, params, region: this.region(regionName), env: this.env, now };
       const body = handler(ctx);
       this.log({ time: now, region: regionName, action, params: params.toRecord(), status: 200, errorCode: undefined, requestId });
+      this.reportStateChanges(regionName);
       return this.respond(200, requestId, renderEc2Document(`${action}Response`, requestId, body));
     } catch (err) {
       const apiError =
@@ -207,7 +223,7 @@ export class Ec2EmulatorCore {
     const region = this.region(regionName);
     const now = this.clock.now();
     settleRegion(region, this.env, now);
-    return instances.map((spec) => {
+    const ids = instances.map((spec) => {
       const zone = spec.availabilityZone;
       const subnet =
         zone !== undefined
@@ -238,6 +254,8 @@ export class Ec2EmulatorCore {
       const [created] = launchInstances(region, this.env, plan, 1, 1, now);
       return (created as { id: string }).id;
     });
+    this.reportStateChanges(regionName);
+    return ids;
   }
 
   /**
@@ -259,6 +277,7 @@ export class Ec2EmulatorCore {
   instances(regionName: string): InstanceSnapshot[] {
     const region = this.region(regionName);
     settleRegion(region, this.env, this.clock.now());
+    this.reportStateChanges(regionName);
     return [...region.instances.values()].map((i) => ({
       id: i.id,
       state: i.state,
@@ -269,5 +288,54 @@ export class Ec2EmulatorCore {
       keyName: i.keyName,
       tags: Object.fromEntries(i.tags),
     }));
+  }
+
+  /**
+   * Calls `listener` whenever an instance is seen in a new state: after every request, `seed` and
+   * `instances` call. Transitions are lazy (settled on reads), so a change is reported when something
+   * looks — the demo calls `settle()` on a timer. Several transitions settled at once are reported as
+   * one change (running → stopped). Returns an unsubscribe function.
+   */
+  onStateChange(listener: InstanceStateListener): () => void {
+    if (this.stateListeners.size === 0) {
+      // Start from what exists now, so only later changes are reported to the first listener.
+      for (const [name, region] of this.regions) {
+        settleRegion(region, this.env, this.clock.now());
+        for (const i of region.instances.values()) this.reportedStates.set(`${name}/${i.id}`, i.state);
+      }
+    }
+    this.stateListeners.add(listener);
+    return () => {
+      this.stateListeners.delete(listener);
+    };
+  }
+
+  /** Settles every region against the clock and reports changes (what a timer calls). */
+  settle(): void {
+    for (const [name, region] of this.regions) {
+      settleRegion(region, this.env, this.clock.now());
+      this.reportStateChanges(name);
+    }
+  }
+
+  private reportStateChanges(regionName: string): void {
+    if (this.stateListeners.size === 0) return;
+    const region = this.regions.get(regionName);
+    if (!region) return;
+    settleRegion(region, this.env, this.clock.now());
+    for (const instance of region.instances.values()) {
+      const key = `${regionName}/${instance.id}`;
+      const previous = this.reportedStates.get(key);
+      if (previous === instance.state) continue;
+      this.reportedStates.set(key, instance.state);
+      const change: InstanceStateChange = { region: regionName, instanceId: instance.id, previous, state: instance.state, tags: Object.fromEntries(instance.tags) };
+      for (const listener of [...this.stateListeners]) {
+        try {
+          listener(change);
+        } catch {
+          // A listener's failure must not turn into an EC2 error for the caller.
+        }
+      }
+    }
   }
 }

@@ -10,6 +10,8 @@ export {
   type Ec2EmulatorResponse,
   type Ec2RequestLogEntry,
   type InstanceSnapshot,
+  type InstanceStateChange,
+  type InstanceStateListener,
   type SeedInstance,
 } from './core.js';
 export { type Ec2Clock, ManualClock, systemClock } from './clock.js';

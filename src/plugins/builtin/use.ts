@@ -28,7 +28,8 @@ export const useCommand: CommandSpec = {
       return;
     }
     if (!clusters.includes(name)) {
-      const regions = await ctx.state.regions().catch(() => [] as string[]);
+      // Not caught: without credentials, `use eu-west-1` must say so rather than "no such cluster".
+      const regions = await ctx.state.regions();
       if (regions.length > 0) {
         if (regions.includes(name)) {
           await ctx.state.useRegion(name);

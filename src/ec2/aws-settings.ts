@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DustConfig } from '../config/schema.js';
+
+/** Where a resolved value came from (shown by `--verbose` and in docs/ec2.md). */
+export type SettingSource =
+  | '--region' | '--profile' | '--endpoint-url'
+  | 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'AWS_PROFILE' | 'AWS_ENDPOINT_URL_EC2' | 'AWS_ENDPOINT_URL'
+  | 'profile' | 'config' | 'default';
+
+/** The EC2 connection settings for one dust process. */
+export interface AwsSettings {
+  /** Whether dust lists EC2 instances and offers EC2 commands in this session. */
+  enabled: boolean;
+  /** Why EC2 is (not) enabled, for `--verbose` and error hints. */
+  reason: string;
+  region: string | undefined;
+  regionSource: SettingSource | undefined;
+  /** Profile passed to the SDK; undefined = the SDK's default chain (which reads AWS_PROFILE itself). */
+  profile: string | undefined;
+  profileSource: SettingSource | undefined;
+  /** Explicit endpoint (LocalStack, moto, `dust emulator`); undefined = AWS's own. */
+  endpoint: string | undefined;
+  endpointSource: SettingSource | undefined;
+  /** Tag whose value names a node's cluster. */
+  clusterTag: string;
+}
+
+export interface AwsSettingsInput {
+  /** Command-line flags. */
+  cli?: { region?: string | undefined; profile?: string | undefined; endpointUrl?: string | undefined };
+  config: Pick<DustConfig, 'region' | 'ec2'>;
+  /** Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Default: os.homedir() (for ~/.aws/config). */
+  homeDir?: string;
+}
+
+export const DEFAULT_CLUSTER_TAG = 'dust:cluster';
+
+const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+/**
+ * Resolves region, profile and endpoint the way the AWS CLI users expect:
+ *   region:   --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's `region` in ~/.aws/config > config `region`
+ *   profile:  --profile > AWS_PROFILE > config `ec2.profile`
+ *   endpoint: --endpoint-url > config `ec2.endpoint` > AWS_ENDPOINT_URL_EC2 > AWS_ENDPOINT_URL
+ * The JS SDK ignores AWS_DEFAULT_REGION, so it is read here. EC2 is enabled when a region resolves or
+ * `ec2.enabled: true` (region then defaults to us-east-1), and never when `ec2.enabled: false`.
+ */
+export function resolveAwsSettings(input: AwsSettingsInput): AwsSettings {
+  const env = input.env ?? process.env;
+  const cli = input.cli ?? {};
+  const ec2 = input.config.ec2 ?? {};
+
+  let profile: string | undefined;
+  let profileSource: SettingSource | undefined;
+  if (nonEmpty(cli.profile)) [profile, profileSource] = [nonEmpty(cli.profile), '--profile'];
+  else if (nonEmpty(env['AWS_PROFILE'])) [profile, profileSource] = [nonEmpty(env['AWS_PROFILE']), 'AWS_PROFILE'];
+  else if (nonEmpty(ec2.profile)) [profile, profileSource] = [nonEmpty(ec2.profile), 'config'];
+
+  let region: string | undefined;
+  let regionSource: SettingSource | undefined;
+  const profileRegion = () => nonEmpty(readProfileSetting(profile ?? 'default', 'region', env, input.homeDir));
+  if (nonEmpty(cli.region)) [region, regionSource] = [nonEmpty(cli.region), '--region'];
+  else if (nonEmpty(env['AWS_REGION'])) [region, regionSource] = [nonEmpty(env['AWS_REGION']), 'AWS_REGION'];
+  else if (nonEmpty(env['AWS_DEFAULT_REGION'])) [region, regionSource] = [nonEmpty(env['AWS_DEFAULT_REGION']), 'AWS_DEFAULT_REGION'];
+  else if (profileRegion()) [region, regionSource] = [profileRegion(), 'profile'];
+  else if (nonEmpty(input.config.region)) [region, regionSource] = [nonEmpty(input.config.region), 'config'];
+
+  let endpoint: string | undefined;
+  let endpointSource: SettingSource | undefined;
+  const ignoreEnvEndpoints = (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] ?? '').toLowerCase() === 'true';
+  if (nonEmpty(cli.endpointUrl)) [endpoint, endpointSource] = [nonEmpty(cli.endpointUrl), '--endpoint-url'];
+  else if (nonEmpty(ec2.endpoint)) [endpoint, endpointSource] = [nonEmpty(ec2.endpoint), 'config'];
+  else if (!ignoreEnvEndpoints && nonEmpty(env['AWS_ENDPOINT_URL_EC2'])) [endpoint, endpointSource] = [nonEmpty(env['AWS_ENDPOINT_URL_EC2']), 'AWS_ENDPOINT_URL_EC2'];
+  else if (!ignoreEnvEndpoints && nonEmpty(env['AWS_ENDPOINT_URL'])) [endpoint, endpointSource] = [nonEmpty(env['AWS_ENDPOINT_URL']), 'AWS_ENDPOINT_URL'];
+
+  let enabled: boolean;
+  let reason: string;
+  if (ec2.enabled === false) {
+    enabled = false;
+    reason = 'ec2.enabled is false in the config';
+  } else if (region !== undefined) {
+    enabled = true;
+    reason = `region ${region} from ${regionSource}`;
+  } else if (ec2.enabled === true) {
+    enabled = true;
+    region = 'us-east-1';
+    regionSource = 'default';
+    reason = 'ec2.enabled is true (no region set: us-east-1)';
+  } else {
+    enabled = false;
+    reason = 'no region (--region, AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config, config region)';
+  }
+  return {
+    enabled, reason, region, regionSource, profile, profileSource, endpoint, endpointSource,
+    clusterTag: nonEmpty(ec2.clusterTag) ?? DEFAULT_CLUSTER_TAG,
+  };
+}
+
+/** ~/.aws/config, or AWS_CONFIG_FILE. */
+export function awsConfigFile(env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): string {
+  const explicit = nonEmpty(env['AWS_CONFIG_FILE']);
+  if (explicit) return explicit.startsWith('~/') ? path.join(homeDir, explicit.slice(2)) : explicit;
+  return path.join(homeDir, '.aws', 'config');
+}
+
+/**
+ * One setting of a profile in the shared config file: section `[default]` or `[profile NAME]`
+ * (a plain `[NAME]` is accepted too, as the SDK does for non-default names). A missing file is no error.
+ */
+export function readProfileSetting(profile: string, key: string, env: NodeJS.ProcessEnv = process.env, homeDir?: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(awsConfigFile(env, homeDir ?? os.homedir()), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const sections = parseIni(text);
+  const wanted = profile === 'default' ? ['default', 'profile default'] : [`profile ${profile}`, profile];
+  for (const name of wanted) {
+    const value = sections.get(name)?.get(key);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/**
+ * A small INI reader for the AWS shared config: `[section]`, `key = value`, `#`/`;` comments. Indented
+ * lines continue a sub-section (`s3 =\n  max_concurrency = 2`) and are ignored here: no top-level
+ * setting dust reads lives in one.
+ */
+export function parseIni(text: string): Map<string, Map<string, string>> {
+  const sections = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s/.test(raw) && raw.trim() !== '') continue;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[\s*([^\]]+?)\s*\]/.exec(line);
+    if (header) {
+      const name = header[1]!.replace(/\s+/g, ' ');
+      current = sections.get(name) ?? new Map<string, string>();
+      sections.set(name, current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq < 0 || !current) continue;
+    const key = line.slice(0, eq).trim().toLowerCase();
+    const value = line.slice(eq + 1).replace(/\s[#;].*$/, '').trim();
+    current.set(key, value);
+  }
+  return sections;
+}

@@ -1,0 +1,63 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { CloudHooks } from '../shell/shell-state.js';
+import type { AwsSettings } from './aws-settings.js';
+import { Ec2ClientFactory, type Ec2ClientFactoryOptions, sendEc2 } from './client.js';
+import { Ec2InventoryProvider } from './inventory-provider.js';
+import { loadEc2Sdk } from './sdk.js';
+
+/**
+ * What the shell state borrows from EC2: the region list (DescribeRegions, asked once and cached),
+ * per-region clients, and a note when the region changes. Also remembers the current region for
+ * the inventory provider.
+ */
+export class Ec2Cloud implements CloudHooks {
+  private regionList: Promise<string[]> | undefined;
+
+  constructor(readonly factory: Ec2ClientFactory, public region: string | undefined) {}
+
+  listRegions(): Promise<string[]> {
+    this.regionList ??= this.fetchRegions().catch((err: unknown) => {
+      this.regionList = undefined;
+      throw err;
+    });
+    return this.regionList;
+  }
+
+  private async fetchRegions(): Promise<string[]> {
+    const client = await this.client(this.region ?? 'us-east-1');
+    const sdk = loadEc2Sdk();
+    const out = await sendEc2<{ Regions?: { RegionName?: string }[] }>(client, 'DescribeRegions', new sdk.DescribeRegionsCommand({}));
+    return (out.Regions ?? []).map((r) => r.RegionName ?? '').filter((r) => r !== '').sort();
+  }
+
+  regionChanged(region: string): void {
+    const old = this.region;
+    this.region = region;
+    // The old region's client holds sockets; the region list is account-wide and stays cached.
+    if (old !== undefined && old !== region) this.factory.drop(old);
+  }
+
+  client(region: string): Promise<EC2Client> {
+    return Promise.resolve(this.factory.client(region));
+  }
+}
+
+/** Everything the shell needs to use EC2, built from resolved settings. Nothing here loads the SDK. */
+export interface Ec2Integration {
+  settings: AwsSettings;
+  cloud: Ec2Cloud;
+  provider: Ec2InventoryProvider;
+  close(): void;
+}
+
+export function createEc2Integration(settings: AwsSettings, clientOptions: Omit<Ec2ClientFactoryOptions, 'settings'> = {}, providerOptions: { pageSize?: number } = {}): Ec2Integration {
+  const factory = new Ec2ClientFactory({ settings, ...clientOptions });
+  const cloud = new Ec2Cloud(factory, settings.region);
+  const provider = new Ec2InventoryProvider({
+    region: () => cloud.region,
+    client: (region) => cloud.client(region),
+    clusterTag: settings.clusterTag,
+    ...providerOptions,
+  });
+  return { settings, cloud, provider, close: () => factory.destroy() };
+}

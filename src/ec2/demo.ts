@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LoginRule } from '../config/schema.js';
+import { startDemoCluster, type DemoCluster } from '../demo/index.js';
+import { createEc2RequestHandler, Ec2EmulatorCore, type Ec2Clock, type LifecycleDelays } from './emulator/index.js';
+import { DEFAULT_CLUSTER_TAG, type AwsSettings } from './aws-settings.js';
+import { createEc2Integration, type Ec2Integration } from './cloud-hooks.js';
+import { DEMO_FLEET, DEMO_REGION, DEMO_TAG, seedDemoFleet } from './demo-fleet.js';
+
+export interface StartDemoOptions {
+  dustHome: string;
+  /** First demo node's port (default: the demo cluster's, 12220). */
+  basePort?: number;
+  /** Lifecycle delays (default: 3 s, so `stop --wait` shows progress but the tour stays quick). */
+  delays?: Partial<LifecycleDelays>;
+  clock?: Ec2Clock;
+  /** How often the emulator is settled so stopped/started instances reach their node (default 250 ms). */
+  settleIntervalMs?: number;
+}
+
+export interface DemoSession {
+  region: string;
+  /** Ready-made EC2 wiring (in-process emulator, fake credentials): cloud hooks + inventory provider. */
+  ec2: Ec2Integration;
+  /** One rule per demo instance (user, key, port), to put ahead of any other login rules. */
+  loginRules: LoginRule[];
+  /** `[127.0.0.x]:port ssh-ed25519 …` for every node, also written to `knownHostsFile`. */
+  knownHostsLines: string[];
+  /** A known_hosts file trusting exactly the demo nodes (pass as sessions' extraKnownHosts). */
+  knownHostsFile: string;
+  /** The line to print at start so nobody mistakes the demo for real machines. */
+  banner: string;
+  core: Ec2EmulatorCore;
+  cluster: DemoCluster;
+  close(): Promise<void>;
+}
+
+/** What the demo's clients pretend to be; the emulator checks no signatures. */
+const DEMO_CREDENTIALS = { accessKeyId: 'dust-demo', secretAccessKey: 'dust-demo' };
+
+/**
+ * The demo: an in-process EC2 emulator seeded with two clusters (slurm1: master, worker0–2; webtest:
+ * web1–2) whose instances' public addresses are embedded SSH servers on loopback (src/demo). Stopping
+ * or terminating an instance takes its SSH node down; starting it brings the node back — so `stop
+ * worker2` then `@worker2 uptime` fails the way it would on EC2. Nothing talks to AWS.
+ */
+export async function startDemo(options: StartDemoOptions): Promise<DemoSession> {
+  const dir = path.join(options.dustHome, 'demo');
+  const cluster = await startDemoCluster({
+    dir,
+    nodes: DEMO_FLEET.map((f) => ({ name: f.name, cluster: f.cluster, tags: { [DEMO_TAG]: 'true', role: f.role } })),
+    ...(options.basePort !== undefined ? { basePort: options.basePort } : {}),
+  });
+  try {
+    const core = new Ec2EmulatorCore({
+      defaultRegion: DEMO_REGION,
+      regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+      delays: { pending: 3000, stopping: 3000, shuttingDown: 3000, ...options.delays },
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const byName = new Map(cluster.nodes.map((n) => [n.name, n]));
+    const ids = seedDemoFleet(core, { clusterTag: DEFAULT_CLUSTER_TAG, publicIp: (name) => byName.get(name)?.host });
+
+    const loginRules: LoginRule[] = DEMO_FLEET.map((f) => ({
+      selector: `id=${ids.get(f.name)}`,
+      user: cluster.user,
+      identityFile: cluster.clientKeyPath,
+      port: byName.get(f.name)!.port,
+    }));
+    const knownHostsLines = cluster.knownHostsLines();
+    const knownHostsFile = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHostsFile, `${knownHostsLines.join('\n')}\n`, { mode: 0o600 });
+
+    const stopOrStart = nodeDriver(cluster, new Map([...ids].map(([name, id]) => [id, name])));
+    const unsubscribe = core.onStateChange((change) => {
+      if (change.region === DEMO_REGION) stopOrStart(change.instanceId, change.state);
+    });
+    const timer = setInterval(() => core.settle(), options.settleIntervalMs ?? 250);
+    timer.unref();
+
+    const settings: AwsSettings = {
+      enabled: true, reason: 'demo', region: DEMO_REGION, regionSource: 'default', profile: undefined, profileSource: undefined,
+      endpoint: 'http://ec2.demo.invalid', endpointSource: 'default', clusterTag: DEFAULT_CLUSTER_TAG,
+    };
+    const ec2 = createEc2Integration(settings, { requestHandler: createEc2RequestHandler(core), credentials: DEMO_CREDENTIALS, maxAttempts: 2 });
+    const clusters = [...new Set(DEMO_FLEET.map((f) => f.cluster))].join(' and ');
+    const banner = `DEMO — ${DEMO_FLEET.length} pretend EC2 instances (clusters ${clusters}, tag ${DEMO_TAG}=true) on dust's built-in emulator; `
+      + `their SSH servers run inside this process on ${cluster.nodes[0]?.host ?? '127.0.0.1'}…. Nothing here touches AWS.`;
+    let closed = false;
+    return {
+      region: DEMO_REGION, ec2, loginRules, knownHostsLines, knownHostsFile, banner, core, cluster,
+      async close() {
+        if (closed) return;
+        closed = true;
+        clearInterval(timer);
+        unsubscribe();
+        ec2.close();
+        await stopOrStart.idle();
+        await cluster.close();
+      },
+    };
+  } catch (err) {
+    await cluster.close();
+    throw err;
+  }
+}
+
+/**
+ * Maps instance states onto demo nodes, one change at a time per node (a quick stop/start must not
+ * race): down as soon as an instance stops or terminates, up again once it runs.
+ */
+function nodeDriver(cluster: DemoCluster, nameOf: ReadonlyMap<string, string>): ((id: string, state: string) => void) & { idle(): Promise<void> } {
+  const queues = new Map<string, Promise<void>>();
+  const drive = (id: string, state: string): void => {
+    const name = nameOf.get(id);
+    if (name === undefined) return;
+    const down = state === 'stopping' || state === 'stopped' || state === 'shutting-down' || state === 'terminated';
+    const up = state === 'running';
+    if (!down && !up) return;
+    const previous = queues.get(name) ?? Promise.resolve();
+    const next = previous.then(() => (down ? cluster.stopNode(name) : cluster.startNode(name))).catch(() => {});
+    queues.set(name, next);
+  };
+  return Object.assign(drive, { idle: async () => { await Promise.all(queues.values()); } });
+}

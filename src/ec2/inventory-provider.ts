@@ -1,0 +1,54 @@
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
+import type { InventoryProvider, NodeDraft } from '../inventory/provider.js';
+import { loadEc2Sdk } from './sdk.js';
+import { describeClient } from './client.js';
+import { translateEc2Error } from './errors.js';
+import { instanceToDraft, separateTerminated } from './instance-node.js';
+
+export interface Ec2InventoryProviderOptions {
+  /** The current region, read on every listing (it changes with `use <region>`). */
+  region(): string | undefined;
+  /** The region's client (loads the SDK on first use). */
+  client(region: string): Promise<EC2Client>;
+  clusterTag: string;
+  /** DescribeInstances page size (EC2 allows 5..1000). Default 1000. */
+  pageSize?: number;
+}
+
+/**
+ * Every instance of the current region, in every state (terminated ones too, while EC2 still lists
+ * them), as node drafts. Paginated: accounts with thousands of instances are listed whole.
+ */
+export class Ec2InventoryProvider implements InventoryProvider {
+  readonly name = 'ec2';
+
+  constructor(private readonly options: Ec2InventoryProviderOptions) {}
+
+  async list(): Promise<NodeDraft[]> {
+    const region = this.options.region();
+    if (region === undefined) return [];
+    const client = await this.options.client(region);
+    const instances = await listAllInstances(client, this.options.pageSize ?? 1000);
+    return separateTerminated(instances.map((i) => instanceToDraft(i, { region, clusterTag: this.options.clusterTag })));
+  }
+}
+
+/** All instances of the client's region, across every DescribeInstances page, in API order. */
+export async function listAllInstances(client: EC2Client, pageSize = 1000, ids?: readonly string[]): Promise<Instance[]> {
+  const sdk = loadEc2Sdk();
+  const instances: Instance[] = [];
+  try {
+    if (ids) {
+      // EC2 refuses MaxResults together with InstanceIds; an id list answers in one page.
+      const page = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [...ids] }));
+      for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
+      return instances;
+    }
+    for await (const page of sdk.paginateDescribeInstances({ client, pageSize }, {})) {
+      for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
+    }
+  } catch (err) {
+    throw translateEc2Error(err, 'DescribeInstances', await describeClient(client));
+  }
+  return instances;
+}
