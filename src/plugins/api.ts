@@ -31,6 +31,8 @@ export interface PluginApi {
   readonly dustVersion: string;
   /** The plugin's own name, as given in its definition. */
   readonly pluginName: string;
+  /** The shared cluster state (the same object commands get as `ctx.state`), for event handlers. */
+  readonly state: ClusterState;
   registerCommand(spec: CommandSpec): void;
   on<E extends keyof DustEvents>(event: E, handler: EventHandler<E>): void;
   readonly log: PluginLog;

@@ -12,6 +12,8 @@ export interface HandlerEntry<E extends keyof DustEvents> {
  */
 export class EventBus {
   private readonly handlers = new Map<keyof DustEvents, HandlerEntry<keyof DustEvents>[]>();
+  /** `plugin\0event` pairs already reported: a handler that fails on every command warns once, not every time. */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly report: (plugin: string, event: string, error: unknown) => void) {}
 
@@ -23,6 +25,7 @@ export class EventBus {
 
   removePlugin(plugin: string): void {
     for (const [event, list] of this.handlers) this.handlers.set(event, list.filter((h) => h.plugin !== plugin));
+    for (const key of this.reported) if (key.startsWith(`${plugin}\0`)) this.reported.delete(key);
   }
 
   /** Fire and forget. Returns a promise that settles when every handler has (for tests and orderly exit). */
@@ -32,10 +35,21 @@ export class EventBus {
       setImmediate(() => {
         Promise.resolve()
           .then(() => h.handler(payload))
-          .catch((error: unknown) => this.report(h.plugin, event, error))
+          .catch((error: unknown) => this.reportOnce(h.plugin, event, error))
           .finally(resolve);
       });
     }));
     return Promise.all(runs).then(() => undefined);
+  }
+
+  private reportOnce(plugin: string, event: string, error: unknown): void {
+    const key = `${plugin}\0${event}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    try {
+      this.report(plugin, event, error);
+    } catch {
+      // reporting must never turn a plugin's failure into the shell's
+    }
   }
 }

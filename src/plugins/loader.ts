@@ -5,8 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { createJiti } from 'jiti';
 import { DUST_PLUGIN_API, type DustPlugin } from './api.js';
 import { setupPlugin, type PluginHostDeps } from './plugin-host.js';
+import type { NameClash } from './registry.js';
 import { satisfies } from './version-range.js';
-import { DustError } from '../errors/dust-error.js';
+import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 
 export interface LoadedPlugin {
@@ -48,11 +49,23 @@ export async function loadUserPlugins(opts: { pluginDir: string; configured: rea
     } catch (err) {
       report.failed.push({ source, error: toLoadError(err, source) });
     }
-    for (const clash of opts.deps.registry.clashes.slice(before)) {
-      report.clashes.push(`command '${clash.name}' of ${clash.loser.plugin} (${clash.loser.source}) is replaced by plugin ${clash.winner.plugin} (${clash.winner.source}); to keep the first, remove or rename the other's command`);
-    }
+    for (const clash of opts.deps.registry.clashes.slice(before)) report.clashes.push(describeClash(clash));
   }
   return report;
+}
+
+/**
+ * One line (with DUST_PLUGIN_NAME_CLASH) saying which registration won and how to pick the other:
+ * registration order decides (built-ins, then drop-ins by file name, then config `plugins:`; last wins).
+ */
+function describeClash(clash: NameClash): string {
+  const { name, winner, loser } = clash;
+  const who = (c: NameClash['winner']) => (c.plugin.startsWith('builtin') ? `the built-in (${c.plugin})` : `plugin '${c.plugin}' (${c.source})`);
+  return formatError(new DustError(ErrorCodes.PluginNameClash, `command '${name}': ${who(winner)} replaces ${who(loser)}`, {
+    hint: loser.plugin.startsWith('builtin')
+      ? `rename the plugin's command to keep the built-in '${name}'`
+      : 'the plugin loaded last wins (drop-ins load in file-name order, then config plugins:); rename a file or a command to choose',
+  }));
 }
 
 async function runSetup(plugin: DustPlugin, source: string, deps: PluginHostDeps): Promise<void> {
@@ -81,10 +94,14 @@ function listDropIns(dir: string): string[] {
     .map((n) => path.join(dir, n));
 }
 
-/** A configured entry is a path (absolute, ~, or relative to the cwd) or a package name. */
+/** A configured entry is a path (absolute, ~, or relative to the cwd or $DUST_HOME) or a package name (resolved from the cwd, then $DUST_HOME). */
 function resolveConfigured(spec: string, opts: { dustHome: string; cwd: string }): string {
-  if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('~')) {
-    return path.resolve(opts.cwd, spec.replace(/^~(?=\/)/, process.env['HOME'] ?? '~'));
+  if (spec.startsWith('~')) return path.resolve(spec.replace(/^~(?=\/)/, process.env['HOME'] ?? '~'));
+  if (path.isAbsolute(spec)) return spec;
+  if (spec.startsWith('.')) {
+    // Relative to where dust runs, else to $DUST_HOME (where the default config.yaml lives).
+    const candidates = [path.resolve(opts.cwd, spec), path.resolve(opts.dustHome, spec)];
+    return candidates.find((c) => fs.existsSync(c)) ?? candidates[0]!;
   }
   for (const base of [opts.cwd, opts.dustHome]) {
     try {
@@ -96,6 +113,7 @@ function resolveConfigured(spec: string, opts: { dustHome: string; cwd: string }
   return spec; // importPlugin reports it as not found, with the name
 }
 
+const requireFromHere = createRequire(import.meta.url);
 const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
 
 async function importPlugin(source: string): Promise<DustPlugin> {
@@ -108,6 +126,8 @@ async function importPlugin(source: string): Promise<DustPlugin> {
   } else {
     // The query string defeats Node's module cache, so `plugins reload` sees edits.
     const stamp = fs.statSync(source).mtimeMs;
+    // CommonJS files go through require's cache, which ignores the query: forget them explicitly.
+    delete requireFromHere.cache[source];
     mod = await import(`${pathToFileURL(source).href}?v=${stamp}`);
   }
   return unwrapDefault(mod) as DustPlugin;
@@ -129,6 +149,7 @@ function validatePlugin(p: unknown, source: string, dustVersion: string): assert
   if (!p || typeof p !== 'object') throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: exports no plugin object`, { hint });
   const obj = p as Record<string, unknown>;
   if (typeof obj['name'] !== 'string' || obj['name'] === '') throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: missing name`, { hint });
+  if (obj['name'].startsWith('builtin')) throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: the name '${obj['name']}' is reserved for dust's own plugins`, { hint: 'pick another name' });
   if (typeof obj['setup'] !== 'function') throw new DustError(ErrorCodes.PluginInvalid, `plugin '${obj['name']}' (${source}): missing setup(api) function`, { hint });
   if (obj['apiVersion'] !== DUST_PLUGIN_API) {
     throw new DustError(ErrorCodes.PluginApiMismatch, `plugin '${obj['name']}' (${source}) is written for plugin API ${String(obj['apiVersion'])}, this dust provides API ${DUST_PLUGIN_API}`, {

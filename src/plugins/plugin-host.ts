@@ -1,4 +1,4 @@
-import { DUST_PLUGIN_API, type CommandSpec, type DustEvents, type DustPlugin, type EventHandler, type PluginApi } from './api.js';
+import { DUST_PLUGIN_API, type ClusterState, type CommandSpec, type DustEvents, type DustPlugin, type EventHandler, type PluginApi } from './api.js';
 import type { CommandRegistry } from './registry.js';
 import type { EventBus } from './events.js';
 
@@ -7,6 +7,8 @@ export interface PluginHostDeps {
   events: EventBus;
   dustVersion: string;
   log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
+  /** The shared cluster state, so event handlers can act (annotate, look nodes up) outside a command. */
+  state: ClusterState;
 }
 
 /** Builds the `api` object a plugin's setup() receives; built-ins get exactly the same one. */
@@ -16,6 +18,7 @@ export function createPluginApi(plugin: DustPlugin, source: string, deps: Plugin
     apiVersion: DUST_PLUGIN_API,
     dustVersion: deps.dustVersion,
     pluginName: plugin.name,
+    state: deps.state,
     registerCommand(spec: CommandSpec) {
       deps.registry.register(spec, registryName, source);
     },

@@ -84,6 +84,7 @@ export class DustApp {
       registry: this.registry,
       events: this.events,
       dustVersion: this.opts.version,
+      state: this.state,
       log: { info: (m: string) => this.opts.out.info(m), warn: (m: string) => this.opts.out.warn(m), debug: (m: string) => this.opts.out.debug(m) },
     };
   }
@@ -123,7 +124,8 @@ export class DustApp {
       pluginDir: path.join(this.opts.dustHome, 'plugins'),
       configured: this.opts.loaded.config.plugins,
       dustHome: this.opts.dustHome,
-      cwd: process.cwd(),
+      // Relative paths in `plugins:` mean relative to the config file that names them.
+      cwd: this.opts.loaded.file ? path.dirname(this.opts.loaded.file) : process.cwd(),
       deps: this.hostDeps,
     });
     for (const f of this.userPlugins.failed) {

@@ -8,7 +8,6 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { DustApp } from '../../src/shell/app.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { createSessions } from '../../src/shell/sessions-factory.js';
-import { setupPlugin } from '../../src/plugins/plugin-host.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { createEc2Plugin } from '../../src/ec2/plugin.js';
 import { startDemo, type DemoSession } from '../../src/ec2/demo.js';
@@ -54,8 +53,7 @@ describe('ec2: the demo (emulator + embedded SSH nodes)', function () {
     app.state.region = demo.region;
     app.state.inventory.setRules(demo.loginRules);
     await app.loadPlugins();
-    await setupPlugin(createEc2Plugin({ rulesStore: new LoginRulesStore(tmp.home), configRules: [], onRulesChanged: (r) => app.state.inventory.setRules([...demo.loginRules, ...r]) }),
-      'built-in', { registry: app.registry, events: app.events, dustVersion: '0.1.0-test', log: { info: () => {}, warn: () => {}, debug: () => {} } });
+    await app.addBuiltinPlugin(createEc2Plugin({ rulesStore: new LoginRulesStore(tmp.home), configRules: [], onRulesChanged: (r) => app.state.inventory.setRules([...demo.loginRules, ...r]) }));
   });
 
   after(async () => {

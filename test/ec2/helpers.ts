@@ -4,7 +4,6 @@ import type { Prompter } from '../../src/plugins/api.js';
 import { DustApp } from '../../src/shell/app.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { setupPlugin } from '../../src/plugins/plugin-host.js';
 import { DustError } from '../../src/errors/dust-error.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { createEc2RequestHandler, Ec2EmulatorCore, type Ec2EmulatorOptions, ManualClock } from '../../src/ec2/emulator/index.js';
@@ -133,12 +132,12 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
     await new Promise((r) => setImmediate(r));
     return !signal.aborted;
   });
-  await setupPlugin(createEc2Plugin({
+  await app.addBuiltinPlugin(createEc2Plugin({
     rulesStore: store,
     configRules: config.logins,
     onRulesChanged: (rules) => app.state.inventory.setRules(rules),
     wait: { pollIntervalMs: 1000, sleep },
-  }), 'built-in', { registry: app.registry, events: app.events, dustVersion: '0.1.0-test', log: { info: () => {}, warn: () => {}, debug: () => {} } });
+  }));
   return {
     app, core, clock, out, prompter, ec2, store, home,
     run: (line) => app.runner.runLine(line),

@@ -1,0 +1,340 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { makeTempHome } from '../helpers/temp-home.js';
+import { buildApp, dustCli, writePlugin, type TestApp } from './helpers.js';
+
+/** A drop-in that registers one command printing `text`. */
+function commandPlugin(name: string, command: string, text: string): string {
+  return `export default { name: '${name}', apiVersion: 1, setup(api) {
+  api.registerCommand({ name: '${command}', usage: '${command}', summary: 'prints ${text}', help: 'Help text of ${command}.', run(ctx) { ctx.out.print('${text}'); } });
+} };\n`;
+}
+
+/** Always present next to the broken fixture: proves every other plugin still loads. */
+const GOOD = commandPlugin('good', 'goodcmd', 'good plugin ran');
+
+interface FailureCase {
+  title: string;
+  file: string;
+  text: string;
+  code: string;
+  /** Words of the hint (the part after the em dash). */
+  hint: RegExp;
+  /** What the one line says, besides path, code and hint. */
+  says: RegExp;
+}
+
+const FAILURES: FailureCase[] = [
+  {
+    title: 'syntax error', file: 'broken.mjs', text: "export default { name: 'broken', apiVersion: 1, setup(api) {\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /syntax error/, hint: /fix the file or move it out/,
+  },
+  {
+    title: 'throws on import', file: 'throws.js', text: "throw new Error('no config for throws');\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /throws on import: no config for throws/, hint: /--verbose shows the stack/,
+  },
+  {
+    title: 'wrong shape: no setup', file: 'nosetup.mjs', text: "export default { name: 'nosetup', apiVersion: 1 };\n",
+    code: 'DUST_PLUGIN_INVALID', says: /missing setup\(api\)/, hint: /definePlugin/,
+  },
+  {
+    title: 'wrong shape: no name', file: 'noname.mjs', text: 'export default { apiVersion: 1, setup() {} };\n',
+    code: 'DUST_PLUGIN_INVALID', says: /missing name/, hint: /definePlugin/,
+  },
+  {
+    title: 'wrong shape: exports nothing', file: 'empty.mjs', text: 'export const x = 1;\n',
+    code: 'DUST_PLUGIN_INVALID', says: /missing name|exports no plugin/, hint: /definePlugin/,
+  },
+  {
+    title: 'apiVersion 2', file: 'future.mjs', text: "export default { name: 'future', apiVersion: 2, setup() {} };\n",
+    code: 'DUST_PLUGIN_API_MISMATCH', says: /written for plugin API 2, this dust provides API 1/, hint: /update the plugin/,
+  },
+  {
+    title: "dust: '>=99'", file: 'tooold.mjs', text: "export default { name: 'tooold', apiVersion: 1, dust: '>=99', setup() {} };\n",
+    code: 'DUST_PLUGIN_API_MISMATCH', says: /needs dust >=99, this is dust \d+\.\d+\.\d+/, hint: /update dust or the plugin/,
+  },
+  {
+    title: 'an unparsable dust range', file: 'badrange.mjs', text: "export default { name: 'badrange', apiVersion: 1, dust: 'soon', setup() {} };\n",
+    code: 'DUST_PLUGIN_INVALID', says: /invalid version range 'soon'/, hint: /semver range/,
+  },
+  {
+    title: 'setup() throws', file: 'halfway.mjs',
+    text: `export default { name: 'halfway', apiVersion: 1, setup(api) {
+  api.registerCommand({ name: 'halfcmd', usage: 'halfcmd', summary: 's', run(ctx) { ctx.out.print('half ran'); } });
+  api.on('command:after', () => { console.log('HALFWAY HANDLER RAN'); });
+  throw new Error('setup exploded');
+} };\n`,
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /'halfway'.*failed in setup\(\): setup exploded/, hint: /fix the plugin/,
+  },
+  {
+    title: 'an invalid command spec', file: 'badspec.mjs',
+    text: "export default { name: 'badspec', apiVersion: 1, setup(api) { api.registerCommand({ name: 'bad name', usage: 'u', summary: 's', run() {} }); } };\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /invalid name 'bad name'/, hint: /fix the plugin/,
+  },
+  {
+    title: 'a reserved builtin: name', file: 'fake.mjs', text: "export default { name: 'builtin:fake', apiVersion: 1, setup() {} };\n",
+    code: 'DUST_PLUGIN_INVALID', says: /reserved/, hint: /pick another name/,
+  },
+];
+
+describe('plugin loader (drop-ins in $DUST_HOME/plugins)', function () {
+  this.timeout(90000);
+  let tmp: ReturnType<typeof makeTempHome>;
+  beforeEach(() => { tmp = makeTempHome('nodes: []\n'); });
+  afterEach(() => tmp.cleanup());
+
+  describe('a plugin that fails to load: one line with path, code and hint; the others still load (built CLI)', () => {
+    for (const c of FAILURES) {
+      it(c.title, () => {
+        writePlugin(tmp.home, 'good.mjs', GOOD);
+        const file = writePlugin(tmp.home, c.file, c.text);
+        const r = dustCli(['-c', 'goodcmd', '-c', 'plugins'], { home: tmp.home });
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.include('good plugin ran');
+        const lines = r.stderr.split('\n').filter((l) => l.includes(file));
+        const loadLines = lines.filter((l) => !l.startsWith('not loaded: '));
+        expect(loadLines, r.stderr).to.have.length(1);
+        const line = loadLines[0]!;
+        expect(line).to.include(`[${c.code}]`);
+        expect(line).to.match(c.says);
+        expect(line.split(' — ')[1] ?? '', line).to.match(c.hint);
+        // `plugins` repeats it under "not loaded", and lists the good one with its file
+        expect(lines.filter((l) => l.startsWith('not loaded: '))).to.have.length(1);
+        expect(r.stdout).to.match(/good\s+│ goodcmd\s+│ .*good\.mjs/);
+        expect(r.stdout + r.stderr).to.not.match(/^\s+at /m); // no stack without --verbose
+      });
+    }
+
+    it('setup() that throws leaves none of its half-registered commands or handlers behind', () => {
+      writePlugin(tmp.home, 'halfway.mjs', FAILURES.find((f) => f.file === 'halfway.mjs')!.text);
+      const r = dustCli(['-c', 'halfcmd', '-c', 'plugins'], { home: tmp.home });
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.not.include('half ran').and.not.include('halfcmd').and.not.include('HALFWAY HANDLER RAN');
+      expect(r.stderr).to.match(/'halfcmd' is neither a dust command nor a local program/);
+    });
+
+    it('--verbose adds the stack of a load failure', () => {
+      const file = writePlugin(tmp.home, 'throws.js', "throw new Error('no config for throws');\n");
+      const r = dustCli(['--verbose', '-c', 'help'], { home: tmp.home });
+      expect(r.stderr).to.include(`plugin ${file}: throws on import`);
+      expect(r.stderr).to.match(/caused by: Error: no config for throws\n\s+at .*throws\.js/);
+    });
+  });
+
+  describe('a command that throws (built CLI)', () => {
+    const THROWER = `export default { name: 'thrower', apiVersion: 1, setup(api) {
+  api.registerCommand({ name: 'boom', usage: 'boom', summary: 'fails', run() { throw new TypeError('cannot read the thing\\nsecond line'); } });
+} };\n`;
+
+    it('prints one line naming plugin and command, and the shell keeps running', () => {
+      writePlugin(tmp.home, 'thrower.mjs', THROWER);
+      writePlugin(tmp.home, 'good.mjs', GOOD);
+      const r = dustCli(['-c', 'boom', '-c', 'goodcmd'], { home: tmp.home });
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.include('good plugin ran');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).to.have.length(1);
+      expect(lines[0]).to.match(/^✖ plugin 'thrower' failed in command 'boom': cannot read the thing — run with --verbose .* \[DUST_PLUGIN_ERROR\]$/);
+    });
+
+    for (const [how, args, env] of [['--verbose', ['--verbose'], {}], ['DUST_DEBUG=1', [], { DUST_DEBUG: '1' }]] as const) {
+      it(`${how} adds the stack trace`, () => {
+        const file = writePlugin(tmp.home, 'thrower.mjs', THROWER);
+        const r = dustCli([...args, '-c', 'boom'], { home: tmp.home, env });
+        expect(r.stderr).to.include("plugin 'thrower' failed in command 'boom'");
+        expect(r.stderr).to.include('caused by: TypeError: cannot read the thing');
+        expect(r.stderr).to.include(path.basename(file));
+      });
+    }
+  });
+
+  describe('in process (a DustApp wired like main.ts)', () => {
+    let t: TestApp | undefined;
+    afterEach(async () => { await t?.close(); t = undefined; });
+
+    const GOOD_FORMS: { title: string; file: string; text: string }[] = [
+      { title: 'ESM .mjs', file: 'p.mjs', text: commandPlugin('p-mjs', 'hello', 'hello from mjs') },
+      { title: 'ESM .js (no package.json in the folder)', file: 'p.js', text: commandPlugin('p-js', 'hello', 'hello from js') },
+      {
+        title: 'CommonJS .cjs', file: 'p.cjs',
+        text: "module.exports = { name: 'p-cjs', apiVersion: 1, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from cjs'); } }); } };\n",
+      },
+      {
+        title: 'CommonJS transpiled by tsc (exports.default: the double default)', file: 'p-tsc.cjs',
+        text: `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.default = { name: 'p-tsc', apiVersion: 1, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from tsc output'); } }); } };\n`,
+      },
+      {
+        title: '.ts with types and a type-only import (jiti, no build step, no package.json)', file: 'p.ts',
+        text: `import type { DustPlugin, CommandContext } from 'dust/plugin';
+interface Greeting { readonly word: string; readonly times: number }
+const greeting: Greeting = { word: 'hello from ts', times: 2 };
+enum Mood { Happy = 'happy' }
+function greet(ctx: CommandContext): void {
+  for (let i = 0; i < greeting.times; i++) ctx.out.print(\`\${greeting.word} (\${Mood.Happy})\`);
+}
+const plugin: DustPlugin = {
+  name: 'p-ts',
+  apiVersion: 1,
+  dust: '>=0.1',
+  setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 'greets', run: greet }); },
+};
+export default plugin;
+`,
+      },
+      {
+        title: '.cts (TypeScript as CommonJS, module.exports)', file: 'p.cts',
+        text: "const plugin = { name: 'p-cts', apiVersion: 1, setup(api: any) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx: any) { ctx.out.print('hello from cts'); } }); } };\nmodule.exports = plugin;\n",
+      },
+      {
+        title: 'a named `plugin` export', file: 'named.mjs',
+        text: "export const plugin = { name: 'p-named', apiVersion: 1, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from named'); } }); } };\n",
+      },
+    ];
+
+    for (const g of GOOD_FORMS) {
+      it(`loads ${g.title}`, async () => {
+        const file = writePlugin(tmp.home, g.file, g.text);
+        t = await buildApp({ home: tmp.home });
+        expect(t.stderr(), t.stderr()).to.equal('');
+        expect(await t.run('hello')).to.equal(true);
+        expect(t.stdout()).to.match(/hello from \w+/);
+        const hello = t.app.registry.lookup('hello');
+        expect(hello?.source).to.equal(file);
+        expect(hello?.plugin).to.match(/^p-/);
+      });
+    }
+
+    it('`help <command>` shows a plugin command like a built-in, naming its plugin and file', async () => {
+      const file = writePlugin(tmp.home, 'greet.mjs', commandPlugin('greeter', 'greet', 'hi'));
+      t = await buildApp({ home: tmp.home });
+      expect(await t.run('help greet')).to.equal(true);
+      expect(t.stdout()).to.include('usage: greet').and.include('Help text of greet.').and.include(`from plugin greeter (${file})`);
+      expect(await t.run('help')).to.equal(true);
+      expect(t.stdout()).to.match(/greet\s.*prints hi/);
+    });
+
+    it('loads in a defined order: built-ins, then drop-ins by file name, then config plugins:', async () => {
+      const order = (name: string) => `export default { name: '${name}', apiVersion: 1, setup(api) {
+  (globalThis.__dustOrder ??= []).push('${name}');
+  api.registerCommand({ name: 'same', usage: 'same', summary: 's', run(ctx) { ctx.out.print('same from ${name}'); } });
+} };\n`;
+      writePlugin(tmp.home, 'b.mjs', order('b'));
+      writePlugin(tmp.home, 'a.mjs', order('a'));
+      writePlugin(tmp.home, '10-first.mjs', order('first'));
+      const extra = path.join(tmp.home, 'elsewhere', 'configured.mjs');
+      fs.mkdirSync(path.dirname(extra));
+      fs.writeFileSync(extra, order('configured'));
+      fs.writeFileSync(tmp.configFile, `nodes: []\nplugins:\n  - ${extra}\n`);
+      (globalThis as { __dustOrder?: string[] }).__dustOrder = [];
+      t = await buildApp({ home: tmp.home, configFile: tmp.configFile });
+      expect((globalThis as { __dustOrder?: string[] }).__dustOrder).to.deep.equal(['first', 'a', 'b', 'configured']);
+      // the last one wins, and each takeover is one line saying who won and how to choose
+      await t.run('same');
+      expect(t.stdout()).to.include('same from configured');
+      const clashes = t.stderr().trim().split('\n');
+      expect(clashes).to.have.length(3);
+      expect(clashes[0]).to.match(/command 'same': plugin 'a' \(.*a\.mjs\) replaces plugin 'first' \(.*10-first\.mjs\) — the plugin loaded last wins \(drop-ins load in file-name order, then config plugins:\); rename a file or a command to choose \[DUST_PLUGIN_NAME_CLASH\]/);
+      expect(clashes[2]).to.match(/plugin 'configured' .* replaces plugin 'b'/);
+    });
+
+    it('two drop-ins claiming one command: reported with the winner and how to choose', async () => {
+      writePlugin(tmp.home, 'one.mjs', commandPlugin('one', 'deploy', 'deploy by one'));
+      writePlugin(tmp.home, 'two.mjs', commandPlugin('two', 'deploy', 'deploy by two'));
+      t = await buildApp({ home: tmp.home });
+      await t.run('deploy');
+      expect(t.stdout()).to.include('deploy by two');
+      expect(t.stderr()).to.match(/^command 'deploy': plugin 'two' \(\S+two\.mjs\) replaces plugin 'one' \(\S+one\.mjs\) — .*rename a file or a command to choose \[DUST_PLUGIN_NAME_CLASH\]\n$/);
+    });
+
+    it('a drop-in replacing a built-in (show) is reported, and `plugins reload` after removing it brings the built-in back', async () => {
+      const file = writePlugin(tmp.home, 'myshow.mjs', commandPlugin('myshow', 'show', 'my own show'));
+      t = await buildApp({ home: tmp.home });
+      expect(t.stderr()).to.match(/command 'show': plugin 'myshow' \(.*myshow\.mjs\) replaces the built-in \(builtin:inventory\) — rename the plugin's command to keep the built-in 'show' \[DUST_PLUGIN_NAME_CLASH\]/);
+      await t.run('show');
+      expect(t.stdout()).to.include('my own show');
+      fs.rmSync(file);
+      await t.run('plugins reload');
+      expect(t.app.registry.lookup('show')?.plugin).to.equal('builtin:inventory');
+    });
+
+    it('two plugins with the same name: the second is refused', async () => {
+      writePlugin(tmp.home, 'a.mjs', commandPlugin('twin', 'c1', 'x'));
+      writePlugin(tmp.home, 'b.mjs', commandPlugin('twin', 'c2', 'y'));
+      t = await buildApp({ home: tmp.home });
+      expect(t.stderr()).to.match(/plugin 'twin' from .*b\.mjs: another plugin already uses this name — rename one of them .*\[DUST_PLUGIN_INVALID\]/);
+      expect(t.app.registry.lookup('c1')).to.not.equal(undefined);
+      expect(t.app.registry.lookup('c2')).to.equal(undefined);
+    });
+
+    for (const ext of ['.mjs', '.cjs', '.ts']) {
+      it(`\`plugins reload\` picks up an edited ${ext} file, and a removed one disappears`, async () => {
+        const body = (v: string) => (ext === '.cjs'
+          ? `module.exports = { name: 'editable', apiVersion: 1, setup(api) { api.registerCommand({ name: 'ver', usage: 'ver', summary: 's', run(ctx) { ctx.out.print('version ${v}'); } }); } };\n`
+          : commandPlugin('editable', 'ver', `version ${v}`));
+        const file = writePlugin(tmp.home, `editable${ext}`, body('one'));
+        t = await buildApp({ home: tmp.home });
+        await t.run('ver');
+        expect(t.stdout()).to.include('version one');
+        fs.writeFileSync(file, body('two'));
+        const later = new Date(Date.now() + 5000);
+        fs.utimesSync(file, later, later); // a distinct mtime even on coarse file systems
+        let mark = t.all().length;
+        expect(await t.run('plugins reload')).to.equal(true);
+        expect(t.since(mark)).to.match(/editable\s+│ ver\s+│ .*editable/);
+        mark = t.all().length;
+        await t.run('ver');
+        expect(t.since(mark)).to.include('version two').and.not.include('version one');
+        fs.rmSync(file);
+        await t.run('plugins reload');
+        mark = t.all().length;
+        expect(await t.run('ver')).to.equal(false);
+        expect(t.since(mark)).to.include("'ver' is neither a dust command");
+        expect(t.app.registry.list().map((c) => c.plugin)).to.not.include('editable');
+      });
+    }
+
+    it('`plugins reload` drops the event handlers of the old version', async () => {
+      const file = writePlugin(tmp.home, 'listener.mjs', `export default { name: 'listener', apiVersion: 1, setup(api) {
+  api.on('command:after', (e) => { (globalThis.__dustHeard ??= []).push('v1:' + e.command); });
+} };\n`);
+      (globalThis as { __dustHeard?: string[] }).__dustHeard = [];
+      t = await buildApp({ home: tmp.home });
+      fs.rmSync(file);
+      await t.run('plugins reload');
+      const heard = (globalThis as { __dustHeard?: string[] }).__dustHeard!;
+      const before = heard.length;
+      await t.run('help');
+      await t.app.events.emit('command:after', { line: 'x', command: 'x', ok: true, durationMs: 0 });
+      expect(heard.length).to.equal(before);
+    });
+
+    it('loads packages named in config plugins: (a local path and a package in node_modules)', async () => {
+      const local = path.join(tmp.home, 'my-plugins', 'local.mjs');
+      fs.mkdirSync(path.dirname(local), { recursive: true });
+      fs.writeFileSync(local, commandPlugin('local-path', 'fromlocal', 'from a local path'));
+      const pkgDir = path.join(tmp.home, 'node_modules', 'dust-plugin-hello');
+      fs.mkdirSync(pkgDir, { recursive: true });
+      fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ name: 'dust-plugin-hello', version: '1.0.0', type: 'module', main: 'index.js' }));
+      fs.writeFileSync(path.join(pkgDir, 'index.js'), commandPlugin('hello-pkg', 'frompkg', 'from a package'));
+      fs.writeFileSync(tmp.configFile, 'nodes: []\nplugins:\n  - ./my-plugins/local.mjs\n  - dust-plugin-hello\n  - dust-plugin-missing\n');
+      t = await buildApp({ home: tmp.home, configFile: tmp.configFile });
+      await t.run('fromlocal');
+      await t.run('frompkg');
+      expect(t.stdout()).to.include('from a local path').and.include('from a package');
+      expect(t.app.registry.lookup('frompkg')?.source).to.equal(path.join(pkgDir, 'index.js'));
+      const missing = t.stderr().split('\n').filter((l) => l.includes('dust-plugin-missing'));
+      expect(missing).to.have.length(1);
+      expect(missing[0]).to.match(/not found — install the package .* \[DUST_PLUGIN_LOAD_FAILED\]/);
+    });
+
+    it('`plugins` lists every plugin, built-ins included, with its commands and where it comes from', async () => {
+      const file = writePlugin(tmp.home, 'greet.mjs', commandPlugin('greeter', 'greet', 'hi'));
+      t = await buildApp({ home: tmp.home });
+      await t.run('plugins');
+      expect(t.stdout()).to.match(/greeter\s+│ greet\s+│ /).and.include(file);
+      expect(t.stdout()).to.match(/builtin:inventory\s+│ show, use\s+│ built-in/);
+      expect(t.stdout()).to.match(/builtin:plugins\s+│ plugins\s+│ built-in/);
+    });
+  });
+});
