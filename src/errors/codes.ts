@@ -58,6 +58,7 @@ export const ErrorCodes = {
   PluginError: 'DUST_PLUGIN_ERROR',
   /** A local shell command failed to start. */
   LocalShell: 'DUST_LOCAL_SHELL',
+  /** The built-in demo cluster could not start (a node could not listen, or its files could not be written). */ DemoFailed: 'DUST_DEMO_FAILED',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

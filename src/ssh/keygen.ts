@@ -3,7 +3,7 @@ import ssh2 from 'ssh2';
 const { utils } = ssh2;
 
 /** Wire blob of a well-formed ed25519 public key: 4+11 ("ssh-ed25519") + 4+32 bytes. */
-const ED25519_BLOB_LENGTH = 51;
+export const ED25519_BLOB_LENGTH = 51;
 
 /**
  * An OpenSSH-format ed25519 key pair from ssh2's generator. ssh2 1.17 strips leading zero bytes from the

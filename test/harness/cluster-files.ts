@@ -18,13 +18,7 @@ export function shellQuote(value: string): string {
  * 1 key in 256 comes out with a 31-byte key that sshd rejects ("error in libcrypto"). Such pairs are
  * thrown away: the wire blob of a good key is exactly 4+11 ("ssh-ed25519") + 4+32 bytes.
  */
-export function generateEd25519(comment: string): { privateKey: string; publicKey: string } {
-  for (;;) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment });
-    const blob = Buffer.from(pair.public.trim().split(/\s+/)[1] ?? '', 'base64');
-    if (blob.length === 51) return { privateKey: pair.private, publicKey: pair.public.trim() };
-  }
-}
+export { generateEd25519 } from '../../src/ssh/keygen.js';
 
 /** `ssh-ed25519 AAAA...` without the trailing comment. */
 export function stripKeyComment(publicKey: string): string {
