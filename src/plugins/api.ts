@@ -231,7 +231,7 @@ export interface NodeRunResult {
   /** ok: exit 0; failed: non-zero; unreachable: could not connect; waiting: still running (e.g. waiting for input) when the command returned; interrupted: Ctrl-C. */
   status: 'ok' | 'failed' | 'unreachable' | 'waiting' | 'interrupted';
   exitCode: number | null;
-  /** Output lines (stdout and stderr merged as a terminal shows them). */
+  /** Output lines (stdout and stderr merged as a terminal shows them): the last 10,000; `onLine` sees them all. */
   output: string[];
   error?: string;
   /** Something the user should know about this node's session, e.g. what was lost in a reconnect. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CommandContext, Output, Prompter, SessionsApi, RegisteredCommand } from '../plugins/api.js';
 import type { CommandRegistry } from '../plugins/registry.js';
 import type { EventBus } from '../plugins/events.js';
@@ -63,6 +64,8 @@ export class CommandRunner {
     const started = Date.now();
     const outer = this.current;
     const controller = new AbortController();
+    // Every node's run listens for Ctrl-C on this one signal; 200 nodes are not a leak.
+    setMaxListeners(0, controller.signal);
     // A nested runLine (a command running another) shares the outer Ctrl-C.
     outer?.signal.addEventListener('abort', () => controller.abort(outer.signal.reason), { once: true });
     this.current = controller;

@@ -25,8 +25,15 @@ export class LineDemux {
   private delivered = 0;
   private heldEmpty = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Whether the current quiet period has already been extended for a line that does not look like a prompt. */
+  private extended = false;
 
-  constructor(private readonly sink: LineSink, public quietMs = 300) {}
+  /**
+   * @param quietMs silence after which an unfinished line that looks like a prompt (`Continue? `) is delivered
+   * @param idlePartialMs silence after which any other unfinished line is delivered: a command stalling in the
+   *   middle of a line (load, GC, a slow pipe) must not have its line split in two
+   */
+  constructor(private readonly sink: LineSink, public quietMs = 300, public idlePartialMs = 2000) {}
 
   /** Feeds raw bytes. Returns the unprocessed text after a marker the sink stopped at, else undefined. */
   push(data: Buffer): string | undefined {
@@ -36,19 +43,22 @@ export class LineDemux {
   /** Feeds already-decoded text (e.g. the rest returned by a previous stop). */
   pushText(text: string): string | undefined {
     this.clearTimer();
-    let rest = this.pending + text;
+    this.extended = false;
+    const buf = this.pending === '' ? text : this.pending + text;
+    // Walk by index: slicing the remainder after every line made large outputs quadratic.
+    let start = 0;
     let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
-      const raw = rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
+    while ((nl = buf.indexOf('\n', start)) >= 0) {
+      const raw = buf.slice(start, nl);
+      start = nl + 1;
       const already = this.delivered;
       this.pending = '';
       this.delivered = 0;
       const line = stripCr(raw);
-      const marker = already === 0 ? parseMarker(line) : undefined;
+      const marker = already === 0 && line.startsWith(MARKER_PREFIX) ? parseMarker(line) : undefined;
       if (marker) {
         this.heldEmpty = false; // the empty line before a marker is the printf's own newline
-        if (this.sink.marker(marker) === true) return rest;
+        if (this.sink.marker(marker) === true) return buf.slice(start);
         continue;
       }
       this.releaseHeld();
@@ -62,7 +72,7 @@ export class LineDemux {
         this.sink.line(line);
       }
     }
-    this.pending = rest;
+    this.pending = start === 0 ? buf : buf.slice(start);
     if (this.heldEmpty || this.pending.length > this.delivered) {
       this.timer = setTimeout(() => this.onQuiet(), this.quietMs);
       this.timer.unref?.();
@@ -94,8 +104,14 @@ export class LineDemux {
     // A marker may be arriving in pieces (with dust's empty line before it): never show half of one.
     const maybeMarker = p !== '' && this.delivered === 0 && (p.startsWith(MARKER_PREFIX) || MARKER_PREFIX.startsWith(p));
     if (maybeMarker && !force) return;
-    this.releaseHeld();
     const text = stripCr(p.slice(this.delivered));
+    if (!force && text !== '' && !PROMPT_END.test(text) && !this.extended && this.idlePartialMs > this.quietMs) {
+      this.extended = true;
+      this.timer = setTimeout(() => this.onQuiet(), this.idlePartialMs - this.quietMs);
+      this.timer.unref?.();
+      return;
+    }
+    this.releaseHeld();
     this.delivered = p.length;
     if (text !== '') this.sink.partial(text);
   }
@@ -113,6 +129,13 @@ export class LineDemux {
   }
 }
 
+/** Text ending like a prompt (`Continue [Y/n] `, `Password: `, `$ `): shown after a short quiet period. */
+export const PROMPT_END = /[:?>#$\])]\s*$/;
+
 function stripCr(s: string): string {
-  return s.includes('\r') ? s.replace(/\r/g, '') : s;
+  const cr = s.indexOf('\r');
+  if (cr < 0) return s;
+  // A PTY ends every line with \r\n: the common case needs no regex.
+  if (cr === s.length - 1) return s.slice(0, -1);
+  return s.replace(/\r/g, '');
 }

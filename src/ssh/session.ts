@@ -12,6 +12,9 @@ import {
 const { Client } = ssh2;
 
 /** What the login layer (ssh-config, known hosts, keys, jump hosts) hands the session layer. */
+
+/** Lines of output a run result keeps per node (the tail); see NodeRunResult.output. */
+export const OUTPUT_KEPT = 10_000;
 export interface LoginInfo {
   host: string;
   port: number;
@@ -82,7 +85,6 @@ interface ActiveRun {
 }
 
 /** Lines that prompt for input end like this; after one of them, quiet means "waiting for input" right away. */
-const PROMPT_END = /[:?>#$\])]\s*$/;
 
 /**
  * One node's persistent shell: one ssh2 connection carrying one long-lived PTY channel (well under OpenSSH's
@@ -252,6 +254,7 @@ export class NodeSession {
     }
     this.state = 'running';
     this.demux.quietMs = opts.quietMs;
+    this.demux.idlePartialMs = opts.idlePartialMs;
     return new Promise<SessionRunResult>((resolve) => {
       const run: ActiveRun = {
         token: token!,
@@ -269,7 +272,7 @@ export class NodeSession {
           clearTimeout(run.graceTimer);
           opts.signal?.removeEventListener('abort', onAbort);
           if (this.state === 'running') this.state = this.pendingToken ? 'waiting' : 'idle';
-          const result: SessionRunResult = { node: this.node, status, exitCode, output: run.output };
+          const result: SessionRunResult = { node: this.node, status, exitCode, output: run.output.slice(-OUTPUT_KEPT) };
           if (error !== undefined) result.error = error;
           if (run.notice !== undefined) result.notice = run.notice;
           resolve(result);
@@ -298,6 +301,9 @@ export class NodeSession {
       clearTimeout(run.waitTimer);
       run.waitTimer = undefined;
       run.output.push(text);
+      // Results keep a node's last OUTPUT_KEPT lines (streamed lines are all printed); holding every line
+      // of a 200 MB `cat` only fed the garbage collector.
+      if (run.output.length >= OUTPUT_KEPT * 2) run.output.splice(0, run.output.length - OUTPUT_KEPT);
       run.opts.onLine?.(this.node, text);
     } else {
       this.deps.onBackgroundLine(this.node, text);
@@ -308,9 +314,9 @@ export class NodeSession {
     this.onLine(text);
     const run = this.run;
     if (!run || run.interrupted) return;
-    // A prompt followed by quiet is a program waiting for input; other unfinished output gets longer to continue.
-    const extra = PROMPT_END.test(text) ? 0 : Math.max(0, run.opts.idlePartialMs - run.opts.quietMs);
-    run.waitTimer = setTimeout(() => run.finish('waiting', null), extra);
+    // The demux delivers a partial only after quiet (short for a prompt, longer for anything else), so an
+    // unfinished line that reached us means the program is waiting for input.
+    run.waitTimer = setTimeout(() => run.finish('waiting', null), 0);
   }
 
   private onMarker(m: ParsedMarker): boolean {
