@@ -270,10 +270,14 @@ describe('sshd test cluster: options', function () {
       if (!existsSync(shell)) this.skip(); // fish isn't installed everywhere
       const cluster = await startSshdCluster({ count: 1, loginShell: shell });
       try {
-        const r = await runSsh(cluster, 'node0', 'echo $0; ps -p $$ -o comm=; echo $SHELL; pwd');
+        // fish has no $0 or $$: it names itself through `status` and $fish_pid.
+        const fish = name === 'fish';
+        const probe = fish ? 'status current-command; ps -p $fish_pid -o comm=; echo $SHELL; pwd' : 'echo $0; ps -p $$ -o comm=; echo $SHELL; pwd';
+        const r = await runSsh(cluster, 'node0', probe);
         expect(r.code, r.stderr).to.equal(0);
         expect(r.stdout.trim().split('\n')).to.deep.equal([name, name, shell, cluster.node('node0').homeDir]);
-        const interactive = await runSsh(cluster, 'node0', undefined, { extra: ['-tt'], input: 'echo "zero=$0"; exit\n' });
+        const loginProbe = fish ? 'status is-login; and echo "zero=-fish"; exit\n' : 'echo "zero=$0"; exit\n';
+        const interactive = await runSsh(cluster, 'node0', undefined, { extra: ['-tt'], input: loginProbe });
         expect(interactive.stdout).to.include(`zero=-${name}`);
       } finally {
         await cluster.down();
