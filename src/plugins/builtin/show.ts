@@ -32,7 +32,12 @@ export const showCommand: CommandSpec = {
       ctx.out.info(`no node matches '${target}' as a target; ${nodes.length} contain it as text:`);
     }
     if (nodes.length === 0) {
-      ctx.out.info(ctx.state.workingCluster ? `no nodes in the working set '${ctx.state.workingCluster}' (use * to see all)` : 'no nodes: add some under `nodes:` in the config (docs/config.md)');
+      const why = ctx.state.workingCluster
+        ? `no nodes in the working set '${ctx.state.workingCluster}' (use * to see all)`
+        : ctx.state.region
+          ? `no instances in ${ctx.state.region} and no static nodes (\`use <region>\` switches region; static nodes go under \`nodes:\` in the config)`
+          : 'no nodes: add some under `nodes:` in the config (docs/config.md), or set a region for EC2';
+      ctx.out.info(why);
       return;
     }
     const chalk = makeChalk(ctx.out.colorEnabled);
