@@ -5,6 +5,7 @@
  */
 import type { DustNode } from '../inventory/node.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SFTPWrapper } from 'ssh2';
 
 export type { DustNode } from '../inventory/node.js';
 
@@ -251,6 +252,8 @@ export interface SessionsApi {
   run(nodes: readonly DustNode[], command: string, opts?: RunOptions): Promise<NodeRunResult[]>;
   /** Hands the terminal to one node's session (raw PTY); resolves when the user detaches or the shell exits. */
   attach(node: DustNode): Promise<'detached' | 'exited' | 'lost'>;
+  /** An SFTP session on the node's persistent connection (opened once, reused; ssh2's SFTPWrapper). */
+  sftp(node: DustNode): Promise<SFTPWrapper>;
   /** Nodes with an open session. */
   connected(): readonly string[];
   close(node: DustNode): Promise<void>;

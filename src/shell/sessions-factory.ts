@@ -88,6 +88,7 @@ export function createSessions(deps: SessionsDeps): ShellSessions {
       return results;
     },
     attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io)),
+    sftp: (node) => manager.sftp(node),
     connected: () => manager.connected(),
     close: (node) => manager.close(node),
     closeAll: async () => {

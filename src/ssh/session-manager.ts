@@ -1,5 +1,6 @@
 import type { DustNode } from '../inventory/node.js';
 import type { RunOptions, SessionsApi } from '../plugins/api.js';
+import type { SFTPWrapper } from 'ssh2';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { HandshakePool } from './pool.js';
@@ -97,6 +98,19 @@ export class SessionManager implements SessionsApi {
       if (session.isOpen) throw err;
       throw new DustError(ErrorCodes.SshConnect, `${node.name}: ${describeSshError(err, undefined)}`, {
         hint: 'check that the node is up and reachable; `@node true` shows the reason per node',
+        cause: err,
+      });
+    }
+  }
+
+  /** SFTP over the node's persistent connection (connecting first if needed). */
+  async sftp(node: DustNode): Promise<SFTPWrapper> {
+    const session = this.session(node);
+    try {
+      return await session.sftp();
+    } catch (err) {
+      throw new DustError(ErrorCodes.SshChannel, `${node.name}: sftp: ${describeSshError(err, undefined)}`, {
+        hint: 'the server may not offer the sftp subsystem (Subsystem sftp in sshd_config)',
         cause: err,
       });
     }

@@ -1,5 +1,5 @@
 import ssh2 from 'ssh2';
-import type { Client as Ssh2Client, ClientChannel, ConnectConfig } from 'ssh2';
+import type { Client as Ssh2Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import type { DustNode } from '../inventory/node.js';
 import type { NodeRunResult } from '../plugins/api.js';
 import { LineDemux } from './demux.js';
@@ -119,6 +119,30 @@ export class NodeSession {
       partial: (text) => this.onPartial(text),
       marker: (m) => this.onMarker(m),
     });
+  }
+
+  private sftpChannel: { gen: number; sftp: Promise<SFTPWrapper> } | undefined;
+
+  /**
+   * An SFTP channel on this node's existing connection, opened on first use and reused (never one per
+   * file: channels count against the server's MaxSessions). A new one after a reconnect.
+   */
+  async sftp(): Promise<SFTPWrapper> {
+    await this.ensureOpen();
+    const gen = this.generation;
+    if (this.sftpChannel?.gen === gen) return this.sftpChannel.sftp;
+    const client = this.client;
+    if (!client) throw new Error('not connected');
+    const sftp = new Promise<SFTPWrapper>((resolve, reject) => {
+      client.sftp((err, s) => {
+        if (err) return reject(err);
+        s.on('close', () => { if (this.sftpChannel?.gen === gen) this.sftpChannel = undefined; });
+        resolve(s);
+      });
+    });
+    this.sftpChannel = { gen, sftp };
+    sftp.catch(() => { if (this.sftpChannel?.sftp === sftp) this.sftpChannel = undefined; });
+    return sftp;
   }
 
   get isOpen(): boolean {

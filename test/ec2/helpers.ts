@@ -115,6 +115,7 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
     sessions: () => ({
       run: () => Promise.reject(new Error('no sessions in these tests')),
       attach: () => Promise.reject(new Error('no sessions in these tests')),
+      sftp: () => Promise.reject(new Error('no sessions in these tests')),
       connected: () => [],
       close: () => Promise.resolve(),
       closeAll: () => Promise.resolve(),
