@@ -144,8 +144,9 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
         await cluster.restartNode('node1');
         m = dust.mark();
         dust.write('@node1 pwd\r');
-        const out = await dust.waitFor(/\[node1\]\s+\/usr/, { from: m, timeoutMs: 40000 });
-        expect(out).to.match(/lost/i);
+        // The notice about lost state comes with the result, after the output line: wait for the prompt.
+        const out = await dust.waitFor(/\[node1\]\s+\/usr[\s\S]*\[dust\]\$ /, { from: m, timeoutMs: 40000 });
+        expect(out, out).to.match(/lost/i);
       } finally {
         dust.kill();
       }
