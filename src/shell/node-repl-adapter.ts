@@ -30,10 +30,14 @@ export class ReplAdapter {
   readonly server: REPLServer;
   private detachedKeypress: ((...args: unknown[]) => void)[] | undefined;
   private prompting = false;
+  private prompt: string;
 
   constructor(private readonly opts: ReplAdapterOptions) {
+    this.prompt = opts.prompt;
     this.server = repl.start({
-      prompt: opts.prompt,
+      // repl.start draws its prompt at once; ours appears only when the shell is ready (history loaded),
+      // so a prompt on screen always means typed lines are accepted.
+      prompt: '',
       input: opts.input,
       output: opts.output,
       terminal: true,
@@ -73,12 +77,14 @@ export class ReplAdapter {
   }
 
   setPrompt(prompt: string): void {
-    this.server.setPrompt(prompt);
+    this.prompt = prompt;
+    if (this.prompting) this.server.setPrompt(prompt);
   }
 
   /** Shows a fresh prompt. */
   showPrompt(): void {
     this.prompting = true;
+    this.server.setPrompt(this.prompt);
     this.server.displayPrompt(false);
   }
 
