@@ -3,9 +3,10 @@ import type { Client as Ssh2Client, ClientChannel, ConnectConfig, SFTPWrapper } 
 import type { DustNode } from '../inventory/node.js';
 import type { NodeRunResult } from '../plugins/api.js';
 import { LineDemux } from './demux.js';
+import { OutputTail } from './output-tail.js';
 import { HandshakePool, handshakeBackoffMs, isRetryableHandshakeError } from './pool.js';
 import {
-  LINE_MODE_PTY, bootMarker, bootstrapCommand, interruptLine, leaveRawModeLine, newToken, rawModeLine, readyLine, wrapCommand,
+  LINE_MODE_PTY, bootMarker, bootstrapCommand, interruptLine, leaveRawModeLine, newToken, rawModeLine, restoreCwdLine, wrapCommand,
   type ParsedMarker,
 } from './shell-protocol.js';
 
@@ -74,7 +75,7 @@ export type SessionState = 'closed' | 'connecting' | 'idle' | 'running' | 'waiti
 
 interface ActiveRun {
   token: string;
-  output: string[];
+  output: OutputTail;
   opts: NodeRunOptions;
   interrupted: boolean;
   sawLineAfterInterrupt: boolean;
@@ -282,7 +283,7 @@ export class NodeSession {
     return new Promise<SessionRunResult>((resolve) => {
       const run: ActiveRun = {
         token: token!,
-        output: [],
+        output: new OutputTail(OUTPUT_KEPT),
         opts,
         interrupted: false,
         sawLineAfterInterrupt: false,
@@ -296,7 +297,7 @@ export class NodeSession {
           clearTimeout(run.graceTimer);
           opts.signal?.removeEventListener('abort', onAbort);
           if (this.state === 'running') this.state = this.pendingToken ? 'waiting' : 'idle';
-          const result: SessionRunResult = { node: this.node, status, exitCode, output: run.output.slice(-OUTPUT_KEPT) };
+          const result: SessionRunResult = { node: this.node, status, exitCode, output: run.output.lines() };
           if (error !== undefined) result.error = error;
           if (run.notice !== undefined) result.notice = run.notice;
           resolve(result);
@@ -322,12 +323,12 @@ export class NodeSession {
       // The shell answers ^C with a newline of its own; it is not the command's output.
       if (run.interrupted && text === '' && !run.sawLineAfterInterrupt) { run.sawLineAfterInterrupt = true; return; }
       if (run.interrupted) run.sawLineAfterInterrupt = true;
-      clearTimeout(run.waitTimer);
-      run.waitTimer = undefined;
+      if (run.waitTimer !== undefined) {
+        clearTimeout(run.waitTimer);
+        run.waitTimer = undefined;
+      }
+      // Results keep a node's last OUTPUT_KEPT lines (streamed lines are all printed).
       run.output.push(text);
-      // Results keep a node's last OUTPUT_KEPT lines (streamed lines are all printed); holding every line
-      // of a 200 MB `cat` only fed the garbage collector.
-      if (run.output.length >= OUTPUT_KEPT * 2) run.output.splice(0, run.output.length - OUTPUT_KEPT);
       run.opts.onLine?.(this.node, text);
     } else {
       this.deps.onBackgroundLine(this.node, text);
@@ -422,11 +423,15 @@ export class NodeSession {
     if (this.bootWait) {
       const bw = this.bootWait;
       bw.seen = (bw.seen + data.toString('latin1')).slice(-4096);
-      if (bw.seen.includes(bw.marker)) {
-        this.bootWait = undefined;
-        bw.done();
-      }
-      return;
+      const at = bw.seen.indexOf(bw.marker);
+      if (at < 0) return;
+      this.bootWait = undefined;
+      bw.done();
+      // Everything before the boot marker is the login shell's noise; what follows it (in the same chunk, since
+      // the marker was not complete before) is dust's shell, starting with its ready marker.
+      const after = bw.seen.length - at - bw.marker.length;
+      if (after === 0) return;
+      data = data.subarray(data.length - after);
     }
     if (this.rawSink) {
       this.scanRawForMarkers(data);
@@ -452,6 +457,8 @@ export class NodeSession {
   private async open(): Promise<string | undefined> {
     this.state = 'connecting';
     const wasLost = this.lostReason;
+    // Taken now: the new shell's ready marker reports its own (home) directory.
+    const restore = wasLost !== undefined ? this.cwd : undefined;
     try {
       const login = await this.deps.resolveLogin(this.node);
       this.lastLogin = login;
@@ -461,8 +468,9 @@ export class NodeSession {
       const gen = this.generation;
       this.client = client;
       const bootToken = newToken();
+      const readyToken = newToken();
       const channel = await new Promise<ClientChannel>((resolve, reject) => {
-        client.exec(bootstrapCommand(bootToken), {
+        client.exec(bootstrapCommand(bootToken, readyToken), {
           pty: { ...LINE_MODE_PTY, term: 'xterm-256color', modes: { ECHO: 0 } },
         }, (err, ch) => (err ? reject(err) : resolve(ch)));
       });
@@ -470,6 +478,11 @@ export class NodeSession {
       this.demux.reset();
       this.pendingToken = undefined;
       this.control.clear();
+      // The shell prints its ready marker by itself (no typed ready line): listen for it before any data flows.
+      const ready = new Promise<void>((resolve) => { this.control.set(readyToken, () => resolve()); });
+      const booted = new Promise<void>((resolve) => {
+        this.bootWait = { marker: bootMarker(bootToken), seen: '', done: resolve };
+      });
       channel.on('data', (d: Buffer) => { if (gen === this.generation) this.onData(d); });
       channel.stderr.on('data', (d: Buffer) => { if (gen === this.generation) this.onData(d); });
       let clientGone = false;
@@ -488,12 +501,12 @@ export class NodeSession {
         if (gen === this.generation) this.onShellGone(`connection lost: ${err.message}`, false);
       });
 
-      await this.withTimeout(new Promise<void>((resolve) => {
-        this.bootWait = { marker: bootMarker(bootToken), seen: '', done: resolve };
-      }), 'the remote shell did not start');
-      const restore = wasLost !== undefined ? this.cwd : undefined;
-      const ready = await this.controlMarker((token) => channel.write(readyLine(token, restore)), this.deps.connectTimeoutMs);
-      if (!ready) throw new Error('shell: no answer from the remote shell after start');
+      await this.withTimeout(booted, 'the remote shell did not start');
+      await this.withTimeout(ready, 'no answer from the remote shell after start');
+      if (restore !== undefined) {
+        const back = await this.controlMarker((token) => channel.write(restoreCwdLine(token, restore)), this.deps.connectTimeoutMs);
+        if (!back) throw new Error('shell: no answer from the remote shell after start');
+      }
       this.state = 'idle';
       this.lostReason = undefined;
       this.lostReported = false;

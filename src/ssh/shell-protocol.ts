@@ -8,7 +8,8 @@
  *   stdin from /dev/null and output discarded (so the login PATH is kept, but rc noise and rc prompts cannot
  *   reach us), unsets ENV, then execs a KNOWN interactive shell: `bash --noprofile --norc --noediting -i`,
  *   or `sh -i` where bash is missing. Interactive, because raw mode needs job control and a prompt, and
- *   because the same shell serves both modes.
+ *   because the same shell serves both modes. That shell applies the line-mode settings and prints a ready
+ *   marker before it first reads input (PROMPT_COMMAND), so nothing is typed until it is ready.
  * - Line mode: echo off (also requested as a PTY mode, so nothing is ever echoed), PS1/PS2 empty, no job
  *   control. Ctrl-C is `^C` into the PTY; an interactive shell then abandons the rest of the line (as in a
  *   terminal: `a; sleep 30; b` never runs b), marker included, so dust follows the ^C with a bare marker
@@ -24,6 +25,9 @@ export const MARKER_PREFIX = '__DUST_';
 /** Terminal size used in line mode: wide, so `ps` and `ls` do not truncate or wrap for an 80-column tty. */
 export const LINE_MODE_PTY = { rows: 50, cols: 250 } as const;
 
+/** Pagers would wait for a keypress inside a PTY nobody looks at. */
+const PAGER_EXPORTS = 'PAGER=cat GIT_PAGER=cat SYSTEMD_PAGER=cat';
+
 /** Quotes a string for a POSIX shell (single quotes; `'` becomes `'\''`). */
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -33,8 +37,29 @@ export function shQuote(s: string): string {
  * The `exec` command string for the PTY channel. It must parse in every common login shell, so the
  * script is one line without `'`, `\`, `!` or newlines; it prints a boot marker right before exec'ing the
  * interactive shell, so dust knows when its own shell (not the login shell) reads the PTY.
+ *
+ * With `readyToken`, the interactive shell also applies the line-mode settings and prints the ready marker
+ * (`__DUST_<readyToken>_0_<cwd>__`) by itself before its first prompt, so a fresh session needs no typed
+ * ready line: bash runs it from PROMPT_COMMAND (which then unsets itself), the `sh -i` fallback gets the
+ * marker printed just before its exec (and `+m` for no job control). That saves a round trip and a process
+ * per node, which is most of what a cold start of 200 nodes pays beyond the SSH handshakes.
  */
-export function bootstrapCommand(bootToken: string): string {
+export function bootstrapCommand(bootToken: string, readyToken?: string): string {
+  // Inside the double-quoted PROMPT_COMMAND nothing may need a nested quote or a backslash, so $PWD is
+  // written as ${dollar}PWD (expanded by bash, not here) and printed with field splitting and globbing off.
+  const bashReady = [
+    'unset PROMPT_COMMAND HISTFILE',
+    'set +o emacs 2>/dev/null',
+    'set +o vi 2>/dev/null',
+    'set +m',
+    'echo',
+    'IFS=',
+    'set -f',
+    `printf %s_%s_%s_%s__ __DUST ${readyToken ?? ''} 0 \${dollar}PWD`,
+    'set +f',
+    'unset IFS',
+    'echo',
+  ].join('; ');
   const script = [
     'stty -echo 2>/dev/null',
     // Keep the login environment (PATH from /etc/profile, ~/.profile) but let nothing in it talk to us.
@@ -42,9 +67,19 @@ export function bootstrapCommand(bootToken: string): string {
     '[ -r "$HOME/.profile" ] && . "$HOME/.profile" </dev/null >/dev/null 2>&1',
     'unset ENV BASH_ENV PROMPT_COMMAND',
     'PS1= ; PS2= ; export PS1 PS2',
+    ...(readyToken === undefined ? [] : [
+      `export ${PAGER_EXPORTS}`,
+      'dollar=$',
+      `PROMPT_COMMAND="${bashReady}"`,
+      'export PROMPT_COMMAND',
+    ]),
     `printf "${MARKER_PREFIX}%s__ " ${bootToken}`,
     'if command -v bash >/dev/null 2>&1; then exec bash --noprofile --norc --noediting -i; fi',
-    'exec sh -i',
+    ...(readyToken === undefined ? ['exec sh -i'] : [
+      'unset PROMPT_COMMAND',
+      `echo; printf "%s_%s_%s_%s__" __DUST ${readyToken} 0 "$PWD"; echo`,
+      'exec sh +m -i',
+    ]),
   ].join('; ');
   if (/['\\!\n]/.test(script)) throw new Error('bootstrap script must stay parseable by any login shell');
   return `exec /bin/sh -c '${script}'`;
@@ -59,17 +94,24 @@ export function lineModeSettings(): string {
     // No job control in line mode: no `[1] 1234` / `Done` notices in the output, and background jobs ignore ^C.
     'set +m',
     'PS1= ; PS2=',
-    // Pagers would wait for a keypress inside a PTY nobody looks at.
-    'export PAGER=cat GIT_PAGER=cat SYSTEMD_PAGER=cat',
+    `export ${PAGER_EXPORTS}`,
   ].join('; ');
 }
 
-/** The first line written to the interactive shell: line-mode settings, optional cwd restore, then the ready marker. */
+/**
+ * The line that readies a shell started without a ready token (line-mode settings, optional cwd restore, then
+ * the ready marker). Sessions started with a ready token use `restoreCwdLine` instead after a reconnect.
+ */
 export function readyLine(token: string, restoreCwd: string | undefined): string {
   const parts = [lineModeSettings(), 'unset HISTFILE', 'bind "set enable-bracketed-paste off" 2>/dev/null'];
   if (restoreCwd !== undefined) parts.push(`cd -- ${shQuote(restoreCwd)} 2>/dev/null`);
   parts.push(markerPrintf(token));
   return `${parts.join('; ')}\n`;
+}
+
+/** After a reconnect: back to the directory the lost shell was in, then a marker. */
+export function restoreCwdLine(token: string, cwd: string): string {
+  return `cd -- ${shQuote(cwd)} 2>/dev/null; ${markerPrintf(token)}\n`;
 }
 
 /** printf that emits `\n__DUST_<token>_<rc>_<pwd>__\n`; rc and pwd are evaluated by the remote shell. */
@@ -93,6 +135,8 @@ export function rawModeLine(nodeName: string, token: string): string {
   const ps1 = shQuote(`${nodeName.replace(/[^\w.@-]/g, '_')}:`) + `'$PWD$ '`;
   return [
     'stty echo 2>/dev/null',
+    // Line mode never starts readline; set this before it does (bracketed-paste codes would clutter output).
+    'bind "set enable-bracketed-paste off" 2>/dev/null',
     'set -o emacs 2>/dev/null',
     'set -m',
     `PS1=${ps1}; PS2='> '`,
