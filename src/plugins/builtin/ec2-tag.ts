@@ -52,18 +52,10 @@ export const tagCommand: CommandSpec = {
     + 'Tags are usable in targets at once: `tag worker* env=dev` then `show tags=env:dev`.',
   examples: ['tag worker* env=dev', 'tag 3,4 role=db,owner=alice'],
   target: { mode: 'required' },
-  async run(ctx) {
-    const tags = parseTagList('tag', ctx.positionals);
-    const { ids, names } = targetIds(ctx);
-    const client = await ctx.state.ec2();
+  run: (ctx) => changeTags(ctx, 'tag', 'CreateTags', (ids, tags) => {
     const { CreateTagsCommand } = loadEc2Sdk();
-    try {
-      await sendEc2(client, 'CreateTags', new CreateTagsCommand({ Resources: ids, Tags: tags.map((t) => ({ Key: t.key, Value: t.value ?? '' })) }));
-    } finally {
-      ctx.state.invalidate();
-    }
-    ctx.out.success(`tagged ${ids.length} instance${ids.length === 1 ? '' : 's'} (${names}): ${show(tags)}`);
-  },
+    return new CreateTagsCommand({ Resources: ids, Tags: tags.map((t) => ({ Key: t.key, Value: t.value ?? '' })) });
+  }),
 };
 
 export const untagCommand: CommandSpec = {
@@ -74,21 +66,10 @@ export const untagCommand: CommandSpec = {
     + '(EC2\'s DeleteTags rule), `env=` only where it is empty.',
   examples: ['untag worker* env', 'untag 3 owner=alice'],
   target: { mode: 'required' },
-  async run(ctx) {
-    const tags = parseTagList('untag', ctx.positionals);
-    const { ids, names } = targetIds(ctx);
-    const client = await ctx.state.ec2();
+  run: (ctx) => changeTags(ctx, 'untag', 'DeleteTags', (ids, tags) => {
     const { DeleteTagsCommand } = loadEc2Sdk();
-    try {
-      await sendEc2(client, 'DeleteTags', new DeleteTagsCommand({
-        Resources: ids,
-        Tags: tags.map((t) => (t.value === undefined ? { Key: t.key } : { Key: t.key, Value: t.value })),
-      }));
-    } finally {
-      ctx.state.invalidate();
-    }
-    ctx.out.success(`untagged ${ids.length} instance${ids.length === 1 ? '' : 's'} (${names}): ${show(tags)}`);
-  },
+    return new DeleteTagsCommand({ Resources: ids, Tags: tags.map((t) => (t.value === undefined ? { Key: t.key } : { Key: t.key, Value: t.value })) });
+  }),
 };
 
 export const refreshCommand: CommandSpec = {
@@ -104,3 +85,17 @@ export const refreshCommand: CommandSpec = {
     return ctx.runLine(ctx.raw.trim() === '' ? 'show' : `show ${ctx.raw.trim()}`);
   },
 };
+
+/** tag and untag: one API call over every targeted instance, cache dropped whatever happens. */
+async function changeTags(ctx: CommandContext, verb: 'tag' | 'untag', action: string,
+  build: (ids: string[], tags: ReturnType<typeof parseTagList>) => Parameters<typeof sendEc2>[2]): Promise<void> {
+  const tags = parseTagList(verb, ctx.positionals);
+  const { ids, names } = targetIds(ctx);
+  const client = await ctx.state.ec2();
+  try {
+    await sendEc2(client, action, build(ids, tags));
+  } finally {
+    ctx.state.invalidate();
+  }
+  ctx.out.success(`${verb}ged ${ids.length} instance${ids.length === 1 ? '' : 's'} (${names}): ${show(tags)}`);
+}
