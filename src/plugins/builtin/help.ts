@@ -30,8 +30,11 @@ export const helpCommand: CommandSpec = {
     const commands = ctx.state.commands();
     if (topic === undefined) {
       const visible = commands.filter((c) => !c.spec.fallback);
-      const width = Math.max(...visible.map((c) => c.spec.usage.length));
-      const lines = visible.map((c) => `  ${c.spec.usage.padEnd(width)}  ${chalk.dim(c.spec.summary)}`);
+      // Long usages (assign's flags) get a line of their own so the summaries stay in one readable column.
+      const width = Math.min(34, Math.max(...visible.map((c) => c.spec.usage.length)));
+      const lines = visible.map((c) => (c.spec.usage.length > width
+        ? `  ${c.spec.usage}\n  ${' '.repeat(width)}  ${chalk.dim(c.spec.summary)}`
+        : `  ${c.spec.usage.padEnd(width)}  ${chalk.dim(c.spec.summary)}`));
       ctx.out.print([
         `dust ${ctx.state.version} — commands:`,
         ...lines,
