@@ -104,3 +104,29 @@ describe('ssh config hosts as inventory', function () {
     }
   });
 });
+
+describe('a plugin error outside any command', function () {
+  this.timeout(30000);
+  it('is reported in one line and the next line still runs', () => {
+    const tmp = makeTempHome(SAMPLE_CONFIG);
+    try {
+      fs.mkdirSync(path.join(tmp.home, 'plugins'), { recursive: true });
+      fs.writeFileSync(path.join(tmp.home, 'plugins', 'late.mjs'), `export default {
+  name: 'late', apiVersion: 1,
+  setup(api) {
+    api.registerCommand({ name: 'late', usage: 'late', summary: 'throws later', run() {
+      setTimeout(() => { throw new Error('thrown from a timer'); }, 10);
+      return new Promise((r) => setTimeout(r, 100));
+    } });
+  },
+};
+`);
+      const r = dust(['--config', tmp.configFile, '-c', 'late', '-c', 'show lonely'], { home: tmp.home });
+      expect(r.stderr).to.match(/unexpected error: thrown from a timer/);
+      expect(r.stderr.split('\n').filter((l) => l.includes('thrown from a timer'))).to.have.length(1);
+      expect(r.stdout).to.include('lonely');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
