@@ -18,9 +18,11 @@ export const useCommand: CommandSpec = {
     const name = ctx.positionals[0];
     const clusters = await ctx.state.clusters();
     if (name === undefined || ctx.positionals.length > 1) {
-      throw new DustError(ErrorCodes.Usage, `use: expected one cluster name or *`, {
-        hint: clusters.length ? `clusters: ${clusters.join(', ')}` : 'no clusters yet: give nodes a cluster in the config',
-      });
+      // Only a hint here: a cloud that cannot list regions must not hide the usage error.
+      const regions = await ctx.state.regions().catch(() => [] as readonly string[]);
+      const known = [clusters.length ? `clusters: ${clusters.join(', ')}` : 'no clusters yet: give nodes a cluster in the config'];
+      if (regions.length) known.push(`regions: ${regions.join(', ')}`);
+      throw new DustError(ErrorCodes.Usage, `use: expected one cluster name, region or *`, { hint: known.join('; ') });
     }
     if (name === '*') {
       ctx.state.useCluster(undefined);
