@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LoginRule } from '../config/schema.js';
 import { startDemoCluster, type DemoCluster } from '../demo/index.js';
-import { createEc2RequestHandler, Ec2EmulatorCore, type Ec2Clock, type LifecycleDelays } from './emulator/index.js';
+import { createEc2RequestHandler, Ec2EmulatorCore, loopbackPublicPool, type Ec2Clock, type LifecycleDelays } from './emulator/index.js';
 import { DEFAULT_CLUSTER_TAG, type AwsSettings } from './aws-settings.js';
 import { createEc2Integration, type Ec2Integration } from './cloud-hooks.js';
 import { DEMO_FLEET, DEMO_REGION, DEMO_TAG, seedDemoFleet } from './demo-fleet.js';
@@ -56,6 +56,8 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
       defaultRegion: DEMO_REGION,
       regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
       delays: { pending: 3000, stopping: 3000, shuttingDown: 3000, ...options.delays },
+      // Instances launched in the demo (cluster up) have no SSH server: keep their addresses on loopback.
+      addressPool: { public: loopbackPublicPool() },
       ...(options.clock ? { clock: options.clock } : {}),
     });
     const byName = new Map(cluster.nodes.map((n) => [n.name, n]));

@@ -5,6 +5,7 @@ import { powerCommands, type WaitSettings } from '../plugins/builtin/ec2-power.j
 import { refreshCommand, tagCommand, untagCommand } from '../plugins/builtin/ec2-tag.js';
 import { assignCommand } from '../plugins/builtin/ec2-assign.js';
 import { emulatorCommand } from '../plugins/builtin/ec2-emulator.js';
+import { clusterCommand } from '../plugins/builtin/ec2-cluster.js';
 
 export interface Ec2PluginOptions {
   /** Where `assign` keeps its rules ($DUST_HOME/logins.yaml). */
@@ -35,6 +36,7 @@ export function createEc2Plugin(options: Ec2PluginOptions): DustPlugin {
       api.registerCommand(refreshCommand);
       api.registerCommand(assignCommand({ store: options.rulesStore, configRules: options.configRules, onRulesChanged: (r) => options.onRulesChanged(r) }));
       api.registerCommand(emulatorCommand);
+      api.registerCommand(clusterCommand(options.wait));
     },
   });
 }

@@ -68,3 +68,14 @@ describe('ec2 emulator: pagination', function () {
     expect(second.NextToken).to.equal(undefined);
   });
 });
+
+describe('ec2 emulator: loopback address pool', () => {
+  it('hands out 127.0.1.1, 127.0.1.2, ... and moves to the next /24 after .254', async () => {
+    const { loopbackPublicPool } = await import('../../src/ec2/emulator/index.js');
+    const next = loopbackPublicPool();
+    const first = [next(), next()];
+    for (let i = 2; i < 254; i++) next();
+    expect(first).to.deep.equal(['127.0.1.1', '127.0.1.2']);
+    expect(next()).to.equal('127.0.2.1');
+  });
+});

@@ -23,6 +23,21 @@ export function documentationRangePool(): () => string | undefined {
   return () => (next <= 254 ? `198.51.100.${next++}` : undefined);
 }
 
+/**
+ * Public addresses on loopback with nothing listening (127.0.1.1 upwards): for the demo and `dust emulator`,
+ * where a user may well type `@* uptime` at instances that no SSH server stands behind. The connection is
+ * refused at once and never leaves the machine (the documentation range would be routed outward).
+ */
+export function loopbackPublicPool(): () => string | undefined {
+  let n = 0;
+  return () => {
+    if (n >= 254 * 254) return undefined;
+    const address = `127.0.${1 + Math.floor(n / 254)}.${(n % 254) + 1}`;
+    n++;
+    return address;
+  };
+}
+
 /** Generator walking 172.31.0.10 upwards through the /16, skipping .0 and .255 host bytes. */
 export function defaultVpcPrivatePool(): () => string | undefined {
   let n = 10;

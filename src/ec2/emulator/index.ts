@@ -22,6 +22,7 @@ export {
   type AddressSource,
   defaultVpcPrivatePool,
   documentationRangePool,
+  loopbackPublicPool,
 } from './addresses.js';
 export { type FaultHandle, FaultInjector, type FaultSpec } from './faults.js';
 export { Ec2ApiError, Ec2Errors, statusForCode } from './errors.js';

@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
-import { Ec2EmulatorCore, isLoopbackHost, startEc2EmulatorServer } from '../../ec2/emulator/index.js';
+import { Ec2EmulatorCore, isLoopbackHost, loopbackPublicPool, startEc2EmulatorServer } from '../../ec2/emulator/index.js';
 import { DEMO_REGION, seedDemoFleet } from '../../ec2/demo-fleet.js';
 
 /** Fake credentials the emulator accepts (it checks no signature; the SDK just needs some). */
@@ -38,7 +38,8 @@ export const emulatorCommand: CommandSpec = {
     const seed = typeof ctx.flags['seed'] === 'string' ? ctx.flags['seed'] : 'demo';
     if (seed !== 'demo' && seed !== 'none') throw new DustError(ErrorCodes.Usage, `emulator: --seed is demo or none, not '${seed}'`);
 
-    const core = new Ec2EmulatorCore({ defaultRegion: DEMO_REGION });
+    // Loopback public addresses: a user pointing dust at this emulator and typing `@* uptime` stays on this machine.
+    const core = new Ec2EmulatorCore({ defaultRegion: DEMO_REGION, addressPool: { public: loopbackPublicPool() } });
     if (seed === 'demo') seedDemoFleet(core);
     let server;
     try {
