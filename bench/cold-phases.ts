@@ -19,6 +19,7 @@ import type { Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { startSshdCluster, type SshdCluster } from '../test/harness/sshd-cluster.js';
 import { LINE_MODE_PTY, bootMarker, bootstrapCommand, newToken, readyLine, wrapCommand } from '../src/ssh/shell-protocol.js';
 import { makeDustApp, runOk, writeBenchConfig } from './lib/dust-app.js';
+import { connectOne } from './lib/raw-ssh2.js';
 import { mapLimit, median, now, nullSink, sleep } from './lib/util.js';
 
 const { Client } = ssh2;
@@ -121,14 +122,6 @@ function phaseReport(s: Map<Ssh2Client, Partial<Record<Phase, number>>>): string
 
 // ---------------------------------------------------------------- variants
 
-function connectOne(cluster: SshdCluster, host: string, port: number, key: Buffer): Promise<Ssh2Client> {
-  return new Promise((resolve, reject) => {
-    const c = new Client();
-    c.once('ready', () => { c.setNoDelay(true); resolve(c); });
-    c.once('error', reject);
-    c.connect({ host, port, username: cluster.user, privateKey: key, readyTimeout: 60_000 });
-  });
-}
 
 function shellMarker(c: Ssh2Client): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -10,7 +10,8 @@ import { mapLimit, now } from './util.js';
 
 const { Client } = ssh2;
 
-function connectOne(cluster: SshdCluster, host: string, port: number, key: Buffer): Promise<Ssh2Client> {
+/** One ssh2 connection with Nagle off, as dust opens them. */
+export function connectOne(cluster: SshdCluster, host: string, port: number, key: Buffer): Promise<Ssh2Client> {
   return new Promise((resolve, reject) => {
     const c = new Client();
     c.once('ready', () => { c.setNoDelay(true); resolve(c); });
