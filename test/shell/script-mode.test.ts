@@ -22,6 +22,17 @@ describe('dust as a command (scripting, --help, --version, config errors)', func
   beforeEach(() => { tmp = makeTempHome(SAMPLE_CONFIG); });
   afterEach(() => tmp.cleanup());
 
+  it('help lists every command, help <cmd> and help targets explain', () => {
+    const r = dust(['--config', tmp.configFile, '-c', 'help', '-c', 'help show', '-c', 'help targets', '-c', '? use'], { home: tmp.home });
+    expect(r.code, r.stderr).to.equal(0);
+    for (const word of ['show [-v|-vv] [target]', 'use <cluster|region|*>', '@[target] [command]', 'put <local-file|glob>', 'plugins [reload]']) {
+      expect(r.stdout).to.include(word);
+    }
+    expect(r.stdout).to.include('examples:');
+    expect(r.stdout).to.include('tags=env (no colon): any node with tag env');
+    expect(r.stdout).to.include('usage: use <cluster|region|*>');
+  });
+
   it('--version prints the package version and --help the usage', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(dust(['--version'], { home: tmp.home }).stdout.trim()).to.equal(pkg.version);

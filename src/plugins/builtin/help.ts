@@ -8,7 +8,7 @@ export const TARGETS_HELP = `Targets select nodes. No target (or *) means the wo
   worker*  wo?ker  names, glob, case-insensitive, whole name
   worker[0-12]     numeric ranges, zero padding kept: node[01-10,15]
   key=value        any node property, wildcards in the value: state=run*  ip=10.0.1.*
-  tags=env:dev     tags (split at the last colon; wildcards both sides); `tags=env` (no colon): any node with tag env
+  tags=env:dev     tags (split at the last colon; wildcards both sides); tags=env (no colon): any node with tag env
   annotation=x     annotations set by plugins (drained, gpu-bad)
   cluster=slurm1   cluster membership; a bare cluster name works too: slurm1
   a,b  a&b  a!b    union, intersection, difference (! binds tightest, then &, then ,)
