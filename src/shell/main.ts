@@ -87,7 +87,8 @@ async function main(argv: readonly string[]): Promise<number> {
     sessions: (deps) => createSessions({
       ...deps,
       config: loaded.config,
-      askSecret: (q) => prompter.secret(q),
+      // The key store words its own prompt ("...: "); the prompter adds the colon itself.
+      askSecret: (q) => prompter.secret(q.replace(/:\s*$/, '')),
       ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
     }),
     extraProviders: ec2.providers,
