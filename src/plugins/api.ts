@@ -87,6 +87,11 @@ export interface CommandSpec {
   prefix?: string;
   /** Receives every line whose first word is no command (dust's local-shell fallback). At most one wins. */
   fallback?: boolean;
+  /**
+   * The first word is the target and the rest is a command line for the nodes, passed on untouched:
+   * no flags are parsed, `ctx.target` is that word and `ctx.raw` the text after it (`gather web* ls -l`).
+   */
+  remoteCommand?: boolean;
   /** One line: `show [-v|-vv] [target]`. */
   usage: string;
   /** One line, shown by `help`. */

@@ -6,7 +6,7 @@ import type { DustNode } from '../inventory/node.js';
 import type { ShellState } from './shell-state.js';
 import { parseLine } from './parse-line.js';
 import { parseFlags } from './parse-flags.js';
-import { tokenize, UnclosedQuoteError } from './tokenize.js';
+import { splitFirstWord, tokenize, UnclosedQuoteError } from './tokenize.js';
 import { DustError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { foldNodeNames, describeNoMatch } from '../targets/index.js';
@@ -94,7 +94,12 @@ export class CommandRunner {
     let flags: CommandContext['flags'] = {};
     let positionals: string[] = [];
     const isPrefix = spec.prefix !== undefined && line.trim().startsWith(spec.prefix);
-    if (!isPrefix && !spec.fallback) {
+    if (spec.remoteCommand && !isPrefix) {
+      // Like a prefix command spelled out: target word, then the remote command line untouched.
+      const [word, rest] = splitFirstWord(raw);
+      gluedTarget = word === '' ? undefined : word;
+      raw = rest;
+    } else if (!isPrefix && !spec.fallback) {
       try {
         args = tokenize(raw);
       } catch (err) {
@@ -105,7 +110,7 @@ export class CommandRunner {
     }
     let target: string | undefined = gluedTarget;
     const mode = spec.target?.mode ?? 'none';
-    if (mode !== 'none' && !isPrefix) {
+    if (mode !== 'none' && !isPrefix && !spec.remoteCommand) {
       const pos = spec.target?.position ?? 0;
       if (positionals.length > pos) {
         target = positionals[pos];

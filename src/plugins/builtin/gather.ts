@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type { CommandSpec, NodeRunResult } from '../api.js';
+import { DustError } from '../../errors/dust-error.js';
+import { ErrorCodes } from '../../errors/codes.js';
+import { foldNodeNames } from '../../targets/index.js';
+import { makeChalk } from '../../output/style.js';
+import { summarize } from './at.js';
+
+/**
+ * `gather <target> <command>`: the same persistent sessions as `@`, but the output is shown once per
+ * distinct result, under the folded names of the nodes that produced it (clush -b / dshbak -c), so
+ * 200 identical answers are one block and the odd node out stands out.
+ */
+export const gatherCommand: CommandSpec = {
+  name: 'gather',
+  aliases: ['dshbak'],
+  usage: 'gather <target> <command>',
+  summary: 'run a command like @, then show each distinct output once under the nodes that gave it',
+  help: 'Runs the command in each node\'s persistent shell (state shared with @), waits for all, then groups\n'
+    + 'identical results (output and exit status): the largest group first, each headed by its folded node\n'
+    + 'names. Use * as the target for the whole working set.',
+  examples: ['gather * uname -r', 'gather worker* md5sum /etc/hosts', 'gather * systemctl is-active slurmd'],
+  target: { mode: 'required', states: ['running'] },
+  remoteCommand: true,
+  async run(ctx) {
+    const command = ctx.raw.trim();
+    if (command === '') throw new DustError(ErrorCodes.Usage, 'gather: which command?', { hint: `usage: ${gatherCommand.usage}` });
+    if (ctx.skipped.length > 0) ctx.out.warn(`skipped ${ctx.skipped.length} not running: ${foldNodeNames(ctx.skipped.map((n) => n.name))}`);
+    const chalk = makeChalk(ctx.out.colorEnabled);
+    const progress = ctx.out.progress(`running on ${ctx.nodes.length}: ${foldNodeNames(ctx.nodes.map((n) => n.name))}`);
+    const results = await ctx.sessions.run(ctx.nodes, command, { signal: ctx.signal }).finally(() => progress.done());
+    const groups = new Map<string, NodeRunResult[]>();
+    for (const r of results) {
+      if (r.status === 'unreachable') continue; // named in the summary line
+      const key = createHash('sha1').update(`${r.status}\0${r.exitCode}\0${r.output.join('\n')}`).digest('hex');
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const ordered = [...groups.values()].sort((a, b) => b.length - a.length);
+    for (const group of ordered) {
+      const first = group[0]!;
+      const status = first.status === 'ok' ? '' : ` · ${first.status}${first.exitCode === null ? '' : ` rc ${first.exitCode}`}`;
+      ctx.out.print(chalk.bold(`── ${foldNodeNames(group.map((r) => r.node.name))} (${group.length})${status} ──`));
+      ctx.out.print(first.output.length > 0 ? first.output.join('\n') : chalk.dim('(no output)'));
+    }
+    if (ordered.length > 1) ctx.out.info(chalk.dim(`${ordered.length} distinct results`));
+    const summary = summarize(results, chalk.red('✖'));
+    if (summary) ctx.out.print(summary);
+    return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+  },
+};

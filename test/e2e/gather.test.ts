@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { expect } from 'chai';
+import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
+import { DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { makeTempHome } from '../helpers/temp-home.js';
+import { writeDustConfig } from './dust-config-for-cluster.js';
+
+describe('gather: identical outputs folded under their nodes (real sshd)', function () {
+  this.timeout(120000);
+  let cluster: SshdCluster;
+  let tmp: ReturnType<typeof makeTempHome>;
+  let configFile: string;
+  const dust = (...lines: string[]) => {
+    const r = spawnSync(process.execPath, [DUST_BIN, '--config', configFile, ...lines.flatMap((l) => ['-c', l])], {
+      cwd: REPO_ROOT, encoding: 'utf8', input: '', timeout: 60000,
+      env: { PATH: process.env['PATH'], HOME: tmp.home, DUST_HOME: tmp.home, NO_COLOR: '1' },
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  before(async function () {
+    requireSshd(this);
+    cluster = await startSshdCluster({ count: 5 });
+    tmp = makeTempHome();
+    configFile = writeDustConfig(cluster, tmp.home);
+  });
+  after(async () => {
+    await cluster?.down();
+    tmp?.cleanup();
+  });
+
+  it('prints each distinct result once, largest group first, with flags of the remote command untouched', () => {
+    const r = dust(`gather * echo same; if [ "$DUST_TEST_NODE" = node3 ]; then echo odd; fi; true`, 'gather node[0-1] ls -d -1 /');
+    expect(r.code, r.err).to.equal(0);
+    const big = r.out.indexOf('── node[0-2,4] (4) ──');
+    const small = r.out.indexOf('── node3 (1) ──');
+    expect(big).to.be.greaterThan(-1);
+    expect(small).to.be.greaterThan(big);
+    expect(r.out.slice(small)).to.match(/^── node3 \(1\) ──\nsame\nodd\n/);
+    expect(r.out).to.include('2 distinct results');
+    expect(r.out).to.include('── node[0-1] (2) ──\n/\n');
+  });
+
+  it('shares the persistent shells with @ and names failures and exit codes', () => {
+    const r = dust('@node[0-1] cd /tmp', 'gather node[0-1] pwd', 'gather node* test "$DUST_TEST_NODE" != node4');
+    expect(r.out).to.include('── node[0-1] (2) ──\n/tmp\n');
+    expect(r.out).to.include('── node4 (1) · failed rc 1 ──');
+    expect(r.out).to.match(/✖ 1 failed: node4 \(rc 1\)/);
+    expect(r.code).to.equal(1);
+  });
+});
