@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { lines, runDust } from '../helpers/run-dust.js';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
-import { DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { writeDustConfig } from './dust-config-for-cluster.js';
 
@@ -12,12 +11,9 @@ describe('put and get over the persistent connections (SFTP, real sshd)', functi
   let cluster: SshdCluster;
   let tmp: ReturnType<typeof makeTempHome>;
   let configFile: string;
-  const dust = (...lines: string[]) => {
-    const r = spawnSync(process.execPath, [DUST_BIN, '--config', configFile, ...lines.flatMap((l) => ['-c', l])], {
-      cwd: tmp.home, encoding: 'utf8', input: '', timeout: 60000,
-      env: { PATH: process.env['PATH'], HOME: tmp.home, DUST_HOME: tmp.home, NO_COLOR: '1' },
-    });
-    return { code: r.status, out: r.stdout + r.stderr };
+  const dust = (...ls: string[]) => {
+    const r = runDust(['--config', configFile, ...lines(...ls)], { home: tmp.home });
+    return { code: r.code, out: r.stdout + r.stderr };
   };
 
   before(async function () {

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
+import { lines, runDust } from '../helpers/run-dust.js';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
-import { DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { REPO_ROOT } from '../helpers/pty-driver.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { writeDustConfig } from './dust-config-for-cluster.js';
 
@@ -10,12 +10,9 @@ describe('gather: identical outputs folded under their nodes (real sshd)', funct
   let cluster: SshdCluster;
   let tmp: ReturnType<typeof makeTempHome>;
   let configFile: string;
-  const dust = (...lines: string[]) => {
-    const r = spawnSync(process.execPath, [DUST_BIN, '--config', configFile, ...lines.flatMap((l) => ['-c', l])], {
-      cwd: REPO_ROOT, encoding: 'utf8', input: '', timeout: 60000,
-      env: { PATH: process.env['PATH'], HOME: tmp.home, DUST_HOME: tmp.home, NO_COLOR: '1' },
-    });
-    return { code: r.status, out: r.stdout, err: r.stderr };
+  const dust = (...ls: string[]) => {
+    const r = runDust(['--config', configFile, ...lines(...ls)], { home: tmp.home, cwd: REPO_ROOT });
+    return { code: r.code, out: r.stdout, err: r.stderr };
   };
 
   before(async function () {

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { runDust } from '../helpers/run-dust.js';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
-import { DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { REPO_ROOT } from '../helpers/pty-driver.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 
 describe('ProxyJump through a bastion (real sshd, built CLI)', function () {
@@ -44,11 +44,8 @@ describe('ProxyJump through a bastion (real sshd, built CLI)', function () {
     fs.writeFileSync(configFile, config);
     const accepted = () => (fs.readFileSync(bastion.logFile, 'utf8').match(/Accepted publickey/g) ?? []).length;
     const before = accepted();
-    const r = spawnSync(process.execPath, [DUST_BIN, '--config', configFile, '-c', '@inner* echo via-$DUST_TEST_NODE'], {
-      cwd: REPO_ROOT, encoding: 'utf8', input: '', timeout: 60000,
-      env: { PATH: process.env['PATH'], HOME: tmp.home, DUST_HOME: tmp.home, NO_COLOR: '1' },
-    });
-    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    const r = runDust(['--config', configFile, '-c', '@inner* echo via-$DUST_TEST_NODE'], { home: tmp.home, cwd: REPO_ROOT });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
     for (const n of inner) expect(r.stdout).to.match(new RegExp(`\\[${n.name}\\]\\s+via-${n.name}`));
     // One login on the bastion for all three nodes; their own logins happened through its tunnels.
     expect(accepted() - before).to.equal(1);

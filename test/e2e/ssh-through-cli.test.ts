@@ -1,18 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { runDust } from '../helpers/run-dust.js';
 import { requireSshd, startSshdCluster, startBlackholeNode, type SshdCluster, type BlackholeNode } from '../harness/sshd-cluster.js';
-import { PtySession, DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { PtySession, REPO_ROOT } from '../helpers/pty-driver.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { writeDustConfig } from './dust-config-for-cluster.js';
 
 function dustScript(args: string[], home: string) {
-  const r = spawnSync(process.execPath, [DUST_BIN, ...args], {
-    cwd: REPO_ROOT, encoding: 'utf8', input: '', timeout: 60000,
-    env: { PATH: process.env['PATH'], HOME: home, DUST_HOME: home, NO_COLOR: '1' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runDust(args, { home, cwd: REPO_ROOT });
 }
 
 describe('dust over real OpenSSH (built CLI, real PTY)', function () {

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { runDust } from '../helpers/run-dust.js';
+import { REPO_ROOT } from '../helpers/pty-driver.js';
 import { DustApp, ensureDustHome } from '../../src/shell/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
@@ -89,14 +89,7 @@ export function readPackageVersion(): string {
 
 /** Runs the built CLI (`node dist/shell/main.js ...`) with DUST_HOME=home, no TTY, no colour. */
 export function dustCli(args: string[], opts: { home: string; env?: Record<string, string>; cwd?: string; input?: string }) {
-  const r = spawnSync(process.execPath, [DUST_BIN, ...args], {
-    cwd: opts.cwd ?? opts.home,
-    input: opts.input ?? '',
-    encoding: 'utf8',
-    timeout: 90000,
-    env: { PATH: process.env['PATH'], HOME: opts.home, DUST_HOME: opts.home, NO_COLOR: '1', ...opts.env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runDust(args, opts);
 }
 
 /** Polls `check` until it returns true (never a fixed sleep); fails after `timeoutMs`. */

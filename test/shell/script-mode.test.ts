@@ -1,19 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DUST_BIN, REPO_ROOT } from '../helpers/pty-driver.js';
+import { runDust } from '../helpers/run-dust.js';
+import { REPO_ROOT } from '../helpers/pty-driver.js';
 import { makeTempHome, SAMPLE_CONFIG } from '../helpers/temp-home.js';
 
 function dust(args: string[], opts: { home: string; input?: string; cwd?: string }) {
-  const r = spawnSync(process.execPath, [DUST_BIN, ...args], {
-    cwd: opts.cwd ?? REPO_ROOT,
-    input: opts.input ?? '',
-    encoding: 'utf8',
-    env: { PATH: process.env['PATH'], HOME: opts.home, DUST_HOME: opts.home, NO_COLOR: '1' },
-    timeout: 30000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runDust(args, { ...opts, cwd: opts.cwd ?? REPO_ROOT });
 }
 
 describe('dust as a command (scripting, --help, --version, config errors)', function () {
