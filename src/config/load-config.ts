@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
-import { createJiti } from 'jiti';
+import { importTypeScript } from '../modules/import-typescript.js';
 import type { z } from 'zod';
 import { ConfigSchema, type DustConfig } from './schema.js';
 import { DustError } from '../errors/dust-error.js';
@@ -14,7 +14,6 @@ export interface LoadedConfig {
   file: string | undefined;
 }
 
-const jiti = createJiti(import.meta.url);
 
 /**
  * Finds and validates the config: `--config FILE` if given; else `.dustrc*` / `dust.config.*` found upward
@@ -30,7 +29,7 @@ export async function loadConfig(opts: { explicitFile?: string | undefined; cwd?
       '.dustrc', '.dustrc.json', '.dustrc.yaml', '.dustrc.yml', '.dustrc.js', '.dustrc.mjs', '.dustrc.cjs', '.dustrc.ts',
       'dust.config.json', 'dust.config.yaml', 'dust.config.yml', 'dust.config.js', 'dust.config.mjs', 'dust.config.cjs', 'dust.config.ts',
     ],
-    loaders: { '.ts': async (file: string) => jiti.import(file, { default: true }) },
+    loaders: { '.ts': (file: string) => importTypeScript(file, { default: true }) },
     cache: false,
   });
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null = null;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { createJiti } from 'jiti';
+import { importTypeScript } from '../modules/import-typescript.js';
 import { DUST_PLUGIN_API, type DustPlugin } from './api.js';
 import { setupPlugin, type PluginHostDeps } from './plugin-host.js';
 import type { NameClash } from './registry.js';
@@ -114,7 +114,6 @@ function resolveConfigured(spec: string, opts: { dustHome: string; cwd: string }
 }
 
 const requireFromHere = createRequire(import.meta.url);
-const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
 
 async function importPlugin(source: string): Promise<DustPlugin> {
   let mod: unknown;
@@ -122,7 +121,7 @@ async function importPlugin(source: string): Promise<DustPlugin> {
     throw new DustError(ErrorCodes.PluginLoadFailed, `plugin ${source}: not found`, { hint: 'install the package (npm i -g or in $DUST_HOME) or fix the path in config plugins:' });
   }
   if (/\.(m?ts|cts)$/.test(source)) {
-    mod = await jiti.import(source);
+    mod = await importTypeScript(source);
   } else {
     // The query string defeats Node's module cache, so `plugins reload` sees edits.
     const stamp = fs.statSync(source).mtimeMs;

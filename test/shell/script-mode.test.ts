@@ -76,6 +76,15 @@ describe('dust as a command (scripting, --help, --version, config errors)', func
     expect(r.stdout).to.include('fromrc');
   });
 
+  it('loads a dust.config.ts without a build step', () => {
+    const project = path.join(tmp.home, 'tsproj');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'dust.config.ts'), "const port: number = 2200;\nexport default { nodes: [{ name: 'typed', host: '127.0.0.9', port }] };\n");
+    const r = dust(['-c', 'show typed'], { home: tmp.home, cwd: project });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('127.0.0.9:2200');
+  });
+
   it('falls back to $DUST_HOME/config.yaml', () => {
     const r = dust(['-c', 'show master'], { home: tmp.home, cwd: '/' });
     expect(r.code, r.stderr).to.equal(0);
