@@ -87,8 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
     sessions: (deps) => createSessions({
       ...deps,
       config: loaded.config,
-      // The key store words its own prompt ("...: "); the prompter adds the colon itself.
-      askSecret: (q) => prompter.secret(q.replace(/:\s*$/, '')),
+      askSecret: (q) => prompter.secret(q),
       ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
     }),
     extraProviders: ec2.providers,

@@ -38,7 +38,8 @@ export class TerminalPrompter implements Prompter {
   }
 
   secret(question: string): Promise<string> {
-    return this.read(`${question}: `, false);
+    // Callers may word the question with its own colon ("Enter passphrase for key 'x': ").
+    return this.read(`${question.replace(/:\s*$/, '')}: `, false);
   }
 
   private read(prompt: string, echo: boolean): Promise<string> {
