@@ -35,7 +35,8 @@ export const atCommand: CommandSpec = {
   },
 };
 
-function warnSkipped(ctx: CommandContext): void {
+/** One line naming the targeted nodes a running-only command left out. */
+export function warnSkipped(ctx: CommandContext): void {
   if (ctx.skipped.length === 0) return;
   ctx.out.warn(`skipped ${ctx.skipped.length} not running: ${foldNodeNames(ctx.skipped.map((n) => n.name))}`);
 }

@@ -5,6 +5,7 @@ import type { CommandContext, CommandSpec, DustNode } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
+import { warnSkipped } from './at.js';
 
 /**
  * `put` and `get`: SFTP over each node's persistent connection (no new logins, one SFTP channel per node
@@ -67,7 +68,7 @@ type Sftp = Awaited<ReturnType<CommandContext['sessions']['sftp']>>;
 
 async function transfer(ctx: CommandContext, verb: string, totalBytes: number,
   perNode: (node: DustNode, sftp: Sftp, onBytes: (n: number) => void) => Promise<string>): Promise<boolean> {
-  if (ctx.skipped.length > 0) ctx.out.warn(`skipped ${ctx.skipped.length} not running: ${foldNodeNames(ctx.skipped.map((n) => n.name))}`);
+  warnSkipped(ctx);
   let bytes = 0;
   let done = 0;
   const progressText = () => `${verb}: ${done}/${ctx.nodes.length} nodes, ${formatBytes(bytes)}${totalBytes ? ` of ${formatBytes(totalBytes)}` : ''}`;

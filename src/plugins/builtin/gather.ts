@@ -4,7 +4,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
-import { summarize } from './at.js';
+import { summarize, warnSkipped } from './at.js';
 
 /**
  * `gather <target> <command>`: the same persistent sessions as `@`, but the output is shown once per
@@ -25,7 +25,7 @@ export const gatherCommand: CommandSpec = {
   async run(ctx) {
     const command = ctx.raw.trim();
     if (command === '') throw new DustError(ErrorCodes.Usage, 'gather: which command?', { hint: `usage: ${gatherCommand.usage}` });
-    if (ctx.skipped.length > 0) ctx.out.warn(`skipped ${ctx.skipped.length} not running: ${foldNodeNames(ctx.skipped.map((n) => n.name))}`);
+    warnSkipped(ctx);
     const chalk = makeChalk(ctx.out.colorEnabled);
     const progress = ctx.out.progress(`running on ${ctx.nodes.length}: ${foldNodeNames(ctx.nodes.map((n) => n.name))}`);
     const results = await ctx.sessions.run(ctx.nodes, command, { signal: ctx.signal }).finally(() => progress.done());
