@@ -78,14 +78,17 @@ interface ActiveRun {
   output: OutputTail;
   opts: NodeRunOptions;
   interrupted: boolean;
-  sawLineAfterInterrupt: boolean;
+  /** Blank lines still to drop: the shell may answer each ^C sent with a newline of its own. */
+  interruptNewlines: number;
   waitTimer: NodeJS.Timeout | undefined;
   graceTimer: NodeJS.Timeout | undefined;
+  resendTimer: NodeJS.Timeout | undefined;
   notice: string | undefined;
   finish(status: NodeRunResult['status'], exitCode: number | null, error?: string): void;
 }
 
-/** Lines that prompt for input end like this; after one of them, quiet means "waiting for input" right away. */
+/** How often ^C is repeated while an interrupted command's marker has not come back. */
+const INTERRUPT_RESEND_MS = 300;
 
 /**
  * One node's persistent shell: one ssh2 connection carrying one long-lived PTY channel (well under OpenSSH's
@@ -286,15 +289,17 @@ export class NodeSession {
         output: new OutputTail(OUTPUT_KEPT),
         opts,
         interrupted: false,
-        sawLineAfterInterrupt: false,
+        interruptNewlines: 0,
         waitTimer: undefined,
         graceTimer: undefined,
+        resendTimer: undefined,
         notice,
         finish: (status, exitCode, error) => {
           if (this.run !== run) return;
           this.run = undefined;
           clearTimeout(run.waitTimer);
           clearTimeout(run.graceTimer);
+          clearInterval(run.resendTimer);
           opts.signal?.removeEventListener('abort', onAbort);
           if (this.state === 'running') this.state = this.pendingToken ? 'waiting' : 'idle';
           const result: SessionRunResult = { node: this.node, status, exitCode, output: run.output.lines() };
@@ -308,7 +313,15 @@ export class NodeSession {
         run.interrupted = true;
         clearTimeout(run.waitTimer);
         // ^C through the PTY: the line discipline sends SIGINT to the remote foreground job, as a local shell would.
-        this.channel?.write(interruptLine(run.token));
+        const sendInterrupt = (): void => {
+          run.interruptNewlines++;
+          this.channel?.write(interruptLine(run.token));
+        };
+        sendInterrupt();
+        // A SIGINT can be lost (it lands between fork and exec of a child, or a trap swallows it), and the
+        // line discipline flushes the queued marker line with each ^C: repeat both until the marker comes back,
+        // as a person at a terminal presses ^C again. Extra markers with this token are dropped as stale.
+        run.resendTimer = setInterval(sendInterrupt, INTERRUPT_RESEND_MS);
         run.graceTimer = setTimeout(() => run.finish('interrupted', null), opts.interruptGraceMs);
       };
       this.run = run;
@@ -321,8 +334,7 @@ export class NodeSession {
     const run = this.run;
     if (run) {
       // The shell answers ^C with a newline of its own; it is not the command's output.
-      if (run.interrupted && text === '' && !run.sawLineAfterInterrupt) { run.sawLineAfterInterrupt = true; return; }
-      if (run.interrupted) run.sawLineAfterInterrupt = true;
+      if (run.interrupted && text === '' && run.interruptNewlines > 0) { run.interruptNewlines--; return; }
       if (run.waitTimer !== undefined) {
         clearTimeout(run.waitTimer);
         run.waitTimer = undefined;

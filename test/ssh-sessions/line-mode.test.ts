@@ -96,6 +96,23 @@ describe('sessions: line mode on real sshd', function () {
     expect(sm.connected()).to.have.length(nodes.length);
   });
 
+  it('repeats ^C when the first SIGINT is swallowed, so an interrupt still ends the command', async () => {
+    const ac = new AbortController();
+    // The subshell's trap eats the first SIGINT and re-arms the default, standing in for a SIGINT lost between
+    // fork and exec. (In a subshell: `trap - INT` in the session's own shell would let the next ^C kill it.)
+    const p = sm.run(nodes.slice(0, 1), "echo started; ( trap 'trap - INT' INT; while :; do sleep 0.1; done ); echo never", {
+      signal: ac.signal,
+      onLine: (_n, l) => { if (l === 'started') ac.abort(); },
+    });
+    const [r] = await p;
+    expect(r!.status, r!.error).to.equal('interrupted');
+    expect(r!.exitCode, 'the marker came back, the shell was not left running the loop').to.equal(130);
+    expect(r!.output).to.deep.equal(['started']);
+    expect(sm.stateOf(nodes[0]!)).to.equal('idle');
+    const after = await sm.run(nodes.slice(0, 1), 'echo alive');
+    expect(after[0]!.output).to.deep.equal(['alive']);
+  });
+
   it('reports completion of a command that outlived its run in the background, not as the next result', async () => {
     seen.background.length = 0;
     const first = await sm.run(nodes.slice(0, 1), "printf 'Password: '; sleep 2; echo late");
