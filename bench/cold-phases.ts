@@ -42,8 +42,10 @@ function machineBusyMs(): number {
   return ((total - idle) * 1000) / 100;
 }
 const selfCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const selfSysMs = (): number => process.cpuUsage().system / 1000;
 
-interface Cost { wall: number; selfCpu: number; machineCpu: number }
+/** selfSys: the client's kernel time (socket writes on loopback run the receiver's TCP path inline). */
+interface Cost { wall: number; selfCpu: number; selfSys: number; machineCpu: number }
 /** Times `fn`; with `profileAs`, also writes a CPU profile of it to $TMPDIR/cold-<profileAs>-<time>.cpuprofile. */
 async function measure(fn: () => Promise<void>, profileAs?: string): Promise<Cost> {
   let prof: Session | undefined;
@@ -53,9 +55,9 @@ async function measure(fn: () => Promise<void>, profileAs?: string): Promise<Cos
     await prof.post('Profiler.enable');
     await prof.post('Profiler.start');
   }
-  const c0 = selfCpuMs(), m0 = machineBusyMs(), t0 = now();
+  const c0 = selfCpuMs(), s0 = selfSysMs(), m0 = machineBusyMs(), t0 = now();
   await fn();
-  const cost = { wall: now() - t0, selfCpu: selfCpuMs() - c0, machineCpu: machineBusyMs() - m0 };
+  const cost = { wall: now() - t0, selfCpu: selfCpuMs() - c0, selfSys: selfSysMs() - s0, machineCpu: machineBusyMs() - m0 };
   if (prof) {
     const { profile } = await prof.post('Profiler.stop');
     const file = path.join(os.tmpdir(), `cold-${profileAs}-${Date.now()}.cpuprofile`);
@@ -199,11 +201,11 @@ async function dust(cluster: SshdCluster, workDir: string, rep: number): Promise
   }
 }
 
-const fmt = (c: Cost): string => `wall ${(c.wall / 1000).toFixed(2)} s, client CPU ${(c.selfCpu / 1000).toFixed(2)} s, machine CPU ${(c.machineCpu / 1000).toFixed(2)} s`;
+const fmt = (c: Cost): string => `wall ${(c.wall / 1000).toFixed(2)} s, client CPU ${(c.selfCpu / 1000).toFixed(2)} s (kernel ${(c.selfSys / 1000).toFixed(2)} s), machine CPU ${(c.machineCpu / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
   log(`N=${N}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  const cluster = await startSshdCluster({ count: N, timeoutMs: 60_000 + 200 * N });
+  const cluster = await startSshdCluster({ count: N, plainSessions: true, timeoutMs: 60_000 + 200 * N });
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'dust-phases-'));
   const results: Record<string, Cost[]> = { raw: [], rawsh: [], rawboot: [], dust: [] };
   try {
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
   const med = (xs: Cost[], k: keyof Cost): number => median(xs.map((x) => x[k]));
   for (const [v, xs] of Object.entries(results)) {
     if (xs.length === 0) continue;
-    log(`median ${v.padEnd(5)} wall ${(med(xs, 'wall') / 1000).toFixed(2)} s, client CPU ${(med(xs, 'selfCpu') / 1000).toFixed(2)} s, machine CPU ${(med(xs, 'machineCpu') / 1000).toFixed(2)} s`);
+    log(`median ${v.padEnd(5)} wall ${(med(xs, 'wall') / 1000).toFixed(2)} s, client CPU ${(med(xs, 'selfCpu') / 1000).toFixed(2)} s (kernel ${(med(xs, 'selfSys') / 1000).toFixed(2)} s), machine CPU ${(med(xs, 'machineCpu') / 1000).toFixed(2)} s`);
   }
   if (results['raw']!.length && results['dust']!.length) {
     log(`dust ÷ raw wall: ${(med(results['dust']!, 'wall') / med(results['raw']!, 'wall')).toFixed(2)}×` +

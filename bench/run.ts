@@ -333,7 +333,7 @@ async function main(): Promise<void> {
   for (const n of o.sizes) {
     log(`N=${n}: starting the cluster`);
     const r: SizeResult = { n, clusterStartMs: 0, loadStart: load(), loadEnd: [], peers: {}, errors: [] };
-    const cluster = await startSshdCluster({ count: n, timeoutMs: 60_000 + 200 * n });
+    const cluster = await startSshdCluster({ count: n, plainSessions: true, timeoutMs: 60_000 + 200 * n });
     liveCluster = cluster;
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'dust-bench-'));
     r.clusterStartMs = cluster.startupMs;

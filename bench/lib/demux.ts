@@ -73,7 +73,7 @@ export async function demuxRun(appFor: (sink: ReturnType<typeof nullSink>) => Pr
   await app.runner.runLine('@* true'); // connect outside the timed part
   checker.perNode.clear();
   const t0 = now();
-  const ok = await app.runner.runLine(`@* cat ${file.name}`);
+  const ok = await app.runner.runLine(`@* cat "$HOME"/${file.name}`);
   const ms = now() - t0;
   await app.shutdown();
   const want = expectedChecksum(file.lines);

@@ -278,7 +278,9 @@ export class NodeSession {
     } else {
       token = newToken();
       this.pendingToken = token;
-      channel.write(wrapCommand(command, token));
+      const typed = wrapCommand(command, token);
+      if (this.echo === 'unknown') this.echoExpect = typed.slice(0, -1).split('\n');
+      channel.write(typed);
     }
     this.state = 'running';
     this.demux.quietMs = opts.quietMs;
@@ -331,6 +333,7 @@ export class NodeSession {
 
   private onLine(text: string): void {
     if (this.control.size > 0 && !this.run) return; // dust's own settings lines
+    if (this.echoExpect && this.isEcho(text)) return;
     const run = this.run;
     if (run) {
       // The shell answers ^C with a newline of its own; it is not the command's output.
@@ -366,6 +369,7 @@ export class NodeSession {
     }
     if (m.token !== this.pendingToken) return false; // stale (a control marker that timed out): not this command's
     this.pendingToken = undefined;
+    if (this.echoExpect !== undefined || this.echo === 'on') this.settleEcho();
     if (m.cwd) this.cwd = m.cwd;
     if (this.state === 'running' || this.state === 'waiting') this.state = 'idle';
     const run = this.run;
@@ -400,6 +404,27 @@ export class NodeSession {
 
   private afterControl: ((rest: string | undefined) => void) | undefined;
 
+  /** True when `text` is the next line of the typed command coming back as terminal echo. */
+  private isEcho(text: string): boolean {
+    const expect = this.echoExpect!;
+    if (text !== expect[0]) {
+      // The first typed line carries a fresh token, so a mismatch there cannot be echo; mid-way, echo broke off.
+      if (this.echo === 'on') this.echoExpect = undefined;
+      return false;
+    }
+    this.echo = 'on';
+    expect.shift();
+    if (expect.length === 0) this.echoExpect = undefined;
+    return true;
+  }
+
+  /** The first command's marker is back: echo is off, or it was on and the next command first turns it off. */
+  private settleEcho(): void {
+    this.echoExpect = undefined;
+    if (this.echo === 'on') this.needsLineModeReset = true;
+    else this.echo = 'off';
+  }
+
   private async leaveRaw(channel: ClientChannel, gen: number): Promise<void> {
     if (gen !== this.generation) return;
     this.state = this.pendingToken ? 'waiting' : 'idle';
@@ -414,6 +439,8 @@ export class NodeSession {
 
   private async restoreLineMode(channel: ClientChannel): Promise<void> {
     this.needsLineModeReset = false;
+    this.echo = 'off';
+    this.echoExpect = undefined;
     await this.controlMarker((token) => channel.write(leaveRawModeLine(token)), 2000);
   }
 
@@ -430,6 +457,14 @@ export class NodeSession {
 
   private needsLineModeReset = false;
   private rawTail = '';
+  /**
+   * Whether the remote terminal echoes what dust types. Echo is turned off by the PTY request's modes (no
+   * `stty` fork per session); a server that ignores the modes is caught on the first command: its echo is
+   * recognised line by line, dropped, and the line-mode settings (with `stty -echo`) are typed once.
+   */
+  private echo: 'unknown' | 'off' | 'on' = 'unknown';
+  /** Lines of the typed command whose echo may still arrive (only while `echo` is unknown or on). */
+  private echoExpect: string[] | undefined;
 
   private onData(data: Buffer): void {
     if (this.bootWait) {
@@ -490,6 +525,8 @@ export class NodeSession {
       this.demux.reset();
       this.pendingToken = undefined;
       this.control.clear();
+      this.echo = 'unknown';
+      this.echoExpect = undefined;
       // The shell prints its ready marker by itself (no typed ready line): listen for it before any data flows.
       const ready = new Promise<void>((resolve) => { this.control.set(readyToken, () => resolve()); });
       const booted = new Promise<void>((resolve) => {

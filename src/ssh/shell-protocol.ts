@@ -10,7 +10,8 @@
  *   or `sh -i` where bash is missing. Interactive, because raw mode needs job control and a prompt, and
  *   because the same shell serves both modes. That shell applies the line-mode settings and prints a ready
  *   marker before it first reads input (PROMPT_COMMAND), so nothing is typed until it is ready.
- * - Line mode: echo off (also requested as a PTY mode, so nothing is ever echoed), PS1/PS2 empty, no job
+ * - Line mode: echo off (requested as a PTY mode; echo from a server that ignores PTY modes is recognised on
+ *   the first command and ended with `stty -echo`), PS1/PS2 empty, no job
  *   control. Ctrl-C is `^C` into the PTY; an interactive shell then abandons the rest of the line (as in a
  *   terminal: `a; sleep 30; b` never runs b), marker included, so dust follows the ^C with a bare marker
  *   line for the same token (`interruptLine`) that reports `$?` (130) once the shell reads input again.
@@ -60,8 +61,9 @@ export function bootstrapCommand(bootToken: string, readyToken?: string): string
     'unset IFS',
     'echo',
   ].join('; ');
+  // No `stty -echo` here: the PTY request asks for echo off, and a fork per session is a tenth of a cold start's
+  // server work. NodeSession recognises echo from servers that ignore PTY modes and turns it off then.
   const script = [
-    'stty -echo 2>/dev/null',
     // Keep the login environment (PATH from /etc/profile, ~/.profile) but let nothing in it talk to us.
     '[ -r /etc/profile ] && . /etc/profile </dev/null >/dev/null 2>&1',
     '[ -r "$HOME/.profile" ] && . "$HOME/.profile" </dev/null >/dev/null 2>&1',

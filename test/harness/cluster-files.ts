@@ -33,7 +33,8 @@ export interface SshdConfigInput {
   pidFile: string;
   authorizedKeysPath: string;
   homeDir: string;
-  sessionWrapperPath: string;
+  /** Absent: no ForceCommand, sshd runs the passwd shell itself (plainSessions). */
+  sessionWrapperPath?: string | undefined;
   maxSessions: number;
   maxStartups: string;
   sftpServerPath: string | undefined;
@@ -70,7 +71,7 @@ export function renderSshdConfig(c: SshdConfigInput): string {
     'X11Forwarding no',
     ...(c.sftpServerPath ? [`Subsystem sftp ${c.sftpServerPath}`] : []),
     // sshd hands this line to the user's shell as `shell -c <line>`, hence the quoting.
-    `ForceCommand ${shellQuote(c.sessionWrapperPath)}`,
+    ...(c.sessionWrapperPath ? [`ForceCommand ${shellQuote(c.sessionWrapperPath)}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -12,6 +12,7 @@
  * (`exec -a -<name> <shell>`) for shell requests. So `pwd` is the node home, `cd` state is per node, and
  * `echo $0` says `zsh` / `-zsh` with `loginShell: '/usr/bin/zsh'`. All nodes are this machine, so
  * `hostname` is the same everywhere; sessions get `DUST_TEST_NODE=<name>` (SetEnv) to tell them apart.
+ * `plainSessions: true` drops the wrapper (benchmarks: a stock sshd starts sessions without it).
  *
  * Lifetime: sshds are children of this process (same process group, so a terminal Ctrl-C takes them
  * down too). `down()` kills exactly the recorded listener pids plus their descendants (per-connection
@@ -129,6 +130,12 @@ export interface StartSshdClusterOptions {
   maxStartups?: string;
   /** Absolute path of the shell sessions run as the login shell (e.g. '/usr/bin/zsh'). Default: the user's passwd shell. */
   loginShell?: string;
+  /**
+   * Let sshd start sessions itself, as a stock server does: no ForceCommand wrapper, so the passwd shell runs
+   * and sessions start in the passwd home (HOME is still the node's home). For benchmarks: the wrapper costs
+   * two bash starts per session that a real server does not pay. Cannot be combined with `loginShell`.
+   */
+  plainSessions?: boolean;
   /** Detach the sshds and leave them running after this process exits (cli.ts up). Implies keep. */
   persistent?: boolean;
   /** Start-up timeout in ms (default 30 s + 100 ms per node). */
@@ -144,6 +151,8 @@ export interface NodesJson {
   knownHostsPath: string;
   sshConfigPath: string;
   loginShell: string;
+  /** Absent in files written before the option existed (= false). */
+  plainSessions?: boolean;
   maxSessions: number;
   maxStartups: string;
   nodes: ClusterNode[];
@@ -236,6 +245,7 @@ interface ClusterSettings {
   knownHostsPath: string;
   sshConfigPath: string;
   loginShell: string;
+  plainSessions: boolean;
   maxSessions: number;
   maxStartups: string;
   keep: boolean;
@@ -296,7 +306,7 @@ class Cluster implements SshdCluster {
           pidFile: node.pidFile,
           authorizedKeysPath,
           homeDir: node.homeDir,
-          sessionWrapperPath,
+          ...(this.settings.plainSessions ? {} : { sessionWrapperPath }),
           maxSessions: this.settings.maxSessions,
           maxStartups: this.settings.maxStartups,
           sftpServerPath: sftp,
@@ -340,6 +350,7 @@ class Cluster implements SshdCluster {
       knownHostsPath: this.knownHostsPath,
       sshConfigPath: this.sshConfigPath,
       loginShell: this.loginShell,
+      plainSessions: this.settings.plainSessions,
       maxSessions: this.settings.maxSessions,
       maxStartups: this.settings.maxStartups,
       nodes: this.nodes,
@@ -560,7 +571,11 @@ export async function startSshdCluster(opts: StartSshdClusterOptions): Promise<S
   if (reason !== undefined) throw new Error(`test cluster: ${reason}`);
   const names = nodeNames(opts.count, opts.names);
   const addressStart = chooseAddressStart(names.length, opts.addressStart);
+  if (opts.plainSessions && opts.loginShell !== undefined) {
+    throw new Error('test cluster: plainSessions runs the passwd shell; loginShell needs the session wrapper');
+  }
   const loginShell = resolveLoginShell(opts.loginShell);
+  const plainSessions = opts.plainSessions ?? false;
   const persistent = opts.persistent ?? false;
   const keep = persistent || (opts.keep ?? false);
   if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port > 0 && opts.port < 65536)) {
@@ -609,6 +624,7 @@ export async function startSshdCluster(opts: StartSshdClusterOptions): Promise<S
     knownHostsPath: path.join(baseDir, 'known_hosts'),
     sshConfigPath: path.join(baseDir, 'ssh_config'),
     loginShell,
+    plainSessions,
     maxSessions: opts.maxSessions ?? 1000,
     maxStartups: opts.maxStartups ?? '1000',
     keep,
@@ -650,6 +666,7 @@ export function attachSshdCluster(baseDir: string, opts: { keep?: boolean } = {}
     knownHostsPath: doc.knownHostsPath,
     sshConfigPath: doc.sshConfigPath,
     loginShell: doc.loginShell,
+    plainSessions: doc.plainSessions ?? false,
     maxSessions: doc.maxSessions,
     maxStartups: doc.maxStartups,
     keep: opts.keep ?? true,
