@@ -86,8 +86,6 @@ interface PtyRequest {
   term: string;
   cols: number;
   rows: number;
-  /** The client asked for ECHO off in the request's terminal modes (dust does, for line mode). */
-  echoOff: boolean;
 }
 
 /** Variables a client may set with `env` (sshd's stock AcceptEnv, plus dust's own). */
@@ -123,8 +121,7 @@ export function serveSession(session: Session, ctx: DemoSessionContext, onClosed
 
   session.on('pty', (accept, reject, info) => {
     if (started) return reject?.();
-    const modes = (info.modes ?? {}) as Record<string, number | undefined>;
-    ptyRequest = { term: info.term || 'vt100', cols: info.cols || 80, rows: info.rows || 24, echoOff: modes['ECHO'] === 0 };
+    ptyRequest = { term: info.term || 'vt100', cols: info.cols || 80, rows: info.rows || 24 };
     accept?.();
   });
 
@@ -247,12 +244,7 @@ function startInPty(
   request: PtyRequest,
   ctx: DemoSessionContext,
 ): IPty {
-  // node-pty cannot set termios itself: apply the requested ECHO mode as sshd would, before the command runs.
-  const echoOff = 'stty -echo 2>/dev/null; ';
-  const args = !request.echoOff ? shellArgs(command)
-    : command !== undefined ? ['-c', echoOff + command]
-    : ['-c', `${echoOff}exec ${SHELL_PATH} ${shellArgs(undefined).join(' ')}`];
-  const terminal = pty.spawn(SHELL_PATH, args, {
+  const terminal = pty.spawn(SHELL_PATH, shellArgs(command), {
     name: request.term,
     cols: request.cols,
     rows: request.rows,

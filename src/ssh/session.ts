@@ -5,6 +5,7 @@ import type { NodeRunResult } from '../plugins/api.js';
 import { LineDemux } from './demux.js';
 import { OutputTail } from './output-tail.js';
 import { HandshakePool, handshakeBackoffMs, isRetryableHandshakeError } from './pool.js';
+import { TypedEcho } from './typed-echo.js';
 import {
   LINE_MODE_PTY, bootMarker, bootstrapCommand, interruptLine, leaveRawModeLine, newToken, rawModeLine, restoreCwdLine, wrapCommand,
   type ParsedMarker,
@@ -274,12 +275,13 @@ export class NodeSession {
     let token = this.pendingToken;
     if (token !== undefined) {
       // A program from an earlier run is still reading the terminal: this line is its input, sent as typed.
+      this.echo.typed(`${command}\n`, false);
       channel.write(`${command}\n`);
     } else {
       token = newToken();
       this.pendingToken = token;
       const typed = wrapCommand(command, token);
-      if (this.echo === 'unknown') this.echoExpect = typed.slice(0, -1).split('\n');
+      this.echo.typed(typed, true);
       channel.write(typed);
     }
     this.state = 'running';
@@ -317,7 +319,9 @@ export class NodeSession {
         // ^C through the PTY: the line discipline sends SIGINT to the remote foreground job, as a local shell would.
         const sendInterrupt = (): void => {
           run.interruptNewlines++;
-          this.channel?.write(interruptLine(run.token));
+          const line = interruptLine(run.token);
+          this.echo.typed(line.slice(1), true);
+          this.channel?.write(line);
         };
         sendInterrupt();
         // A SIGINT can be lost (it lands between fork and exec of a child, or a trap swallows it), and the
@@ -333,7 +337,7 @@ export class NodeSession {
 
   private onLine(text: string): void {
     if (this.control.size > 0 && !this.run) return; // dust's own settings lines
-    if (this.echoExpect && this.isEcho(text)) return;
+    if (this.echo.isEcho(text)) return;
     const run = this.run;
     if (run) {
       // The shell answers ^C with a newline of its own; it is not the command's output.
@@ -369,7 +373,7 @@ export class NodeSession {
     }
     if (m.token !== this.pendingToken) return false; // stale (a control marker that timed out): not this command's
     this.pendingToken = undefined;
-    if (this.echoExpect !== undefined || this.echo === 'on') this.settleEcho();
+    if (this.echo.settle()) this.needsLineModeReset = true;
     if (m.cwd) this.cwd = m.cwd;
     if (this.state === 'running' || this.state === 'waiting') this.state = 'idle';
     const run = this.run;
@@ -404,27 +408,6 @@ export class NodeSession {
 
   private afterControl: ((rest: string | undefined) => void) | undefined;
 
-  /** True when `text` is the next line of the typed command coming back as terminal echo. */
-  private isEcho(text: string): boolean {
-    const expect = this.echoExpect!;
-    if (text !== expect[0]) {
-      // The first typed line carries a fresh token, so a mismatch there cannot be echo; mid-way, echo broke off.
-      if (this.echo === 'on') this.echoExpect = undefined;
-      return false;
-    }
-    this.echo = 'on';
-    expect.shift();
-    if (expect.length === 0) this.echoExpect = undefined;
-    return true;
-  }
-
-  /** The first command's marker is back: echo is off, or it was on and the next command first turns it off. */
-  private settleEcho(): void {
-    this.echoExpect = undefined;
-    if (this.echo === 'on') this.needsLineModeReset = true;
-    else this.echo = 'off';
-  }
-
   private async leaveRaw(channel: ClientChannel, gen: number): Promise<void> {
     if (gen !== this.generation) return;
     this.state = this.pendingToken ? 'waiting' : 'idle';
@@ -439,8 +422,7 @@ export class NodeSession {
 
   private async restoreLineMode(channel: ClientChannel): Promise<void> {
     this.needsLineModeReset = false;
-    this.echo = 'off';
-    this.echoExpect = undefined;
+    this.echo.turnedOff();
     await this.controlMarker((token) => channel.write(leaveRawModeLine(token)), 2000);
   }
 
@@ -457,14 +439,8 @@ export class NodeSession {
 
   private needsLineModeReset = false;
   private rawTail = '';
-  /**
-   * Whether the remote terminal echoes what dust types. Echo is turned off by the PTY request's modes (no
-   * `stty` fork per session); a server that ignores the modes is caught on the first command: its echo is
-   * recognised line by line, dropped, and the line-mode settings (with `stty -echo`) are typed once.
-   */
-  private echo: 'unknown' | 'off' | 'on' = 'unknown';
-  /** Lines of the typed command whose echo may still arrive (only while `echo` is unknown or on). */
-  private echoExpect: string[] | undefined;
+  /** dust's typing coming back as echo from servers that ignore the PTY request's ECHO mode. */
+  private readonly echo = new TypedEcho();
 
   private onData(data: Buffer): void {
     if (this.bootWait) {
@@ -525,8 +501,7 @@ export class NodeSession {
       this.demux.reset();
       this.pendingToken = undefined;
       this.control.clear();
-      this.echo = 'unknown';
-      this.echoExpect = undefined;
+      this.echo.reset();
       // The shell prints its ready marker by itself (no typed ready line): listen for it before any data flows.
       const ready = new Promise<void>((resolve) => { this.control.set(readyToken, () => resolve()); });
       const booted = new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 /**
  * dust asks for echo off in the PTY request instead of running `stty -echo` per session. A server that ignores
- * PTY modes must still give clean output: here the harness's session wrapper turns echo back on before the
- * login shell starts, which is what such a server looks like from the client.
+ * PTY modes (like the demo's ssh2-based nodes) must still give clean output: here the harness's session wrapper
+ * turns echo back on before the login shell starts, which is what such a server looks like from the client.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +40,23 @@ describe('sessions: a server that ignores the PTY echo mode', function () {
     const mode = await sm.run(nodes.slice(0, 1), "stty -a | tr ' ;' '\\n\\n' | grep -x -e -echo -e echo");
     expect(mode[0]!.output).to.deep.equal(['-echo']);
     expect(seen.background, 'no echo leaked as background output').to.deep.equal([]);
+  });
+
+  it('drops the echo of ^C when the first command of a session is interrupted', async () => {
+    const { sm: fresh, seen: freshSeen } = managerFor(cluster);
+    try {
+      const ac = new AbortController();
+      const rs = await fresh.run(nodes.slice(0, 1), 'echo started; sleep 30', {
+        signal: ac.signal,
+        onLine: (_n, l) => { if (l === 'started') ac.abort(); },
+      });
+      expect([rs[0]!.status, rs[0]!.output]).to.deep.equal(['interrupted', ['started']]);
+      const after = await fresh.run(nodes.slice(0, 1), 'echo alive');
+      expect(after[0]!.output).to.deep.equal(['alive']);
+      expect(freshSeen.background).to.deep.equal([]);
+    } finally {
+      await fresh.closeAll();
+    }
   });
 
   it('still shows output of a first command whose own output looks like a command line', async () => {
