@@ -81,15 +81,17 @@ interface ActiveRun {
   interrupted: boolean;
   /** Blank lines still to drop: the shell may answer each ^C sent with a newline of its own. */
   interruptNewlines: number;
+  /** The node printed something after the ^C: the program reacted, so it is never sent a second one. */
+  outputAfterInterrupt: boolean;
   waitTimer: NodeJS.Timeout | undefined;
   graceTimer: NodeJS.Timeout | undefined;
-  resendTimer: NodeJS.Timeout | undefined;
+  repeatTimer: NodeJS.Timeout | undefined;
   notice: string | undefined;
   finish(status: NodeRunResult['status'], exitCode: number | null, error?: string): void;
 }
 
-/** How often ^C is repeated while an interrupted command's marker has not come back. */
-const INTERRUPT_RESEND_MS = 300;
+/** Silence after a ^C before it is sent once more (see onAbort). */
+const INTERRUPT_REPEAT_AFTER_MS = 700;
 
 /**
  * One node's persistent shell: one ssh2 connection carrying one long-lived PTY channel (well under OpenSSH's
@@ -294,16 +296,17 @@ export class NodeSession {
         opts,
         interrupted: false,
         interruptNewlines: 0,
+        outputAfterInterrupt: false,
         waitTimer: undefined,
         graceTimer: undefined,
-        resendTimer: undefined,
+        repeatTimer: undefined,
         notice,
         finish: (status, exitCode, error) => {
           if (this.run !== run) return;
           this.run = undefined;
           clearTimeout(run.waitTimer);
           clearTimeout(run.graceTimer);
-          clearInterval(run.resendTimer);
+          clearTimeout(run.repeatTimer);
           opts.signal?.removeEventListener('abort', onAbort);
           if (this.state === 'running') this.state = this.pendingToken ? 'waiting' : 'idle';
           const result: SessionRunResult = { node: this.node, status, exitCode, output: run.output.lines() };
@@ -323,12 +326,21 @@ export class NodeSession {
           this.echo.typed(line.slice(1), true);
           this.channel?.write(line);
         };
+        const startGrace = (): void => {
+          clearTimeout(run.graceTimer);
+          run.graceTimer = setTimeout(() => run.finish('interrupted', null), opts.interruptGraceMs);
+        };
         sendInterrupt();
-        // A SIGINT can be lost (it lands between fork and exec of a child, or a trap swallows it), and the
-        // line discipline flushes the queued marker line with each ^C: repeat both until the marker comes back,
-        // as a person at a terminal presses ^C again. Extra markers with this token are dropped as stale.
-        run.resendTimer = setInterval(sendInterrupt, INTERRUPT_RESEND_MS);
-        run.graceTimer = setTimeout(() => run.finish('interrupted', null), opts.interruptGraceMs);
+        startGrace();
+        // A SIGINT can be lost: bash swallows one that lands in a child between fork and exec, and the command
+        // then runs on. When the node stays silent, send ^C (and the marker line, which the ^C flushed) once more,
+        // as a person at a terminal would. Only once, and only after silence: a second ^C makes programs such as
+        // terraform or docker compose abandon a graceful shutdown. An extra marker with this token is stale.
+        run.repeatTimer = setTimeout(() => {
+          if (this.run !== run || run.outputAfterInterrupt) return;
+          sendInterrupt();
+          startGrace();
+        }, INTERRUPT_REPEAT_AFTER_MS);
       };
       this.run = run;
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -342,6 +354,7 @@ export class NodeSession {
     if (run) {
       // The shell answers ^C with a newline of its own; it is not the command's output.
       if (run.interrupted && text === '' && run.interruptNewlines > 0) { run.interruptNewlines--; return; }
+      if (run.interrupted) run.outputAfterInterrupt = true;
       if (run.waitTimer !== undefined) {
         clearTimeout(run.waitTimer);
         run.waitTimer = undefined;

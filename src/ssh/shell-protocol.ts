@@ -15,6 +15,7 @@
  *   control. Ctrl-C is `^C` into the PTY; an interactive shell then abandons the rest of the line (as in a
  *   terminal: `a; sleep 30; b` never runs b), marker included, so dust follows the ^C with a bare marker
  *   line for the same token (`interruptLine`) that reports `$?` (130) once the shell reads input again.
+ *   If the node stays silent for 0.7 s (the SIGINT was lost), both are sent once more, never a third time.
  * - Every command is sent as ONE line: `eval '<cmd>'; printf '\n__DUST_%s_%s_%s__\n' <token> "$?" "$PWD"`.
  *   eval keeps syntax errors, trailing `&` and `read` inside the command; the marker literal never appears
  *   in the echo or in the command text because `%s` splits it.

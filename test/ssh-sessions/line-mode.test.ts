@@ -100,19 +100,34 @@ describe('sessions: line mode on real sshd', function () {
     const ac = new AbortController();
     // The subshell's trap eats the first SIGINT and re-arms the default, standing in for a SIGINT lost between
     // fork and exec. (In a subshell: `trap - INT` in the session's own shell would let the next ^C kill it.)
-    const p = sm.run(nodes.slice(0, 1), "echo started; ( trap 'trap - INT' INT; while :; do sleep 0.1; done ); echo never", {
+    const p = sm.run(nodes.slice(0, 1), "echo started; ( trap 'trap - INT' INT; echo armed; while :; do sleep 0.1; done ); echo never", {
       signal: ac.signal,
-      onLine: (_n, l) => { if (l === 'started') ac.abort(); },
+      onLine: (_n, l) => { if (l === 'armed') ac.abort(); },
     });
     const [r] = await p;
     expect(r!.status, r!.error).to.equal('interrupted');
     // The marker came back: the loop ended instead of leaving the node waiting. (Whether `echo never` runs is
     // bash's call: a subshell that survived a SIGINT can exit in a way that lets the list go on, as in a terminal.)
     expect(r!.exitCode, 'exit status from the marker').to.not.equal(null);
-    expect(r!.output[0]).to.equal('started');
+    expect(r!.output.slice(0, 2)).to.deep.equal(['started', 'armed']);
     expect(sm.stateOf(nodes[0]!)).to.equal('idle');
     const after = await sm.run(nodes.slice(0, 1), 'echo alive');
     expect(after[0]!.output).to.deep.equal(['alive']);
+  });
+
+  it('sends a program that reacts to ^C no second one (it may be shutting down gracefully)', async () => {
+    seen.background.length = 0;
+    const ac = new AbortController();
+    const script = "( n=0; trap 'n=$((n+1)); echo caught $n' INT; echo armed; for i in $(seq 30); do sleep 0.1; done ); echo finished";
+    const [r] = await sm.run(nodes.slice(0, 1), script, {
+      signal: ac.signal,
+      onLine: (_n, l) => { if (l === 'armed') ac.abort(); },
+    });
+    expect(r!.status).to.equal('interrupted');
+    const all = (): string[] => [...r!.output, ...seen.background.map((b) => b.line)];
+    await eventually(() => all().includes('finished'), 'the program to finish on its own', 20_000);
+    await eventually(() => sm.stateOf(nodes[0]!) === 'idle', 'node idle again');
+    expect(all().filter((l) => l.startsWith('caught'))).to.deep.equal(['caught 1']);
   });
 
   it('reports completion of a command that outlived its run in the background, not as the next result', async () => {
