@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { DustNode } from '../../src/inventory/node.js';
 import { SessionManager, type SessionManagerOptions } from '../../src/ssh/index.js';
-import type { SshdCluster } from '../harness/sshd-cluster.js';
+import { requireSshd, startSshdCluster, type SshdCluster, type StartSshdClusterOptions } from '../harness/sshd-cluster.js';
 
 export function dustNode(name: string, host: string, port: number, index = 1): DustNode {
   return {
@@ -46,4 +46,35 @@ export async function eventually(check: () => boolean, what: string, timeoutMs =
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface SessionFixture {
+  cluster: SshdCluster;
+  sm: SessionManager;
+  seen: Collected;
+  nodes: DustNode[];
+}
+
+/**
+ * Registers before/after hooks on the enclosing suite: a harness cluster and a SessionManager on it (closed
+ * after). `prepare` runs on the started cluster before the manager exists (e.g. to rewrite the session wrapper).
+ */
+export function useSessionCluster(
+  opts: StartSshdClusterOptions,
+  extra: Partial<SessionManagerOptions> = {},
+  prepare?: (cluster: SshdCluster) => void,
+): SessionFixture {
+  const fixture = {} as SessionFixture;
+  before(async function () {
+    requireSshd(this);
+    fixture.cluster = await startSshdCluster(opts);
+    prepare?.(fixture.cluster);
+    Object.assign(fixture, managerFor(fixture.cluster, extra));
+    fixture.nodes = clusterNodes(fixture.cluster);
+  });
+  after(async () => {
+    await fixture.sm?.closeAll();
+    await fixture.cluster?.down();
+  });
+  return fixture;
 }
