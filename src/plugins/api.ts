@@ -170,6 +170,11 @@ export interface ClusterState {
   /** Known cluster names. */
   clusters(): Promise<readonly string[]>;
   resolveTarget(expr: string | undefined): Promise<DustNode[]>;
+  /**
+   * What the node did in the most recent command that ran on nodes (`@`, `gather`, a plugin's
+   * `sessions.run`); undefined when it was not part of that command. Targets see it as `last=` and `rc=`.
+   */
+  lastRun(node: DustNode): LastRun | undefined;
   /** Drops cached inventory so the next read asks the providers again. */
   invalidate(): void;
   useCluster(name: string | undefined): void;
@@ -232,6 +237,12 @@ export interface Prompter {
 }
 
 /** Result of running one command line on one node. */
+/** A node's outcome in the last command that ran on nodes (`ClusterState.lastRun`). */
+export interface LastRun {
+  status: NodeRunResult['status'];
+  exitCode: number | null;
+}
+
 export interface NodeRunResult {
   node: DustNode;
   /** ok: exit 0; failed: non-zero; unreachable: could not connect; waiting: still running (e.g. waiting for input) when the command returned; interrupted: Ctrl-C. */

@@ -71,6 +71,7 @@ export class CommandRunner {
     this.current = controller;
     let ok = false;
     let error: unknown;
+    this.deps.state.lastResults.begin();
     try {
       const ctx = await this.buildContext(parsed.command, line, parsed.raw, parsed.gluedTarget, controller.signal);
       if (!ctx) return (ok = false);
@@ -81,6 +82,7 @@ export class CommandRunner {
       error = err;
       out.error(wrapPluginError(parsed.command, err));
     } finally {
+      this.deps.state.lastResults.end();
       this.current = outer;
       void events.emit('command:after', { line, command: parsed.command.spec.name, ok, durationMs: Date.now() - started, ...(error === undefined ? {} : { error }) });
     }
@@ -129,7 +131,7 @@ export class CommandRunner {
           out.warn(state.workingCluster ? `no nodes in the working set '${state.workingCluster}'` : 'no nodes in the inventory');
           return undefined;
         }
-        throw describeNoMatch(target);
+        throw describeNoMatch(target, state.lastResults.describe());
       }
       const states = spec.target?.states;
       nodes = states ? resolved.filter((n) => states.includes(n.state)) : resolved;

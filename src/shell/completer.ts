@@ -4,6 +4,7 @@ import type { DustNode } from '../inventory/node.js';
 import { nodeProperty } from '../inventory/node.js';
 import { describeTargetKeys } from '../targets/index.js';
 import { tokenize } from './tokenize.js';
+import { LAST_RESULT_KEYS } from './last-results.js';
 
 /**
  * Tab completion: command names at the start, target words where a command takes a target
@@ -59,19 +60,23 @@ export async function completeTarget(word: string, state: ClusterState): Promise
   let candidates: string[];
   if (eq >= 0) {
     const key = term.slice(0, eq);
-    candidates = valuesFor(key, nodes).map((v) => `${key}=${v}`);
+    candidates = valuesFor(key, nodes, state).map((v) => `${key}=${v}`);
   } else {
-    const keys = describeTargetKeys(nodes).map((k) => `${k}=`);
+    const keys = describeTargetKeys(nodes, LAST_RESULT_KEYS).map((k) => `${k}=`);
     candidates = [...nodes.map((n) => n.name), ...(await state.clusters()), ...keys];
   }
   return [...new Set(candidates.filter((c) => c.toLowerCase().startsWith(lower)))].sort().map((c) => head + c);
 }
 
-function valuesFor(key: string, nodes: readonly DustNode[]): string[] {
+function valuesFor(key: string, nodes: readonly DustNode[], state: ClusterState): string[] {
   const k = key.toLowerCase();
   const values = new Set<string>();
   for (const n of nodes) {
-    if (k === 'tags' || k === 'tag') for (const [tk, tv] of Object.entries(n.tags)) values.add(`${tk}:${tv}`);
+    if (k === 'last' || k === 'rc') {
+      const run = state.lastRun(n);
+      const v = k === 'last' ? run?.status : run?.exitCode;
+      if (v !== undefined && v !== null) values.add(String(v));
+    } else if (k === 'tags' || k === 'tag') for (const [tk, tv] of Object.entries(n.tags)) values.add(`${tk}:${tv}`);
     else if (k === 'annotation' || k === 'annotations') for (const a of Object.keys(n.annotations)) values.add(a);
     else {
       const v = nodeProperty(n, k);

@@ -83,6 +83,7 @@ export function createSessions(deps: SessionsDeps): ShellSessions {
     run: async (nodes, command, opts) => {
       const results = await manager.run(nodes, command, opts);
       for (const r of results) {
+        state.lastResults.record(r.node.name, { status: r.status, exitCode: r.exitCode });
         void events.emit('node:finished', { node: r.node, command, exitCode: r.exitCode, status: r.status, outputTail: r.output.slice(-20).join('\n') });
       }
       return results;

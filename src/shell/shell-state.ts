@@ -1,4 +1,4 @@
-import type { ClusterState, KeyValueStore, RegisteredCommand } from '../plugins/api.js';
+import type { ClusterState, KeyValueStore, LastRun, RegisteredCommand } from '../plugins/api.js';
 import type { DustConfig } from '../config/schema.js';
 import type { DustNode } from '../inventory/node.js';
 import type { Inventory } from '../inventory/inventory.js';
@@ -8,6 +8,7 @@ import { JsonFileStore } from '../state/json-store.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { LAST_RESULT_KEYS, LastResults } from './last-results.js';
 
 /** What a cloud integration (src/ec2) lends the shell state: regions and a lazily created client. */
 export interface CloudHooks {
@@ -105,7 +106,19 @@ export class ShellState implements ClusterState {
   async resolveTarget(expr: string | undefined): Promise<DustNode[]> {
     const nodes = await this.inventory.nodes();
     const workingSet = await this.workingSet();
-    return resolveTarget(expr ?? '', { nodes, workingSet, clusterNames: new Set(await this.clusters()) });
+    return resolveTarget(expr ?? '', { nodes, workingSet, clusterNames: new Set(await this.clusters()), virtual: this.lastResultKeys });
+  }
+
+  /** Each node's outcome in the last command that ran on nodes; the command runner and sessions fill it. */
+  readonly lastResults = new LastResults();
+
+  private readonly lastResultKeys = {
+    keys: LAST_RESULT_KEYS,
+    value: (node: DustNode, key: string) => this.lastResults.property(node.name, key),
+  };
+
+  lastRun(node: DustNode): LastRun | undefined {
+    return this.lastResults.get(node.name);
   }
 
   invalidate(): void {

@@ -14,9 +14,13 @@ export function targetSyntaxError(expr: string, problem: string, column: number,
  * The error a caller reports when a target selected nothing. resolveTarget itself returns [] instead of
  * throwing, because some callers (completion, `show`) treat an empty selection as a normal answer.
  */
-export function describeNoMatch(expr: string): DustError {
+export function describeNoMatch(expr: string, lastResult?: string): DustError {
   const shown = expr.trim() === '' ? '*' : expr;
+  // `last=`/`rc=` describe one earlier command: say which outcomes it had rather than pointing at `show`.
+  const aboutLast = /(^|[,&!(\s])(last|rc)=/i.test(expr);
   return new DustError(ErrorCodes.TargetNoMatch, `target: no node matches '${shown}'`, {
-    hint: '`show` lists the nodes; `use *` widens the working set',
+    hint: aboutLast
+      ? `last= and rc= refer to the most recent command that ran on nodes: ${lastResult ?? 'none has run yet in this session'}`
+      : '`show` lists the nodes; `use *` widens the working set',
   });
 }

@@ -1,6 +1,6 @@
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { CORE_PROPERTIES, nodeProperty, nodePropertyKeys, type DustNode } from '../inventory/node.js';
+import { CORE_PROPERTIES, nodeProperty, nodePropertyKeys, type DustNode, type PropertyValue } from '../inventory/node.js';
 import { parseTarget, type TargetExpr } from './parser.js';
 import { matchPattern } from './pattern.js';
 import { rangeHasValue } from './range.js';
@@ -13,6 +13,11 @@ export interface TargetScope {
   workingSet: readonly DustNode[];
   /** Known cluster names: a bare term equal to one (case-sensitive) means `cluster=<term>`. */
   clusterNames: ReadonlySet<string>;
+  /**
+   * Keys answered by the shell rather than stored on nodes (`last`, `rc`: the outcome of the last command).
+   * `value` returns undefined for a node that has none, which never matches.
+   */
+  virtual?: { keys: readonly string[]; value(node: DustNode, key: string): PropertyValue };
 }
 
 /** Keys `key=value` accepts although they are not node properties. */
@@ -32,7 +37,7 @@ const PAIR_KEYS = ['tags', 'tag', 'annotation', 'annotations'];
 export function resolveTarget(expr: string | TargetExpr, scope: TargetScope): DustNode[] {
   const source = typeof expr === 'string' ? expr : undefined;
   const tree = typeof expr === 'string' ? parseTarget(expr) : expr;
-  checkKeys(tree, scope.nodes, source);
+  checkKeys(tree, scope.nodes, source, scope.virtual?.keys ?? []);
   const selected = evaluate(tree, scope);
   return [...selected].sort((a, b) => a.index - b.index);
 }
@@ -48,11 +53,13 @@ function evaluate(e: TargetExpr, scope: TargetScope): Set<DustNode> {
     case 'name':
       if (scope.clusterNames.has(e.text)) return pick(inCluster(e.text));
       return pick((n) => matchPattern(e.pattern, n.name));
-    case 'property':
+    case 'property': {
+      const virtual = scope.virtual?.keys.includes(e.key) ? scope.virtual : undefined;
       return pick((n) => {
-        const v = nodeProperty(n, e.key);
+        const v = virtual ? virtual.value(n, e.key) : nodeProperty(n, e.key);
         return v !== undefined && v !== null && v !== '' && matchPattern(e.value, String(v));
       });
+    }
     case 'pairs':
       return pick((n) => Object.entries(e.field === 'tags' ? n.tags : n.annotations)
         .some(([k, v]) => matchPattern(e.key, k) && (e.value === undefined || matchPattern(e.value, v))));
@@ -83,8 +90,8 @@ function inCluster(name: string): (n: DustNode) => boolean {
  * `tags`, `annotation`, then every `props` key any node has (sorted). Aliases (`tag`, `annotations`)
  * are accepted but not listed.
  */
-export function describeTargetKeys(nodes: readonly DustNode[]): string[] {
-  const base: string[] = [...CORE_PROPERTIES, 'tags', 'annotation'];
+export function describeTargetKeys(nodes: readonly DustNode[], virtualKeys: readonly string[] = []): string[] {
+  const base: string[] = [...CORE_PROPERTIES, 'tags', 'annotation', ...virtualKeys];
   const extra = new Set<string>();
   for (const node of nodes) for (const key of nodePropertyKeys(node)) extra.add(key.toLowerCase());
   for (const key of base) extra.delete(key);
@@ -92,16 +99,16 @@ export function describeTargetKeys(nodes: readonly DustNode[]): string[] {
 }
 
 /** Rejects `key=value` terms whose key no node has, so `stat=running` is an error and not an empty result. */
-function checkKeys(tree: TargetExpr, nodes: readonly DustNode[], source: string | undefined): void {
+function checkKeys(tree: TargetExpr, nodes: readonly DustNode[], source: string | undefined, virtualKeys: readonly string[]): void {
   let known: Set<string> | undefined;
   const visit = (e: TargetExpr): void => {
     if (e.kind === 'union' || e.kind === 'intersection' || e.kind === 'difference') { visit(e.left); visit(e.right); return; }
     if (e.kind !== 'property') return;
-    known ??= new Set([...describeTargetKeys(nodes), ...PAIR_KEYS]);
+    known ??= new Set([...describeTargetKeys(nodes, virtualKeys), ...PAIR_KEYS]);
     if (known.has(e.key)) return;
     const where = source === undefined ? `in '${e.text}'` : `at column ${e.column} in '${source}'`;
     throw new DustError(ErrorCodes.TargetUnknownProperty, `target: unknown property '${e.key}' ${where}`, {
-      hint: unknownKeyHint(e.key, describeTargetKeys(nodes)),
+      hint: unknownKeyHint(e.key, describeTargetKeys(nodes, virtualKeys)),
     });
   };
   visit(tree);

@@ -130,6 +130,27 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
       expect(r.stdout).to.match(/✖ 2 unreachable: gone,hole/);
     });
 
+    it('last= and rc= select nodes by their outcome in the previous command, for a re-run on just those', () => {
+      const r = dustScript(['--config', configFile,
+        '-c', '@* case $DUST_TEST_NODE in node1) (exit 3);; node2) (exit 4);; esac',
+        '-c', 'show rc=3',
+        '-c', '@last=failed echo again-$DUST_TEST_NODE',
+        '-c', '@last=failed echo nothing failed in the line before',
+        '-c', '@*!last=ok echo still-$DUST_TEST_NODE',
+      ], tmp.home);
+      expect(r.stdout).to.match(/✖ 1 failed: node1 \(rc 3\) · 1 failed: node2 \(rc 4\)/);
+      expect(r.stdout.match(/target them again with @last=failed <command>/g), 'advice once per session').to.have.length(1);
+      const table = r.stdout.slice(r.stdout.indexOf('┌'), r.stdout.indexOf('┘'));
+      expect(table).to.include('node1').and.not.include('node2');
+      expect(r.stdout.match(/again-node\d/g)).to.deep.equal(['again-node1', 'again-node2']);
+      // After a command where both succeeded, `last=failed` matches nothing: one clear line, nothing runs.
+      expect(r.stderr).to.match(/no node matches 'last=failed'.*most recent command that ran on nodes: 2 nodes: 2 ok/);
+      expect(r.stdout).to.not.include('nothing failed');
+      // The failed line replaced nothing (it ran on no node), so `last` still describes the `again` run.
+      expect(r.stdout.match(/still-node\d/g)).to.deep.equal(['still-node0', 'still-node3']);
+      expect(r.code).to.equal(1);
+    });
+
     it('reconnects after the node restarts, restores the cwd and says what was lost', async () => {
       const dust = new PtySession(['--config', configFile], { DUST_HOME: tmp.home });
       try {

@@ -101,10 +101,22 @@ async function lineMode(ctx: CommandContext, command: string): Promise<boolean> 
   });
   const summary = summarize(results, chalk.red('✖'));
   if (summary) ctx.out.print(summary);
+  adviseRetry(ctx, results);
   return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
 }
 
 const PROGRESS_MS = 100;
+
+/** Sessions (ClusterState objects) that were already shown how to re-target failures: once is enough. */
+const advised = new WeakSet<object>();
+
+/** The first time a run leaves failed or unreachable nodes, says how to select exactly those again. */
+export function adviseRetry(ctx: CommandContext, results: readonly NodeRunResult[]): void {
+  const bad = (['failed', 'unreachable'] as const).filter((s) => results.some((r) => r.status === s));
+  if (bad.length === 0 || typeof ctx.state !== 'object' || ctx.state === null || advised.has(ctx.state)) return;
+  advised.add(ctx.state);
+  ctx.out.info(`  target them again with @${bad.map((s) => `last=${s}`).join(',')} <command> (see help targets)`);
+}
 
 /**
  * Collects whole output lines and prints them as one block at the end of the current tick (one socket read

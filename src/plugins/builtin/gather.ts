@@ -4,7 +4,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
-import { summarize, warnSkipped } from './at.js';
+import { adviseRetry, summarize, warnSkipped } from './at.js';
 
 /**
  * `gather <target> <command>`: the same persistent sessions as `@`, but the output is shown once per
@@ -45,6 +45,7 @@ export const gatherCommand: CommandSpec = {
     if (ordered.length > 1) ctx.out.info(chalk.dim(`${ordered.length} distinct results`));
     const summary = summarize(results, chalk.red('✖'));
     if (summary) ctx.out.print(summary);
+    adviseRetry(ctx, results);
     return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
   },
 };

@@ -11,6 +11,8 @@ export const TARGETS_HELP = `Targets select nodes. No target (or *) means the wo
   tags=env:dev     tags (split at the last colon; wildcards both sides); tags=env (no colon): any node with tag env
   annotation=x     annotations set by plugins (drained, gpu-bad)
   cluster=slurm1   cluster membership; a bare cluster name works too: slurm1
+  last=failed      outcome in the last command that ran on nodes (ok, failed, unreachable, waiting, interrupted);
+  rc=2             its exit code. Re-run where it failed: @last=failed,last=unreachable <command>
   a,b  a&b  a!b    union, intersection, difference (! binds tightest, then &, then ,)
   ( )              grouping: (web*,db*)&state=running
 Examples: @worker*&state=running uptime · show *!worker3 · @tags=env:prod!annotation=drained df -h`;
