@@ -261,11 +261,21 @@ export interface RunOptions {
   onLine?: (node: DustNode, line: string) => void;
   /** Quiet period after which a partial line (a prompt) is delivered and a silent command counts as waiting. */
   quietMs?: number;
+  /**
+   * The line is a secret (a password typed for nodes waiting at a password prompt): it is sent as typed and
+   * appears nowhere else; `node:finished` reports its command as `(secret)`.
+   */
+  secret?: boolean;
 }
 
 export interface SessionsApi {
   /** Runs a line in every node's persistent shell, in parallel. */
   run(nodes: readonly DustNode[], command: string, opts?: RunOptions): Promise<NodeRunResult[]>;
+  /**
+   * The unfinished line a node's program is waiting at (`[sudo] password for ann: `), or undefined when the
+   * node is not waiting for input. The next `run` on that node is typed into that program.
+   */
+  waitingPrompt(node: DustNode): string | undefined;
   /** Hands the terminal to one node's session (raw PTY); resolves when the user detaches or the shell exits. */
   attach(node: DustNode): Promise<'detached' | 'exited' | 'lost'>;
   /** An SFTP session on the node's persistent connection (opened once, reused; ssh2's SFTPWrapper). */

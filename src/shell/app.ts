@@ -27,9 +27,16 @@ export interface AppOptions {
   out: TerminalOutput;
   prompt: Prompter;
   terminal: TerminalHost;
-  sessions: (app: { state: ShellState; events: EventBus; out: Output; terminal: TerminalHost }) => SessionsApi & { closeAll(): Promise<void> };
+  sessions: (app: { state: ShellState; events: EventBus; out: Output; terminal: TerminalHost }) => ShellSessionsApi;
   extraProviders?: InventoryProvider[];
 }
+
+/** The plugin-facing sessions plus what only the shell itself uses. */
+export type ShellSessionsApi = SessionsApi & {
+  closeAll(): Promise<void>;
+  /** Some node waits at a password prompt (history then keeps no `@target text` line). */
+  anyWaitingForSecret(): boolean;
+};
 
 /** Everything one dust process holds, wired once: registry, events, inventory, state, sessions, runner. */
 export class DustApp {
@@ -37,7 +44,7 @@ export class DustApp {
   readonly events: EventBus;
   readonly state: ShellState;
   readonly runner: CommandRunner;
-  readonly sessions: SessionsApi & { closeAll(): Promise<void> };
+  readonly sessions: ShellSessionsApi;
   private exitRequested = false;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */

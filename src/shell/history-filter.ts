@@ -6,8 +6,13 @@ const SECRET_ASSIGNMENT = /\b([\w-]*(?:password|passwd|passphrase|secret|token|a
 const AWS_KEY_ID = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
 const BEARER = /\b(bearer\s+)[\w.~+/-]+=*/gi;
 
-export function filterHistoryLine(line: string): string | undefined {
+/**
+ * `answeringSecret`: some node waits at a password prompt, so an `@target text` line may be that password
+ * typed in the clear; it is not kept (dust offers `@target` alone to read it without echo).
+ */
+export function filterHistoryLine(line: string, opts: { answeringSecret?: boolean } = {}): string | undefined {
   if (line.startsWith(' ') || line.trim() === '') return undefined;
+  if (opts.answeringSecret && /^\s*@\S*\s+\S/.test(line)) return undefined;
   return redactSecrets(line);
 }
 

@@ -39,7 +39,7 @@ export class InteractiveShell {
       onClose: () => void this.close(),
       historyFile: path.join(app.state.dustHome, 'history'),
       historySize: app.state.dustConfig.history.size ?? 5000,
-      filterHistory: filterHistoryLine,
+      filterHistory: (line) => filterHistoryLine(line, { answeringSecret: app.sessions.anyWaitingForSecret() }),
     });
     this.keyboard = new KeyboardArbiter(this.adapter, input, () => this.interrupt());
     out.attachPrompt(this.adapter);

@@ -1,9 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { DustNode, Output, SessionsApi } from '../plugins/api.js';
+import type { DustNode, Output } from '../plugins/api.js';
 import type { EventBus } from '../plugins/events.js';
 import type { ShellState } from './shell-state.js';
 import type { TerminalHost } from './command-runner.js';
+import type { ShellSessionsApi } from './app.js';
 import type { DustConfig } from '../config/schema.js';
 import { SessionManager } from '../ssh/session-manager.js';
 import { resolveLogin } from '../ssh/login.js';
@@ -26,7 +27,7 @@ export interface SessionsDeps {
   extraKnownHosts?: string[];
 }
 
-export type ShellSessions = SessionsApi & { closeAll(): Promise<void>; manager: SessionManager };
+export type ShellSessions = ShellSessionsApi & { manager: SessionManager };
 
 /**
  * Wires the session layer to the rest of dust: logins from the node (login rules already applied),
@@ -84,12 +85,14 @@ export function createSessions(deps: SessionsDeps): ShellSessions {
       const results = await manager.run(nodes, command, opts);
       for (const r of results) {
         state.lastResults.record(r.node.name, { status: r.status, exitCode: r.exitCode });
-        void events.emit('node:finished', { node: r.node, command, exitCode: r.exitCode, status: r.status, outputTail: r.output.slice(-20).join('\n') });
+        void events.emit('node:finished', { node: r.node, command: opts?.secret ? '(secret)' : command, exitCode: r.exitCode, status: r.status, outputTail: r.output.slice(-20).join('\n') });
       }
       return results;
     },
     attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io)),
     sftp: (node) => manager.sftp(node),
+    waitingPrompt: (node) => manager.waitingPrompt(node),
+    anyWaitingForSecret: () => manager.anyWaitingForSecret(),
     connected: () => manager.connected(),
     close: (node) => manager.close(node),
     closeAll: async () => {

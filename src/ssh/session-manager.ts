@@ -4,6 +4,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { HandshakePool } from './pool.js';
+import { isSecretPrompt } from './secret-prompt.js';
 import {
   NodeSession, describeSshError,
   type AttachOutcome, type HostKeyVerdict, type LoginInfo, type RawTerminal, type SessionEvent, type SessionRunResult,
@@ -124,6 +125,20 @@ export class SessionManager implements SessionsApi {
   /** Per-node session state (idle, running, waiting, ...), for prompts and status displays. */
   stateOf(node: DustNode): SessionState {
     return this.sessions.get(node.name)?.state ?? 'closed';
+  }
+
+  /** The prompt a node's program is waiting at (`[sudo] password for ann: `); undefined unless it waits for input. */
+  waitingPrompt(node: DustNode): string | undefined {
+    return this.sessions.get(node.name)?.waitingPrompt;
+  }
+
+  /** True while some node waits at a prompt that asks for a secret (history then keeps no `@… answer` line). */
+  anyWaitingForSecret(): boolean {
+    for (const s of this.sessions.values()) {
+      const prompt = s.waitingPrompt;
+      if (prompt !== undefined && isSecretPrompt(prompt)) return true;
+    }
+    return false;
   }
 
   /** Last known working directory of a node's shell. */

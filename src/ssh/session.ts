@@ -277,6 +277,7 @@ export class NodeSession {
     let token = this.pendingToken;
     if (token !== undefined) {
       // A program from an earlier run is still reading the terminal: this line is its input, sent as typed.
+      this.lastPartial = undefined;
       this.echo.typed(`${command}\n`, false);
       channel.write(`${command}\n`);
     } else {
@@ -350,6 +351,7 @@ export class NodeSession {
   private onLine(text: string): void {
     if (this.control.size > 0 && !this.run) return; // dust's own settings lines
     if (this.echo.isEcho(text)) return;
+    this.lastPartial = undefined;
     const run = this.run;
     if (run) {
       // The shell answers ^C with a newline of its own; it is not the command's output.
@@ -369,6 +371,7 @@ export class NodeSession {
 
   private onPartial(text: string): void {
     this.onLine(text);
+    this.lastPartial = text;
     const run = this.run;
     if (!run || run.interrupted) return;
     // The demux delivers a partial only after quiet (short for a prompt, longer for anything else), so an
@@ -386,6 +389,7 @@ export class NodeSession {
     }
     if (m.token !== this.pendingToken) return false; // stale (a control marker that timed out): not this command's
     this.pendingToken = undefined;
+    this.lastPartial = undefined;
     if (this.echo.settle()) this.needsLineModeReset = true;
     if (m.cwd) this.cwd = m.cwd;
     if (this.state === 'running' || this.state === 'waiting') this.state = 'idle';
@@ -452,6 +456,14 @@ export class NodeSession {
 
   private needsLineModeReset = false;
   private rawTail = '';
+  /** The unfinished line the shell's program printed last (a prompt, when the node is waiting). */
+  private lastPartial: string | undefined;
+
+  /** The prompt a program of an earlier run is waiting at; undefined unless the node is waiting for input. */
+  get waitingPrompt(): string | undefined {
+    return this.state === 'waiting' ? this.lastPartial : undefined;
+  }
+
   /** dust's typing coming back as echo from servers that ignore the PTY request's ECHO mode. */
   private readonly echo = new TypedEcho();
 

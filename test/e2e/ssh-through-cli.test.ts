@@ -61,6 +61,32 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
       await dust.waitFor('[node2] answer=Y', { from: m });
     });
 
+    it('reads a password for nodes waiting at a password prompt without echo, and keeps it out of history', async () => {
+      let m = dust.mark();
+      dust.write('@node[0-1] read -s -p "[sudo] password for ann: " pw; echo; echo "got ${#pw} chars"\r');
+      let out = await dust.waitFor(/type the password with @node\[0-1\]/, { from: m });
+      expect(out).to.include('[node0] [sudo] password for ann:');
+      m = dust.mark();
+      dust.write('@node[0-1]\r');
+      await dust.waitFor('[sudo] password for ann (for node[0-1], not echoed): ', { from: m });
+      dust.write('hunter22\r');
+      out = await dust.waitFor(/\[dust\]\$ $/m, { from: m + 1 });
+      expect(out).to.match(/\[node0\]\s+got 8 chars/).and.match(/\[node1\]\s+got 8 chars/);
+      // An answer typed in the clear still works, but never reaches the history file.
+      m = dust.mark();
+      dust.write('@node2 read -s -p "Password: " pw; echo; echo "got ${#pw}"\r');
+      await dust.waitFor(/type the password with @node2/, { from: m });
+      m = dust.mark();
+      dust.write('@node2 opensesame\r');
+      await dust.waitFor(/\[node2\]\s+got 10/, { from: m });
+      dust.write('@node0 echo after\r');
+      await dust.waitFor(/\[node0\]\s+after/, { from: m });
+      expect(dust.text).to.not.include('hunter22');
+      const history = fs.readFileSync(path.join(tmp.home, 'history'), 'utf8');
+      expect(history).to.not.include('hunter22').and.not.include('opensesame');
+      expect(history).to.include('@node0 echo after');
+    });
+
     it('prints background output above the prompt without eating the half-typed line', async () => {
       let m = dust.mark();
       dust.write('@node0 (sleep 2; echo background-done) &\r');

@@ -75,6 +75,12 @@ describe('history filter', () => {
     expect(filterHistoryLine('@* echo AKIAABCDEFGHIJKLMNOP')).to.equal('@* echo AKIA****************');
     expect(filterHistoryLine('show worker*')).to.equal('show worker*');
   });
+  it('while a node waits at a password prompt, keeps no @target answer line (it may be the password)', () => {
+    expect(filterHistoryLine('@worker* hunter2', { answeringSecret: true })).to.equal(undefined);
+    expect(filterHistoryLine('@worker*', { answeringSecret: true }), 'reading it without echo is fine').to.equal('@worker*');
+    expect(filterHistoryLine('show worker*', { answeringSecret: true })).to.equal('show worker*');
+    expect(filterHistoryLine('@worker* hunter2', { answeringSecret: false })).to.equal('@worker* hunter2');
+  });
 });
 
 describe('inventory: login rules, sorting, indexes', () => {

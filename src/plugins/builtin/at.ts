@@ -3,6 +3,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
+import { isSecretPrompt } from '../../ssh/secret-prompt.js';
 
 /**
  * `@target cmd`: runs a line in the persistent shell of every targeted running node, streaming output as
@@ -20,12 +21,15 @@ export const atCommand: CommandSpec = {
     'A command waiting for input returns to the prompt; answer it with `@node Y`.',
     'Ctrl-C interrupts the remote commands and keeps the sessions.',
     '`@node` with no command hands the terminal to that node; press Ctrl-C three times in a row to come back.',
+    'Nodes waiting at a password prompt (sudo, su, a key passphrase): `@nodes` with no command reads the',
+    'password once, without echo, and types it into each of them; it never reaches the screen or history.',
   ].join('\n'),
-  examples: ['@worker* uptime', '@ cd /tmp', '@worker[1-3] sudo apt-get install htop', '@worker3'],
+  examples: ['@worker* uptime', '@ cd /tmp', '@worker[1-3] sudo apt-get install htop', '@worker[1-3]  (at their sudo password prompt)', '@worker3'],
   target: { mode: 'optional', states: ['running'] },
   async run(ctx) {
     warnSkipped(ctx);
     const raw = ctx.raw.trim();
+    if (raw === '' && waitingForSecret(ctx)) return answerSecret(ctx);
     if (raw === '') return rawShell(ctx);
     if (ctx.nodes.length === 0) {
       ctx.out.warn('no running node to run on');
@@ -60,7 +64,25 @@ async function rawShell(ctx: CommandContext): Promise<boolean> {
   return outcome !== 'lost';
 }
 
-async function lineMode(ctx: CommandContext, command: string): Promise<boolean> {
+/** Every targeted node waits at a prompt that asks for a secret. */
+function waitingForSecret(ctx: CommandContext): boolean {
+  if (ctx.nodes.length === 0) return false;
+  return ctx.nodes.every((n) => {
+    const prompt = ctx.sessions.waitingPrompt(n);
+    return prompt !== undefined && isSecretPrompt(prompt);
+  });
+}
+
+/** Reads the password once, without echo, and types it into every targeted node's waiting program. */
+async function answerSecret(ctx: CommandContext): Promise<boolean> {
+  const names = foldNodeNames(ctx.nodes.map((n) => n.name));
+  const prompts = new Set(ctx.nodes.map((n) => ctx.sessions.waitingPrompt(n)!.trim()));
+  const asked = prompts.size === 1 ? [...prompts][0]!.replace(/:\s*$/, '') : 'password';
+  const secret = await ctx.prompt.secret(`${asked} (for ${names}, not echoed)`);
+  return lineMode(ctx, secret, { secret: true });
+}
+
+async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?: boolean } = {}): Promise<boolean> {
   const chalk = makeChalk(ctx.out.colorEnabled);
   const width = Math.max(...ctx.nodes.map((n) => n.name.length));
   // Built once per node: a chalk builder per printed line cost a fifth of the demux CPU on big outputs.
@@ -83,6 +105,7 @@ async function lineMode(ctx: CommandContext, command: string): Promise<boolean> 
   // One run per node (they are independent anyway), so each node is reported and crossed off as it ends.
   const results = await Promise.all(ctx.nodes.map(async (node) => {
     const [r] = await ctx.sessions.run([node], command, {
+      ...runOpts,
       signal: ctx.signal,
       onLine: (n, line) => lines.add(label(n), line),
     });
@@ -180,7 +203,12 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   if (parts.length === 0) return '';
   // Waiting or interrupted nodes are not failures: they get a neutral mark and the way forward.
   const bad = results.some((r) => r.status === 'failed' || r.status === 'unreachable');
-  const waiting = results.filter((r) => r.status === 'waiting').map((r) => r.node.name);
-  const tip = waiting.length > 0 ? ` — answer with @${foldNodeNames(waiting)} <text>` : '';
+  const waitingResults = results.filter((r) => r.status === 'waiting');
+  const waiting = waitingResults.map((r) => r.node.name);
+  // A program waiting for a password gets it from `@nodes` alone (read without echo), never as `@nodes <text>`.
+  const secret = waitingResults.length > 0 && waitingResults.every((r) => isSecretPrompt(r.output.at(-1) ?? ''));
+  const tip = waiting.length === 0 ? ''
+    : secret ? ` — type the password with @${foldNodeNames(waiting)} (no text: it is read without echo)`
+    : ` — answer with @${foldNodeNames(waiting)} <text>`;
   return `${bad ? mark : '…'} ${parts.join(' · ')}${tip}`;
 }
