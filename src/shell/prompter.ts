@@ -93,6 +93,6 @@ export class NoTerminalPrompter implements Prompter {
     return Promise.reject(new DustError(ErrorCodes.Usage, `'${question}' needs an answer but dust is not on a terminal`, { hint: 'pass the value as an argument or flag' }));
   }
   secret(question: string): Promise<string> {
-    return Promise.reject(new DustError(ErrorCodes.Usage, `'${question}' needs a secret but dust is not on a terminal`, { hint: 'load keys into ssh-agent (ssh-add) for scripted use' }));
+    return Promise.reject(new DustError(ErrorCodes.Usage, `'${question}' needs a secret but dust is not on a terminal`, { hint: 'run dust on a terminal; for scripts, load key passphrases into ssh-agent (ssh-add) and use sudo -n or NOPASSWD rules' }));
   }
 }
