@@ -107,6 +107,19 @@ describe('plugin events', function () {
     expect(ofType('node:connected')).to.have.length(0); // the session was kept
   });
 
+  it('node:finished never carries a secret line (a password typed for a waiting prompt)', async () => {
+    (globalThis as { __dustEvents?: Recorded[] }).__dustEvents = [];
+    await t.run('@node1 read -s -p "Password: " pw; echo; echo "got ${#pw}"');
+    const [node1] = await t.app.state.resolveTarget('node1');
+    expect(t.app.sessions.waitingPrompt(node1!)).to.equal('Password: ');
+    const [r] = await t.app.sessions.run([node1!], 'hunter22', { secret: true });
+    expect(r!.output).to.include('got 8');
+    await eventually(() => ofType('node:finished').length === 2, 'two node:finished');
+    expect(ofType('node:finished').map((f) => f.command)).to.deep.equal(['read -s -p "Password: " pw; echo; echo "got ${#pw}"', '(secret)']);
+    expect(JSON.stringify(recorded())).to.not.include('hunter22');
+    expect(t.app.sessions.waitingPrompt(node1!)).to.equal(undefined);
+  });
+
   it('inventory:refreshed when the inventory is rebuilt', async () => {
     t.app.state.invalidate();
     await t.run('show');
