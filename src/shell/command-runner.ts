@@ -97,8 +97,15 @@ export class CommandRunner {
     let positionals: string[] = [];
     const isPrefix = spec.prefix !== undefined && line.trim().startsWith(spec.prefix);
     if (spec.remoteCommand && !isPrefix) {
-      // Like a prefix command spelled out: target word, then the remote command line untouched.
-      const [word, rest] = splitFirstWord(raw);
+      // Like a prefix command spelled out: target word, then the remote command line untouched. The command's
+      // own flags may come first (`gather --diff * cat /etc/hosts`); a target never starts with '-'.
+      let [word, rest] = splitFirstWord(raw);
+      const leading: string[] = [];
+      while (word.startsWith('-') && spec.flags) {
+        leading.push(word);
+        [word, rest] = splitFirstWord(rest);
+      }
+      if (leading.length > 0) ({ flags } = parseFlags(spec, leading));
       gluedTarget = word === '' ? undefined : word;
       raw = rest;
     } else if (!isPrefix && !spec.fallback) {

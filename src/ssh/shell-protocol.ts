@@ -130,7 +130,9 @@ export function interruptLine(token: string): string {
 
 /** Wraps one user command so that completion, exit status and cwd come back on a marker line. */
 export function wrapCommand(command: string, token: string): string {
-  return `eval ${shQuote(command)}; ${markerPrintf(token)}\n`;
+  // A leading '-' would be read as an option of eval itself (`@* -V` must run `-V`, not fail in eval).
+  const text = command.startsWith('-') ? ` ${command}` : command;
+  return `eval ${shQuote(text)}; ${markerPrintf(token)}\n`;
 }
 
 /** Settings for raw mode: echo, line editing where the shell has it, a readable prompt `name:/cwd$ `. */

@@ -38,6 +38,19 @@ describe('gather: identical outputs folded under their nodes (real sshd)', funct
     expect(r.out).to.include('── node[0-1] (2) ──\n/\n');
   });
 
+  it('--diff shows the largest group in full and the others as unified diffs against it', () => {
+    const r = dust(
+      'gather --diff * seq 1 8 | sed "s/^5$/five-on-$DUST_TEST_NODE/;/^7$/d" | if [ "$DUST_TEST_NODE" = node2 ]; then cat; else seq 1 8; fi',
+      'gather -x * true',
+    );
+    expect(r.out).to.include('── node[0-1,3-4] (4) ──\n1\n2\n3\n4\n5\n6\n7\n8\n');
+    expect(r.out).to.include([
+      '── node2 (1) ── diff against node[0-1,3-4]',
+      '@@ -2,7 +2,6 @@', ' 2', ' 3', ' 4', '-5', '+five-on-node2', ' 6', '-7', ' 8',
+    ].join('\n'));
+    expect(r.err).to.match(/gather: unknown option '-x'.*usage: gather \[--diff\] <target> <command>/);
+  });
+
   it('shares the persistent shells with @ and names failures and exit codes', () => {
     const r = dust('@node[0-1] cd /tmp', 'gather node[0-1] pwd', 'gather node* test "$DUST_TEST_NODE" != node4');
     expect(r.out).to.include('── node[0-1] (2) ──\n/tmp\n');

@@ -33,6 +33,11 @@ describe('sessions: line mode on real sshd', function () {
     expect(sm.cwdOf(nodes[0]!)).to.equal('/tmp');
   });
 
+  it('runs a command that starts with a dash as a command, not as an option of eval', async () => {
+    const [r] = await sm.run(nodes.slice(0, 1), '-dust-no-such-cmd; echo "rc=$?"');
+    expect(r!.output.at(-1)).to.equal('rc=127');
+  });
+
   it('reports exit status per node, and syntax errors do not hang the shell', async () => {
     const rs = await sm.run(nodes, 'case "$(hostname)-$((RANDOM % 1))" in *) exit_code=$(( 3 )); esac; [ -n "$exit_code" ] && (exit 3)');
     expect(rs.map((r) => [r.status, r.exitCode])).to.deep.equal([['failed', 3], ['failed', 3], ['failed', 3]]);

@@ -4,6 +4,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
+import { unifiedDiff } from '../../output/line-diff.js';
 import { adviseRetry, summarize, warnSkipped } from './at.js';
 
 /**
@@ -14,12 +15,14 @@ import { adviseRetry, summarize, warnSkipped } from './at.js';
 export const gatherCommand: CommandSpec = {
   name: 'gather',
   aliases: ['dshbak'],
-  usage: 'gather <target> <command>',
+  usage: 'gather [--diff] <target> <command>',
   summary: 'run a command like @, then show each distinct output once under the nodes that gave it',
   help: 'Runs the command in each node\'s persistent shell (state shared with @), waits for all, then groups\n'
     + 'identical results (output and exit status): the largest group first, each headed by its folded node\n'
-    + 'names. Use * as the target for the whole working set.',
-  examples: ['gather * uname -r', 'gather worker* md5sum /etc/hosts', 'gather * systemctl is-active slurmd'],
+    + 'names. Use * as the target for the whole working set.\n'
+    + '--diff shows the largest group in full and every other one as a unified diff against it (clush --diff).',
+  examples: ['gather * uname -r', 'gather worker* md5sum /etc/hosts', 'gather --diff * cat /etc/hosts'],
+  flags: { diff: { type: 'boolean', short: 'd', description: 'show the other results as diffs against the largest group' } },
   target: { mode: 'required', states: ['running'] },
   remoteCommand: true,
   async run(ctx) {
@@ -36,10 +39,18 @@ export const gatherCommand: CommandSpec = {
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     const ordered = [...groups.values()].sort((a, b) => b.length - a.length);
-    for (const group of ordered) {
+    const reference = ordered[0]?.[0];
+    const referenceNames = ordered[0] ? foldNodeNames(ordered[0].map((r) => r.node.name)) : '';
+    for (const [k, group] of ordered.entries()) {
       const first = group[0]!;
       const status = first.status === 'ok' ? '' : ` · ${first.status}${first.exitCode === null ? '' : ` rc ${first.exitCode}`}`;
-      ctx.out.print(chalk.bold(`── ${foldNodeNames(group.map((r) => r.node.name))} (${group.length})${status} ──`));
+      const names = foldNodeNames(group.map((r) => r.node.name));
+      if (ctx.flags['diff'] === true && k > 0 && reference) {
+        ctx.out.print(chalk.bold(`── ${names} (${group.length})${status} ── diff against ${referenceNames}`));
+        ctx.out.print(diffText(reference.output, first.output, chalk));
+        continue;
+      }
+      ctx.out.print(chalk.bold(`── ${names} (${group.length})${status} ──`));
       ctx.out.print(first.output.length > 0 ? first.output.join('\n') : chalk.dim('(no output)'));
     }
     if (ordered.length > 1) ctx.out.info(chalk.dim(`${ordered.length} distinct results`));
@@ -49,3 +60,12 @@ export const gatherCommand: CommandSpec = {
     return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
   },
 };
+
+/** A group's output as a unified diff against the reference group's, coloured like `diff -u --color`. */
+function diffText(reference: readonly string[], output: readonly string[], chalk: ReturnType<typeof makeChalk>): string {
+  const hunks = unifiedDiff(reference, output);
+  if (hunks === undefined) return chalk.dim(`(differs: ${reference.length} vs ${output.length} lines, too much to diff here)`);
+  // Equal output in another group means only the exit status differs (already in the heading).
+  if (hunks.length === 0) return chalk.dim('(same output)');
+  return hunks.map((l) => (l.startsWith('@@') ? chalk.cyan(l) : l.startsWith('-') ? chalk.red(l) : l.startsWith('+') ? chalk.green(l) : l)).join('\n');
+}
