@@ -24,6 +24,7 @@ const CLEAR_LINE = '\r\x1b[2K';
 export class TerminalOutput implements Output {
   readonly isTTY: boolean;
   readonly colorEnabled: boolean;
+  readonly json: boolean;
   readonly chalk: ChalkInstance;
   private promptLine: PromptLine | undefined;
   private progressText: string | undefined;
@@ -32,10 +33,12 @@ export class TerminalOutput implements Output {
   constructor(
     private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
     private readonly stderr: NodeJS.WritableStream = stdout,
-    opts: { color?: boolean; debug?: boolean } = {},
+    opts: { color?: boolean; debug?: boolean; json?: boolean } = {},
   ) {
+    this.json = opts.json ?? false;
     this.isTTY = stdout.isTTY === true;
-    this.colorEnabled = opts.color ?? colorWanted(stdout);
+    // JSON mode: the human text goes to stderr, so colour follows stderr's terminal.
+    this.colorEnabled = opts.color ?? colorWanted(this.json ? (stderr as typeof stdout) : stdout);
     this.chalk = makeChalk(this.colorEnabled);
     this.debugEnabled = opts.debug ?? false;
   }
@@ -49,15 +52,19 @@ export class TerminalOutput implements Output {
   }
 
   print(text: string): void {
-    this.write(this.stdout, text);
+    this.write(this.json ? this.stderr : this.stdout, text);
   }
 
   info(text: string): void {
-    this.write(this.stdout, text);
+    this.write(this.json ? this.stderr : this.stdout, text);
+  }
+
+  record(obj: Record<string, unknown>): void {
+    if (this.json) this.write(this.stdout, JSON.stringify(obj));
   }
 
   success(text: string): void {
-    this.write(this.stdout, this.chalk.green(text));
+    this.write(this.json ? this.stderr : this.stdout, this.chalk.green(text));
   }
 
   warn(text: string): void {
@@ -87,7 +94,7 @@ export class TerminalOutput implements Output {
 
   /** A status line that later output replaces; only shown on a terminal. */
   progress(text: string): Progress {
-    if (!this.isTTY) return { update: () => undefined, done: (final) => { if (final) this.print(final); } };
+    if (!this.isTTY || this.json) return { update: () => undefined, done: (final) => { if (final) this.print(final); } };
     this.progressText = text;
     this.stdout.write(CLEAR_LINE + this.chalk.dim(text));
     return {

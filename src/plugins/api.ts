@@ -215,6 +215,13 @@ export interface KeyValueStore {
 export interface Output {
   readonly isTTY: boolean;
   readonly colorEnabled: boolean;
+  /**
+   * `dust --json`: stdout carries only NDJSON records (`record`); everything `print`, `info` and `table` write
+   * goes to stderr instead. Commands with results (`@`, `gather`, `show`) emit records in this mode.
+   */
+  readonly json: boolean;
+  /** One JSON object as one line on stdout (only meaningful when `json` is set; ignored otherwise). */
+  record(obj: Record<string, unknown>): void;
   print(text: string): void;
   info(text: string): void;
   success(text: string): void;
@@ -236,13 +243,13 @@ export interface Prompter {
   secret(question: string): Promise<string>;
 }
 
-/** Result of running one command line on one node. */
 /** A node's outcome in the last command that ran on nodes (`ClusterState.lastRun`). */
 export interface LastRun {
   status: NodeRunResult['status'];
   exitCode: number | null;
 }
 
+/** Result of running one command line on one node. */
 export interface NodeRunResult {
   node: DustNode;
   /** ok: exit 0; failed: non-zero; unreachable: could not connect; waiting: still running (e.g. waiting for input) when the command returned; interrupted: Ctrl-C. */

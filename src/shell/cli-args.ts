@@ -11,6 +11,7 @@ export interface CliArgs {
   region: string | undefined;
   profile: string | undefined;
   endpointUrl: string | undefined;
+  json: boolean;
   subcommand: string[];
 }
 
@@ -25,6 +26,8 @@ options:
       --profile NAME     AWS profile
       --endpoint-url URL EC2-compatible endpoint (LocalStack, moto, dust emulator)
       --demo             start on the built-in demo cluster (no AWS account or sshd needed)
+      --json             stdout: one JSON object per line (@ and gather: one per node result; show: one
+                         per node); everything else goes to stderr
   -v, --verbose          stack traces for errors (also DUST_DEBUG=1)
       --no-color         no colours (also NO_COLOR=1)
   -h, --help             this help
@@ -50,6 +53,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       region: { type: 'string' },
       profile: { type: 'string' },
       'endpoint-url': { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   return {
@@ -63,6 +67,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     region: values.region,
     profile: values.profile,
     endpointUrl: values['endpoint-url'],
+    json: values.json ?? false,
     subcommand: positionals,
   };
 }

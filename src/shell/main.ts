@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const debug = args.verbose || (process.env['DUST_DEBUG'] ?? '') !== '';
-  const out = new TerminalOutput(process.stdout, process.stderr, { ...(args.color === undefined ? {} : { color: args.color }), debug });
+  const out = new TerminalOutput(process.stdout, process.stderr, { ...(args.color === undefined ? {} : { color: args.color }), debug, json: args.json });
   const home = defaultDustHome();
   ensureDustHome(home);
   let loaded;

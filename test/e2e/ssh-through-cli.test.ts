@@ -178,6 +178,28 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
       expect(r.code).to.equal(1);
     });
 
+    it('--json prints one JSON object per node result (and per node for show) on stdout, the rest on stderr', () => {
+      const file = writeDustConfig(cluster, fs.mkdtempSync(path.join(tmp.home, 'cfg-')), {
+        extraNodes: [`{ name: gone, host: ${cluster.nodes[0]!.host}, port: 1 }`],
+      });
+      const r = dustScript(['--config', file, '--json',
+        '-c', 'show node1',
+        '-c', '@node[0-1],gone printf "a\\nb\\n"; [ $DUST_TEST_NODE = node0 ]',
+        '-c', 'gather node2 echo g',
+      ], tmp.home);
+      expect(r.code).to.equal(1);
+      const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records[0]).to.include({ type: 'node', name: 'node1', cluster: 'lab', state: 'running', port: cluster.nodes[1]!.port });
+      const results = records.filter((x) => x.type === 'result').sort((a, b) => String(a.node).localeCompare(String(b.node)));
+      expect(results.map((x) => [x.node, x.status, x.exitCode])).to.deep.equal([
+        ['gone', 'unreachable', null], ['node0', 'ok', 0], ['node1', 'failed', 1], ['node2', 'ok', 0],
+      ]);
+      expect(results[1]).to.deep.include({ output: ['a', 'b'] });
+      expect(results[0]!.error).to.match(/ECONNREFUSED/);
+      expect(results[3]).to.deep.include({ command: 'echo g', output: ['g'] });
+      expect(r.stderr).to.match(/✖ 1 failed: node1 \(rc 1\) · 1 unreachable: gone/);
+    });
+
     it('reconnects after the node restarts, restores the cwd and says what was lost', async () => {
       const dust = new PtySession(['--config', configFile], { DUST_HOME: tmp.home });
       try {

@@ -157,6 +157,26 @@ describe('terminal output above the prompt', () => {
     out.progress('x').done();
     expect(written).to.equal('a\n');
   });
+
+  it('--json: records alone on stdout, every human line on stderr, no progress drawn', () => {
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    const stderr = new PassThrough();
+    let out1 = '', err1 = '';
+    stdout.on('data', (d: Buffer) => { out1 += d.toString(); });
+    stderr.on('data', (d: Buffer) => { err1 += d.toString(); });
+    const out = new TerminalOutput(stdout, stderr, { color: false, json: true });
+    const p = out.progress('running on 3');
+    out.print('[w0] line');
+    out.info('info');
+    out.table(['a'], [['1']]);
+    out.record({ type: 'result', node: 'w0', output: ['x "y"'] });
+    p.done();
+    expect(out1).to.equal('{"type":"result","node":"w0","output":["x \\"y\\""]}\n');
+    expect(err1).to.include('[w0] line\ninfo\n').and.include('│ a │');
+    const plain = new TerminalOutput(stdout, stderr, { color: false });
+    plain.record({ ignored: true });
+    expect(out1.split('\n').filter(Boolean)).to.have.length(1);
+  });
 });
 
 describe('event bus', () => {

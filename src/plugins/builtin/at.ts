@@ -107,7 +107,8 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     const [r] = await ctx.sessions.run([node], command, {
       ...runOpts,
       signal: ctx.signal,
-      onLine: (n, line) => lines.add(label(n), line),
+      // With --json the output goes out in the node's record only.
+      ...(ctx.out.json ? {} : { onLine: (n: DustNode, line: string) => lines.add(label(n), line) }),
     });
     lines.flush();
     const result = r ?? { node, status: 'unreachable' as const, exitCode: null, output: [], error: 'no result' };
@@ -115,6 +116,7 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     const notice = (result as NodeRunResult & { notice?: string }).notice;
     if (notice) ctx.out.warn(`${label(node)} ${notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ?? 'unreachable'}`);
+    ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
     return result;
   })).finally(() => {
@@ -129,6 +131,15 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
 }
 
 const PROGRESS_MS = 100;
+
+/** The `--json` record of one node's result (one line of NDJSON on stdout). */
+export function resultRecord(command: string, r: NodeRunResult): Record<string, unknown> {
+  return {
+    type: 'result', node: r.node.name, command, status: r.status, exitCode: r.exitCode, output: r.output,
+    ...(r.error === undefined ? {} : { error: r.error }),
+    ...(r.notice === undefined ? {} : { notice: r.notice }),
+  };
+}
 
 /** Sessions (ClusterState objects) that were already shown how to re-target failures: once is enough. */
 const advised = new WeakSet<object>();

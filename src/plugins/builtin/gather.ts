@@ -5,7 +5,7 @@ import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
 import { unifiedDiff } from '../../output/line-diff.js';
-import { adviseRetry, summarize, warnSkipped } from './at.js';
+import { adviseRetry, resultRecord, summarize, warnSkipped } from './at.js';
 
 /**
  * `gather <target> <command>`: the same persistent sessions as `@`, but the output is shown once per
@@ -32,6 +32,13 @@ export const gatherCommand: CommandSpec = {
     const chalk = makeChalk(ctx.out.colorEnabled);
     const progress = ctx.out.progress(`running on ${ctx.nodes.length}: ${foldNodeNames(ctx.nodes.map((n) => n.name))}`);
     const results = await ctx.sessions.run(ctx.nodes, command, { signal: ctx.signal }).finally(() => progress.done());
+    if (ctx.out.json) {
+      // Grouping is for reading; a script gets every node's result and groups as it likes.
+      for (const r of results) ctx.out.record(resultRecord(command, r));
+      const summary = summarize(results);
+      if (summary) ctx.out.print(summary);
+      return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+    }
     const groups = new Map<string, NodeRunResult[]>();
     for (const r of results) {
       if (r.status === 'unreachable') continue; // named in the summary line

@@ -40,6 +40,16 @@ export const showCommand: CommandSpec = {
       ctx.out.info(why);
       return;
     }
+    if (ctx.out.json) {
+      // Every property, as -vv shows them; identity files are paths, never key material.
+      for (const n of nodes) {
+        ctx.out.record({
+          type: 'node', index: n.index, name: n.name, cluster: n.cluster ?? null, state: n.state, source: n.source,
+          host: n.host, port: n.port, user: n.user ?? null, tags: n.tags, annotations: n.annotations, props: n.props,
+        });
+      }
+      return;
+    }
     const chalk = makeChalk(ctx.out.colorEnabled);
     ctx.out.print(renderNodeTable(nodes, { verbosity, chalk, color: ctx.out.colorEnabled }));
     const clusters = new Set(nodes.map((n) => n.cluster ?? ''));
