@@ -67,9 +67,14 @@ export class InteractiveShell {
     const ignore = (): void => undefined;
     process.on('SIGINT', ignore);
     process.on('SIGQUIT', ignore);
+    // readline redraws its prompt on every terminal resize, paused or not: that would print `[dust]$` into
+    // vim or into a remote raw shell. Its resize listeners sit out while someone else owns the terminal.
+    const resizeListeners = process.stdout.listeners('resize') as ((...args: unknown[]) => void)[];
+    for (const l of resizeListeners) process.stdout.off('resize', l);
     try {
       return await fn({ input: this.input, output: process.stdout });
     } finally {
+      for (const l of resizeListeners) process.stdout.on('resize', l);
       process.off('SIGINT', ignore);
       process.off('SIGQUIT', ignore);
       if (this.input.isTTY) this.input.setRawMode(wasRaw);

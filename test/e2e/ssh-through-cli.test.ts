@@ -121,11 +121,17 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
       dust.write('stty size; echo in-raw-$DUST_TEST_NODE\r');
       let out = await dust.waitFor(/in-raw-node3[\s\S]*node3:\/var\$ $/, { from: m });
       expect(out).to.include('30 100');
-      dust.resize(90, 25);
       m = dust.mark();
-      dust.write('stty size\r');
-      out = await dust.waitFor(/\d+ \d+[\s\S]*node3:\/var\$ $/, { from: m });
+      dust.resize(90, 25);
+      // The resize reaches the node asynchronously (SIGWINCH to dust, then window-change): ask until it shows.
+      for (let i = 0; i < 20 && !dust.since(m).includes('25 90'); i++) {
+        const before = dust.mark();
+        dust.write('stty size\r');
+        await dust.waitFor(/\d+ \d+[\s\S]*node3:\/var\$ $/, { from: before });
+      }
+      out = dust.since(m);
       expect(out).to.include('25 90');
+      expect(out, 'dust\'s own prompt is not drawn into the raw shell on resize').to.not.include('[dust]$');
       m = dust.mark();
       dust.write('\x03\x03\x03');
       await dust.waitFor(/back from node3[\s\S]*\[dust\]\$ /, { from: m });
