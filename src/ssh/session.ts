@@ -6,6 +6,7 @@ import { LineDemux } from './demux.js';
 import { OutputTail } from './output-tail.js';
 import { HandshakePool, handshakeBackoffMs, isRetryableHandshakeError } from './pool.js';
 import { TypedEcho } from './typed-echo.js';
+import { STILL_RUNNING } from './run-outcome.js';
 import {
   LINE_MODE_PTY, bootMarker, bootstrapCommand, interruptLine, leaveRawModeLine, newToken, rawModeLine, restoreCwdLine, wrapCommand,
   type ParsedMarker,
@@ -329,7 +330,8 @@ export class NodeSession {
         };
         const startGrace = (): void => {
           clearTimeout(run.graceTimer);
-          run.graceTimer = setTimeout(() => run.finish('interrupted', null), opts.interruptGraceMs);
+          // No marker within the grace: the program ignored ^C and still owns the terminal.
+          run.graceTimer = setTimeout(() => run.finish('interrupted', null, STILL_RUNNING), opts.interruptGraceMs);
         };
         sendInterrupt();
         startGrace();

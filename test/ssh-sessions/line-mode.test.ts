@@ -3,6 +3,7 @@ import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd
 import type { DustNode } from '../../src/inventory/node.js';
 import type { SessionManager } from '../../src/ssh/index.js';
 import { clusterNodes, eventually, managerFor, type Collected } from './helpers.js';
+import { STILL_RUNNING } from '../../src/ssh/run-outcome.js';
 
 describe('sessions: line mode on real sshd', function () {
   this.timeout(120_000);
@@ -133,6 +134,19 @@ describe('sessions: line mode on real sshd', function () {
     await eventually(() => all().includes('finished'), 'the program to finish on its own', 20_000);
     await eventually(() => sm.stateOf(nodes[0]!) === 'idle', 'node idle again');
     expect(all().filter((l) => l.startsWith('caught'))).to.deep.equal(['caught 1']);
+  });
+
+  it('says when an interrupted program ignored ^C and still runs, and reports its end in the background', async () => {
+    seen.background.length = 0;
+    const ac = new AbortController();
+    const [r] = await sm.run(nodes.slice(0, 1), "( trap '' INT; echo armed; sleep 3 ); echo done-after-ignoring", {
+      signal: ac.signal,
+      onLine: (_n, l) => { if (l === 'armed') ac.abort(); },
+    });
+    expect([r!.status, r!.exitCode, r!.error]).to.deep.equal(['interrupted', null, STILL_RUNNING]);
+    expect(sm.stateOf(nodes[0]!)).to.equal('waiting');
+    await eventually(() => seen.background.some((b) => b.line === 'done-after-ignoring'), 'the program to end on its own', 20_000);
+    await eventually(() => sm.stateOf(nodes[0]!) === 'idle', 'node idle again');
   });
 
   it('reports completion of a command that outlived its run in the background, not as the next result', async () => {

@@ -3,6 +3,7 @@ import { isSecretPrompt } from '../../src/ssh/secret-prompt.js';
 import { summarize } from '../../src/plugins/builtin/at.js';
 import type { NodeRunResult } from '../../src/plugins/api.js';
 import { dustNode } from './helpers.js';
+import { STILL_RUNNING } from '../../src/ssh/run-outcome.js';
 
 describe('secret prompts', () => {
   it('recognises the password prompts of sudo, su, ssh, mysql and friends', () => {
@@ -24,5 +25,13 @@ describe('secret prompts', () => {
     expect(summarize([waiting('w1', '[sudo] password for ann: '), waiting('w2', '[sudo] password for ann: ')]))
       .to.equal('… 2 waiting for input: w[1-2] — type the password with @w[1-2] (no text: it is read without echo)');
     expect(summarize([waiting('w1', 'Continue? ')])).to.equal('… 1 waiting for input: w1 — answer with @w1 <text>');
+  });
+
+  it('the summary tells an interrupted program that stopped from one still running (its node takes the next line)', () => {
+    const interrupted = (name: string, exitCode: number | null, error?: string): NodeRunResult =>
+      ({ node: dustNode(name, '127.0.0.1', 22), status: 'interrupted', exitCode, output: [], ...(error ? { error } : {}) });
+    expect(summarize([interrupted('w1', 130), interrupted('w2', null, STILL_RUNNING), interrupted('w3', null, STILL_RUNNING)]))
+      .to.equal('… 1 interrupted: w1 · 2 still running after ^C: w[2-3] — @w[2-3] alone shows them; a line sent there goes to that program');
+    expect(summarize([interrupted('w1', null)]), 'stopped before it started').to.equal('… 1 interrupted: w1');
   });
 });

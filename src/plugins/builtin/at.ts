@@ -4,6 +4,7 @@ import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
 import { isSecretPrompt } from '../../ssh/secret-prompt.js';
+import { STILL_RUNNING } from '../../ssh/run-outcome.js';
 
 /**
  * `@target cmd`: runs a line in the persistent shell of every targeted running node, streaming output as
@@ -210,7 +211,12 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   };
   group('unreachable', 'unreachable');
   group('waiting', 'waiting for input');
-  group('interrupted', 'interrupted');
+  // An interrupted program that did not stop still owns that node's terminal: say so, or the next `@node cmd`
+  // would surprise (it is typed into that program).
+  const stillRunning = results.filter((r) => r.status === 'interrupted' && r.error === STILL_RUNNING).map((r) => r.node.name);
+  const stopped = results.filter((r) => r.status === 'interrupted' && r.error !== STILL_RUNNING).map((r) => r.node.name);
+  if (stopped.length > 0) parts.push(`${stopped.length} interrupted: ${foldNodeNames(stopped)}`);
+  if (stillRunning.length > 0) parts.push(`${stillRunning.length} still running after ^C: ${foldNodeNames(stillRunning)}`);
   if (parts.length === 0) return '';
   // Waiting or interrupted nodes are not failures: they get a neutral mark and the way forward.
   const bad = results.some((r) => r.status === 'failed' || r.status === 'unreachable');
@@ -218,8 +224,14 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   const waiting = waitingResults.map((r) => r.node.name);
   // A program waiting for a password gets it from `@nodes` alone (read without echo), never as `@nodes <text>`.
   const secret = waitingResults.length > 0 && waitingResults.every((r) => isSecretPrompt(r.output.at(-1) ?? ''));
-  const tip = waiting.length === 0 ? ''
-    : secret ? ` — type the password with @${foldNodeNames(waiting)} (no text: it is read without echo)`
-    : ` — answer with @${foldNodeNames(waiting)} <text>`;
+  const tips: string[] = [];
+  if (waiting.length > 0) {
+    tips.push(secret ? `type the password with @${foldNodeNames(waiting)} (no text: it is read without echo)`
+      : `answer with @${foldNodeNames(waiting)} <text>`);
+  }
+  if (stillRunning.length > 0) {
+    tips.push(`@${foldNodeNames(stillRunning)} alone shows ${stillRunning.length === 1 ? 'it' : 'them'}; a line sent there goes to that program`);
+  }
+  const tip = tips.length > 0 ? ` — ${tips.join('; ')}` : '';
   return `${bad ? mark : '…'} ${parts.join(' · ')}${tip}`;
 }
