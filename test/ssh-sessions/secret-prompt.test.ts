@@ -31,7 +31,9 @@ describe('secret prompts', () => {
     const interrupted = (name: string, exitCode: number | null, error?: string): NodeRunResult =>
       ({ node: dustNode(name, '127.0.0.1', 22), status: 'interrupted', exitCode, output: [], ...(error ? { error } : {}) });
     expect(summarize([interrupted('w1', 130), interrupted('w2', null, STILL_RUNNING), interrupted('w3', null, STILL_RUNNING)]))
-      .to.equal('… 1 interrupted: w1 · 2 still running after ^C: w[2-3] — @w[2-3] alone shows them; a line sent there goes to that program');
+      .to.equal('… 1 interrupted: w1 · 2 still running after ^C: w[2-3] — @w2 alone shows one; a line sent there goes to that program');
+    expect(summarize([interrupted('w9', null, STILL_RUNNING)]))
+      .to.equal('… 1 still running after ^C: w9 — @w9 alone shows it; a line sent there goes to that program');
     expect(summarize([interrupted('w1', null)]), 'stopped before it started').to.equal('… 1 interrupted: w1');
   });
 });

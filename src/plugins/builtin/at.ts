@@ -230,7 +230,9 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
       : `answer with @${foldNodeNames(waiting)} <text>`);
   }
   if (stillRunning.length > 0) {
-    tips.push(`@${foldNodeNames(stillRunning)} alone shows ${stillRunning.length === 1 ? 'it' : 'them'}; a line sent there goes to that program`);
+    // A raw shell takes one node: name the first.
+    const look = stillRunning.length === 1 ? `@${stillRunning[0]!} alone shows it` : `@${stillRunning[0]!} alone shows one`;
+    tips.push(`${look}; a line sent there goes to that program`);
   }
   const tip = tips.length > 0 ? ` — ${tips.join('; ')}` : '';
   return `${bad ? mark : '…'} ${parts.join(' · ')}${tip}`;
