@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { matchPattern } from './ssh-config.js';
+import { matchPatternList } from './ssh-config.js';
 
 export type HostKeyPolicy = 'accept-new' | 'strict' | 'off';
 
@@ -266,15 +266,7 @@ export function hostsFieldMatches(hosts: string, name: string): boolean {
     const want = Buffer.from(hash, 'base64');
     return want.length === mac.length && crypto.timingSafeEqual(mac, want);
   }
-  let positive = false;
-  for (const raw of hosts.split(',')) {
-    const negate = raw.startsWith('!');
-    const pat = negate ? raw.slice(1) : raw;
-    if (!matchPattern(name, pat)) continue;
-    if (negate) return false;
-    positive = true;
-  }
-  return positive;
+  return matchPatternList([name], hosts.split(','));
 }
 
 /** Builds a hashed host field (HashKnownHosts format); used by tests and by anyone hashing entries. */

@@ -171,14 +171,17 @@ export function matchPattern(value: string, pattern: string): boolean {
 
 const patternCache = new Map<string, RegExp>();
 
-/** A Host line matches when a positive pattern matches and no `!pattern` does. */
-function hostLineMatches(patterns: readonly string[], candidates: readonly string[]): boolean {
+/**
+ * OpenSSH's pattern-list rule (match_pattern_list): true when some value matches a positive pattern and no
+ * value matches a `!pattern`. Host lines, Match criteria and known_hosts host fields all follow it.
+ */
+export function matchPatternList(values: readonly string[], patterns: readonly string[]): boolean {
   let positive = false;
   for (const raw of patterns) {
     const negate = raw.startsWith('!');
     const pat = negate ? raw.slice(1) : raw;
-    for (const c of candidates) {
-      if (!matchPattern(c, pat)) continue;
+    for (const value of values) {
+      if (!matchPattern(value, pat)) continue;
       if (negate) return false;
       positive = true;
     }
@@ -186,17 +189,9 @@ function hostLineMatches(patterns: readonly string[], candidates: readonly strin
   return positive;
 }
 
-/** Comma-separated pattern list with negation (`Match host a,!b`), as match_pattern_list. */
+/** Comma-separated pattern list with negation (`Match host a,!b`) against one value. */
 function patternListMatches(value: string, list: string): boolean {
-  let positive = false;
-  for (const raw of list.split(',')) {
-    const negate = raw.startsWith('!');
-    const pat = negate ? raw.slice(1) : raw;
-    if (!matchPattern(value, pat)) continue;
-    if (negate) return false;
-    positive = true;
-  }
-  return positive;
+  return matchPatternList([value], list.split(','));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +316,7 @@ function evaluate(blocks: readonly Block[], active: boolean, state: EvalState): 
 /** Match support is deliberately small: criteria we cannot evaluate safely (exec, localnetwork...) never match. */
 function conditionHolds(cond: Condition, state: EvalState): boolean {
   if (cond.kind === 'always') return true;
-  if (cond.kind === 'host') return hostLineMatches(cond.patterns, state.candidates);
+  if (cond.kind === 'host') return matchPatternList(state.candidates, cond.patterns);
   if (cond.criteria.length === 0) return false;
   for (const c of cond.criteria) {
     let result: boolean;
