@@ -142,19 +142,24 @@ export interface StartSshdClusterOptions {
   timeoutMs?: number;
 }
 
-/** The JSON written to <baseDir>/nodes.json. */
-export interface NodesJson {
-  version: number;
+/** What a cluster is made of: recorded in nodes.json, and all an attached cluster needs besides its nodes. */
+interface ClusterLayout {
   baseDir: string;
   user: string;
   clientKeyPath: string;
   knownHostsPath: string;
   sshConfigPath: string;
   loginShell: string;
-  /** Absent in files written before the option existed (= false). */
-  plainSessions?: boolean;
+  plainSessions: boolean;
   maxSessions: number;
   maxStartups: string;
+}
+
+/** The JSON written to <baseDir>/nodes.json. */
+export interface NodesJson extends Omit<ClusterLayout, 'plainSessions'> {
+  version: number;
+  /** Absent in files written before the option existed (= false). */
+  plainSessions?: boolean;
   nodes: ClusterNode[];
 }
 
@@ -238,16 +243,7 @@ interface Launch {
   failure: string | undefined;
 }
 
-interface ClusterSettings {
-  baseDir: string;
-  user: string;
-  clientKeyPath: string;
-  knownHostsPath: string;
-  sshConfigPath: string;
-  loginShell: string;
-  plainSessions: boolean;
-  maxSessions: number;
-  maxStartups: string;
+interface ClusterSettings extends ClusterLayout {
   keep: boolean;
   persistent: boolean;
   /** False for clusters attached from nodes.json: they verify pids against the command line before killing. */
@@ -342,19 +338,8 @@ class Cluster implements SshdCluster {
 
   writeNodesJson(): void {
     if (!existsSync(this.baseDir)) return;
-    const doc: NodesJson = {
-      version: NODES_JSON_VERSION,
-      baseDir: this.baseDir,
-      user: this.user,
-      clientKeyPath: this.clientKeyPath,
-      knownHostsPath: this.knownHostsPath,
-      sshConfigPath: this.sshConfigPath,
-      loginShell: this.loginShell,
-      plainSessions: this.settings.plainSessions,
-      maxSessions: this.settings.maxSessions,
-      maxStartups: this.settings.maxStartups,
-      nodes: this.nodes,
-    };
+    const { keep: _keep, persistent: _persistent, ownsProcesses: _owns, ...layout } = this.settings;
+    const doc: NodesJson = { version: NODES_JSON_VERSION, ...layout, nodes: this.nodes };
     writeFileSync(this.nodesJsonPath, `${JSON.stringify(doc, null, 2)}\n`);
   }
 
@@ -659,16 +644,11 @@ export function attachSshdCluster(baseDir: string, opts: { keep?: boolean } = {}
   const dir = path.resolve(baseDir);
   const doc = JSON.parse(readFileSync(path.join(dir, 'nodes.json'), 'utf8')) as NodesJson;
   if (doc.version !== NODES_JSON_VERSION) throw new Error(`test cluster: ${dir}/nodes.json has version ${doc.version}, expected ${NODES_JSON_VERSION}`);
-  return new Cluster(doc.nodes, {
+  const { version: _version, nodes, ...layout } = doc;
+  return new Cluster(nodes, {
+    ...layout,
     baseDir: dir,
-    user: doc.user,
-    clientKeyPath: doc.clientKeyPath,
-    knownHostsPath: doc.knownHostsPath,
-    sshConfigPath: doc.sshConfigPath,
-    loginShell: doc.loginShell,
     plainSessions: doc.plainSessions ?? false,
-    maxSessions: doc.maxSessions,
-    maxStartups: doc.maxStartups,
     keep: opts.keep ?? true,
     persistent: true,
     ownsProcesses: false,
