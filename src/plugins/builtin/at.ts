@@ -128,7 +128,12 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   const summary = summarize(results, chalk.red('✖'));
   if (summary) ctx.out.print(summary);
   adviseRetry(ctx, results);
-  return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+  return !anyFailed(results);
+}
+
+/** A run failed when a node exited non-zero or could not be reached (waiting and interrupted are not failures). */
+export function anyFailed(results: readonly NodeRunResult[]): boolean {
+  return results.some((r) => r.status === 'failed' || r.status === 'unreachable');
 }
 
 const PROGRESS_MS = 100;
@@ -219,7 +224,7 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   if (stillRunning.length > 0) parts.push(`${stillRunning.length} still running after ^C: ${foldNodeNames(stillRunning)}`);
   if (parts.length === 0) return '';
   // Waiting or interrupted nodes are not failures: they get a neutral mark and the way forward.
-  const bad = results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+  const bad = anyFailed(results);
   const waitingResults = results.filter((r) => r.status === 'waiting');
   const waiting = waitingResults.map((r) => r.node.name);
   // A program waiting for a password gets it from `@nodes` alone (read without echo), never as `@nodes <text>`.

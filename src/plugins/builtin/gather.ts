@@ -5,7 +5,7 @@ import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
 import { unifiedDiff } from '../../output/line-diff.js';
-import { adviseRetry, resultRecord, summarize, warnSkipped } from './at.js';
+import { adviseRetry, anyFailed, resultRecord, summarize, warnSkipped } from './at.js';
 
 /**
  * `gather <target> <command>`: the same persistent sessions as `@`, but the output is shown once per
@@ -37,7 +37,7 @@ export const gatherCommand: CommandSpec = {
       for (const r of results) ctx.out.record(resultRecord(command, r));
       const summary = summarize(results);
       if (summary) ctx.out.print(summary);
-      return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+      return !anyFailed(results);
     }
     const groups = new Map<string, NodeRunResult[]>();
     for (const r of results) {
@@ -64,7 +64,7 @@ export const gatherCommand: CommandSpec = {
     const summary = summarize(results, chalk.red('✖'));
     if (summary) ctx.out.print(summary);
     adviseRetry(ctx, results);
-    return !results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+    return !anyFailed(results);
   },
 };
 
