@@ -2,33 +2,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { lines, runDust } from '../helpers/run-dust.js';
-import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
-import { makeTempHome } from '../helpers/temp-home.js';
-import { writeDustConfig } from './dust-config-for-cluster.js';
+import { useCliCluster } from './dust-config-for-cluster.js';
 
 describe('put and get over the persistent connections (SFTP, real sshd)', function () {
   this.timeout(120000);
-  let cluster: SshdCluster;
-  let tmp: ReturnType<typeof makeTempHome>;
-  let configFile: string;
+  const f = useCliCluster({ count: 3 });
   const dust = (...ls: string[]) => {
-    const r = runDust(['--config', configFile, ...lines(...ls)], { home: tmp.home });
+    const r = runDust(['--config', f.configFile, ...lines(...ls)], { home: f.tmp.home });
     return { code: r.code, out: r.stdout + r.stderr };
   };
 
   before(async function () {
-    requireSshd(this);
-    cluster = await startSshdCluster({ count: 3 });
-    tmp = makeTempHome();
-    configFile = writeDustConfig(cluster, tmp.home);
-    fs.mkdirSync(path.join(tmp.home, 'src'));
-    fs.writeFileSync(path.join(tmp.home, 'src', 'a.txt'), 'alpha\n');
-    fs.writeFileSync(path.join(tmp.home, 'src', 'b.txt'), 'beta\n'.repeat(100000));
-    fs.writeFileSync(path.join(tmp.home, 'src', 'c.log'), 'not me\n');
-  });
-  after(async () => {
-    await cluster?.down();
-    tmp?.cleanup();
+    fs.mkdirSync(path.join(f.tmp.home, 'src'));
+    fs.writeFileSync(path.join(f.tmp.home, 'src', 'a.txt'), 'alpha\n');
+    fs.writeFileSync(path.join(f.tmp.home, 'src', 'b.txt'), 'beta\n'.repeat(100000));
+    fs.writeFileSync(path.join(f.tmp.home, 'src', 'c.log'), 'not me\n');
   });
 
   it('put copies a glob of files to every node, into the remote dir, byte for byte', () => {
@@ -37,23 +25,23 @@ describe('put and get over the persistent connections (SFTP, real sshd)', functi
     expect(r.out).to.match(/\[node1\]\s+alpha/);
     expect(r.out).to.match(/\[node2\]\s+500000/);
     expect(r.out).to.not.include('c.log');
-    for (const n of cluster.nodes) {
+    for (const n of f.cluster.nodes) {
       expect(fs.readFileSync(path.join(n.homeDir, 'upload', 'b.txt'), 'utf8')).to.equal('beta\n'.repeat(100000));
     }
   });
 
   it('get saves each node\'s copy under <dir>/<node>/ without overwriting', () => {
-    for (const n of cluster.nodes) fs.writeFileSync(path.join(n.homeDir, 'report.txt'), `from ${n.name}\n`);
-    fs.mkdirSync(path.join(tmp.home, 'fetched'));
+    for (const n of f.cluster.nodes) fs.writeFileSync(path.join(n.homeDir, 'report.txt'), `from ${n.name}\n`);
+    fs.mkdirSync(path.join(f.tmp.home, 'fetched'));
     const r = dust('get node[0-2] report.txt fetched');
     expect(r.code, r.out).to.equal(0);
-    for (const n of cluster.nodes) {
-      expect(fs.readFileSync(path.join(tmp.home, 'fetched', n.name, 'report.txt'), 'utf8')).to.equal(`from ${n.name}\n`);
+    for (const n of f.cluster.nodes) {
+      expect(fs.readFileSync(path.join(f.tmp.home, 'fetched', n.name, 'report.txt'), 'utf8')).to.equal(`from ${n.name}\n`);
     }
   });
 
   it('reports a missing remote file per node and bad local input in one line each', () => {
-    fs.writeFileSync(path.join(cluster.node('node1').homeDir, 'only-here.txt'), 'x\n');
+    fs.writeFileSync(path.join(f.cluster.node('node1').homeDir, 'only-here.txt'), 'x\n');
     let r = dust('get node* only-here.txt');
     expect(r.code).to.equal(1);
     expect(r.out).to.match(/\[node0\] ✖ only-here\.txt: No such file/);

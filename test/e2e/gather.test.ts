@@ -1,30 +1,15 @@
 import { expect } from 'chai';
 import { lines, runDust } from '../helpers/run-dust.js';
-import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
 import { REPO_ROOT } from '../helpers/pty-driver.js';
-import { makeTempHome } from '../helpers/temp-home.js';
-import { writeDustConfig } from './dust-config-for-cluster.js';
+import { useCliCluster } from './dust-config-for-cluster.js';
 
 describe('gather: identical outputs folded under their nodes (real sshd)', function () {
   this.timeout(120000);
-  let cluster: SshdCluster;
-  let tmp: ReturnType<typeof makeTempHome>;
-  let configFile: string;
+  const f = useCliCluster({ count: 5 });
   const dust = (...ls: string[]) => {
-    const r = runDust(['--config', configFile, ...lines(...ls)], { home: tmp.home, cwd: REPO_ROOT });
+    const r = runDust(['--config', f.configFile, ...lines(...ls)], { home: f.tmp.home, cwd: REPO_ROOT });
     return { code: r.code, out: r.stdout, err: r.stderr };
   };
-
-  before(async function () {
-    requireSshd(this);
-    cluster = await startSshdCluster({ count: 5 });
-    tmp = makeTempHome();
-    configFile = writeDustConfig(cluster, tmp.home);
-  });
-  after(async () => {
-    await cluster?.down();
-    tmp?.cleanup();
-  });
 
   it('prints each distinct result once, largest group first, with flags of the remote command untouched', () => {
     const r = dust(`gather * echo same; if [ "$DUST_TEST_NODE" = node3 ]; then echo odd; fi; true`, 'gather node[0-1] ls -d -1 /');

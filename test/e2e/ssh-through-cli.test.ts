@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runDust } from '../helpers/run-dust.js';
-import { requireSshd, startSshdCluster, startBlackholeNode, type SshdCluster, type BlackholeNode } from '../harness/sshd-cluster.js';
+import { startBlackholeNode, type BlackholeNode } from '../harness/sshd-cluster.js';
 import { PtySession, REPO_ROOT } from '../helpers/pty-driver.js';
-import { makeTempHome } from '../helpers/temp-home.js';
-import { writeDustConfig } from './dust-config-for-cluster.js';
+import { useCliCluster, writeDustConfig } from './dust-config-for-cluster.js';
 
 function dustScript(args: string[], home: string) {
   return runDust(args, { home, cwd: REPO_ROOT });
@@ -13,29 +12,21 @@ function dustScript(args: string[], home: string) {
 
 describe('dust over real OpenSSH (built CLI, real PTY)', function () {
   this.timeout(120000);
-  let cluster: SshdCluster;
+  const f = useCliCluster({ count: 4 });
   let hole: BlackholeNode;
-  let tmp: ReturnType<typeof makeTempHome>;
-  let configFile: string;
 
-  before(async function () {
-    requireSshd(this);
-    cluster = await startSshdCluster({ count: 4 });
-    hole = await startBlackholeNode(cluster.nodes[0]!.host.replace(/\.\d+$/, '.250'));
-    tmp = makeTempHome();
-    configFile = writeDustConfig(cluster, tmp.home);
+  before(async () => {
+    hole = await startBlackholeNode(f.cluster.nodes[0]!.host.replace(/\.\d+$/, '.250'));
   });
 
   after(async () => {
     await hole?.close();
-    await cluster?.down();
-    tmp?.cleanup();
   });
 
   describe('interactive', () => {
     let dust: PtySession;
     beforeEach(async () => {
-      dust = new PtySession(['--config', configFile], { DUST_HOME: tmp.home }, { cols: 100, rows: 30 });
+      dust = new PtySession(['--config', f.configFile], { DUST_HOME: f.tmp.home }, { cols: 100, rows: 30 });
       await dust.waitFor('[dust]$ ');
     });
     afterEach(() => dust.kill());
@@ -44,7 +35,7 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
       let m = dust.mark();
       dust.write('@* echo hello from $DUST_TEST_NODE\r');
       let out = await dust.waitFor(/\[dust\]\$ $/m, { from: m + 1 });
-      for (const n of cluster.nodes) expect(out).to.match(new RegExp(`\\[${n.name}\\]\\s+hello from ${n.name}`));
+      for (const n of f.cluster.nodes) expect(out).to.match(new RegExp(`\\[${n.name}\\]\\s+hello from ${n.name}`));
       m = dust.mark();
       dust.write('@node[0-1] cd /tmp\r');
       await dust.waitFor('[dust]$ ', { from: m + 1 });
@@ -82,7 +73,7 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
       dust.write('@node0 echo after\r');
       await dust.waitFor(/\[node0\]\s+after/, { from: m });
       expect(dust.text).to.not.include('hunter22');
-      const history = fs.readFileSync(path.join(tmp.home, 'history'), 'utf8');
+      const history = fs.readFileSync(path.join(f.tmp.home, 'history'), 'utf8');
       expect(history).to.not.include('hunter22').and.not.include('opensesame');
       expect(history).to.include('@node0 echo after');
     });
@@ -151,26 +142,26 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
   describe('failures (scripted)', () => {
     it('a stopped node and a black-holed node are reported by name and do not stop the others', async () => {
       // Its own directory: the shared configFile must keep listing just the cluster for the other tests.
-      const file = writeDustConfig(cluster, fs.mkdtempSync(path.join(tmp.home, 'cfg-')), {
-        extraNodes: [`{ name: hole, host: ${hole.host}, port: ${hole.port} }`, `{ name: gone, host: ${cluster.nodes[0]!.host}, port: 1 }`],
+      const file = writeDustConfig(f.cluster, fs.mkdtempSync(path.join(f.tmp.home, 'cfg-')), {
+        extraNodes: [`{ name: hole, host: ${hole.host}, port: ${hole.port} }`, `{ name: gone, host: ${f.cluster.nodes[0]!.host}, port: 1 }`],
         ssh: 'connectTimeoutMs: 3000',
       });
-      const r = dustScript(['--config', file, '-c', '@* echo ok-$DUST_TEST_NODE'], tmp.home);
+      const r = dustScript(['--config', file, '-c', '@* echo ok-$DUST_TEST_NODE'], f.tmp.home);
       expect(r.code).to.equal(1);
-      for (const n of cluster.nodes) expect(r.stdout).to.include(`ok-${n.name}`);
+      for (const n of f.cluster.nodes) expect(r.stdout).to.include(`ok-${n.name}`);
       expect(r.stdout).to.match(/\[gone\]\s+✖ connect: ECONNREFUSED/);
       expect(r.stdout).to.match(/\[hole\]\s+✖ connect: timed out/);
       expect(r.stdout).to.match(/✖ 2 unreachable: gone,hole/);
     });
 
     it('last= and rc= select nodes by their outcome in the previous command, for a re-run on just those', () => {
-      const r = dustScript(['--config', configFile,
+      const r = dustScript(['--config', f.configFile,
         '-c', '@* case $DUST_TEST_NODE in node1) (exit 3);; node2) (exit 4);; esac',
         '-c', 'show rc=3',
         '-c', '@last=failed echo again-$DUST_TEST_NODE',
         '-c', '@last=failed echo nothing failed in the line before',
         '-c', '@*!last=ok echo still-$DUST_TEST_NODE',
-      ], tmp.home);
+      ], f.tmp.home);
       expect(r.stdout, r.stdout + r.stderr).to.match(/✖ 1 failed: node1 \(rc 3\) · 1 failed: node2 \(rc 4\)/);
       expect(r.stdout.match(/target them again with @last=failed <command>/g), 'advice once per session').to.have.length(1);
       const table = r.stdout.slice(r.stdout.indexOf('┌'), r.stdout.indexOf('┘'));
@@ -185,17 +176,17 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
     });
 
     it('--json prints one JSON object per node result (and per node for show) on stdout, the rest on stderr', () => {
-      const file = writeDustConfig(cluster, fs.mkdtempSync(path.join(tmp.home, 'cfg-')), {
-        extraNodes: [`{ name: gone, host: ${cluster.nodes[0]!.host}, port: 1 }`],
+      const file = writeDustConfig(f.cluster, fs.mkdtempSync(path.join(f.tmp.home, 'cfg-')), {
+        extraNodes: [`{ name: gone, host: ${f.cluster.nodes[0]!.host}, port: 1 }`],
       });
       const r = dustScript(['--config', file, '--json',
         '-c', 'show node1',
         '-c', '@node[0-1],gone printf "a\\nb\\n"; [ $DUST_TEST_NODE = node0 ]',
         '-c', 'gather node2 echo g',
-      ], tmp.home);
+      ], f.tmp.home);
       expect(r.code).to.equal(1);
       const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(records[0]).to.include({ type: 'node', name: 'node1', cluster: 'lab', state: 'running', port: cluster.nodes[1]!.port });
+      expect(records[0]).to.include({ type: 'node', name: 'node1', cluster: 'lab', state: 'running', port: f.cluster.nodes[1]!.port });
       const results = records.filter((x) => x.type === 'result').sort((a, b) => String(a.node).localeCompare(String(b.node)));
       expect(results.map((x) => [x.node, x.status, x.exitCode])).to.deep.equal([
         ['gone', 'unreachable', null], ['node0', 'ok', 0], ['node1', 'failed', 1], ['node2', 'ok', 0],
@@ -207,13 +198,13 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
     });
 
     it('reconnects after the node restarts, restores the cwd and says what was lost', async () => {
-      const dust = new PtySession(['--config', configFile], { DUST_HOME: tmp.home });
+      const dust = new PtySession(['--config', f.configFile], { DUST_HOME: f.tmp.home });
       try {
         await dust.waitFor('[dust]$ ');
         let m = dust.mark();
         dust.write('@node1 cd /usr\r');
         await dust.waitFor('[dust]$ ', { from: m + 1 });
-        await cluster.restartNode('node1');
+        await f.cluster.restartNode('node1');
         m = dust.mark();
         dust.write('@node1 pwd\r');
         // The notice about lost state comes with the result, after the output line: wait for the prompt.
@@ -225,18 +216,18 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
     });
 
     it('refuses a node whose host key changed, naming the known_hosts file and line', async () => {
-      let r = dustScript(['--config', configFile, '-c', '@node2 true'], tmp.home);
+      let r = dustScript(['--config', f.configFile, '-c', '@node2 true'], f.tmp.home);
       expect(r.code, r.stderr + r.stdout).to.equal(0);
-      const known = fs.readFileSync(path.join(tmp.home, 'known_hosts'), 'utf8');
-      expect(known).to.include(cluster.node('node2').hostPublicKey.split(' ')[1]);
-      expect(fs.statSync(path.join(tmp.home, 'known_hosts')).mode & 0o777).to.equal(0o600);
-      await cluster.regenerateHostKey('node2');
-      r = dustScript(['--config', configFile, '-c', '@node[1-2] echo reached-$DUST_TEST_NODE'], tmp.home);
+      const known = fs.readFileSync(path.join(f.tmp.home, 'known_hosts'), 'utf8');
+      expect(known).to.include(f.cluster.node('node2').hostPublicKey.split(' ')[1]);
+      expect(fs.statSync(path.join(f.tmp.home, 'known_hosts')).mode & 0o777).to.equal(0o600);
+      await f.cluster.regenerateHostKey('node2');
+      r = dustScript(['--config', f.configFile, '-c', '@node[1-2] echo reached-$DUST_TEST_NODE'], f.tmp.home);
       expect(r.code).to.equal(1);
       expect(r.stdout).to.include('reached-node1');
       expect(r.stdout).to.not.include('reached-node2');
       expect(r.stdout + r.stderr).to.match(/node2.*host key.*changed/i);
-      expect(r.stdout + r.stderr).to.include(`${path.join(tmp.home, 'known_hosts')}:`);
+      expect(r.stdout + r.stderr).to.include(`${path.join(f.tmp.home, 'known_hosts')}:`);
     });
   });
 });

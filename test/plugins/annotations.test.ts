@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
-import { makeTempHome } from '../helpers/temp-home.js';
-import { writeDustConfig } from '../e2e/dust-config-for-cluster.js';
+import { useCliCluster } from '../e2e/dust-config-for-cluster.js';
 import { dustCli, writePlugin } from './helpers.js';
 
 /** A plugin that drains and undrains nodes through ctx.state.annotate, and keeps a count in its own store. */
@@ -29,29 +27,18 @@ const DRAINER = `export default { name: 'drainer', apiVersion: 1, setup(api) {
 
 describe('node annotations set by a plugin', function () {
   this.timeout(120000);
-  let cluster: SshdCluster;
-  let tmp: ReturnType<typeof makeTempHome>;
-  let configFile: string;
-  const dust = (...lines: string[]) => dustCli(['--config', configFile, ...lines.flatMap((l) => ['-c', l])], { home: tmp.home });
+  const f = useCliCluster({ count: 3 });
+  const dust = (...lines: string[]) => dustCli(['--config', f.configFile, ...lines.flatMap((l) => ['-c', l])], { home: f.tmp.home });
 
-  before(async function () {
-    requireSshd(this);
-    cluster = await startSshdCluster({ count: 3 });
-    tmp = makeTempHome();
-    configFile = writeDustConfig(cluster, tmp.home);
-    writePlugin(tmp.home, 'drainer.mjs', DRAINER);
-  });
-
-  after(async () => {
-    await cluster?.down();
-    tmp?.cleanup();
+  before(() => {
+    writePlugin(f.tmp.home, 'drainer.mjs', DRAINER);
   });
 
   it('persist across dust processes and are usable in targets (show, @*!annotation=drained)', () => {
     let r = dust('drain node1 maintenance');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.include('drained node1');
-    const file = path.join(tmp.home, 'state', 'annotations.json');
+    const file = path.join(f.tmp.home, 'state', 'annotations.json');
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.deep.equal({ node1: { drained: 'maintenance' } });
 
     // a new process: the annotation is there, and targets select by it
@@ -82,7 +69,7 @@ describe('node annotations set by a plugin', function () {
   it("a plugin's store persists in $DUST_HOME/state/<plugin>.json", () => {
     const r = dust('drains');
     expect(r.stdout).to.match(/drains so far: [1-9]/);
-    const stored = JSON.parse(fs.readFileSync(path.join(tmp.home, 'state', 'drainer.json'), 'utf8')) as { drains: number };
+    const stored = JSON.parse(fs.readFileSync(path.join(f.tmp.home, 'state', 'drainer.json'), 'utf8')) as { drains: number };
     expect(stored.drains).to.equal(3);
   });
 });
