@@ -117,7 +117,7 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     const notice = (result as NodeRunResult & { notice?: string }).notice;
     if (notice) ctx.out.warn(`${label(node)} ${notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ?? 'unreachable'}`);
-    ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
+    if (ctx.out.json) ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
     return result;
   })).finally(() => {
