@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { startSshdCluster, type SshdCluster } from '../test/harness/sshd-cluster.js';
-import { LINE_MODE_PTY, bootMarker, bootstrapCommand, newToken, readyLine, wrapCommand } from '../src/ssh/shell-protocol.js';
+import { LINE_MODE_PTY, bootMarker, bootstrapCommand, newToken, readyLine, wrapCommand } from '../src/sessions/shell-protocol.js';
 import { makeDustApp, runOk, writeBenchConfig } from './lib/dust-app.js';
 import { connectOne } from './lib/raw-ssh2.js';
 import { mapLimit, median, now, nullSink, sleep } from './lib/util.js';

@@ -84,7 +84,7 @@ let state;
 /** @type {import('dust/plugin').DustPlugin} */
 export default {
   name: 'health',
-  apiVersion: 1,
+  apiVersion: 2,
   dust: '>=0.1',
   description: 'disk, memory and load checks with thresholds; annotates failing and lost nodes',
   setup(api) {
@@ -136,10 +136,10 @@ export default {
         for (const r of results) {
           if (r.status !== 'ok') {
             failing++;
-            rows.push([r.node.name, '', '', '', `✖ ${r.status}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`]);
+            rows.push([r.node.name, '', '', '', `✖ ${r.status}${r.error ? `: ${r.error.message}` : ''}`]);
             if (r.status === 'unreachable') {
               await ctx.state.annotate(r.node, 'health', 'unreachable');
-              await ctx.state.annotate(r.node, 'health_reason', r.error ?? 'unreachable');
+              await ctx.state.annotate(r.node, 'health_reason', r.error?.message ?? 'unreachable');
             }
             continue;
           }

@@ -72,7 +72,7 @@ function ec2Message(err) {
 /** @type {import('dust/plugin').DustPlugin} */
 export default {
   name: 'openport',
-  apiVersion: 1,
+  apiVersion: 2,
   dust: '>=0.1',
   description: "list or open a security group's inbound TCP rules",
   setup(api) {

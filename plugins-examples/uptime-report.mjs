@@ -53,7 +53,7 @@ function formatDuration(seconds) {
 /** @type {import('dust/plugin').DustPlugin} */
 export default {
   name: 'uptime-report',
-  apiVersion: 1,
+  apiVersion: 2,
   dust: '>=0.1',
   description: 'one table of load, uptime and users across the targeted nodes',
   setup(api) {
@@ -80,7 +80,7 @@ export default {
           } else {
             bad++;
             const why = r.status === 'unreachable' ? 'unreachable' : r.status;
-            rows.push([r.node.name, why, '', '', r.error ? r.error.split('\n')[0] : '', '']);
+            rows.push([r.node.name, why, '', '', r.error ? r.error.message : '', '']);
           }
         }
         for (const n of ctx.skipped) rows.push([n.name, n.state, '', '', '', '']);

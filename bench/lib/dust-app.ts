@@ -9,7 +9,6 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { DustApp, ensureDustHome } from '../../src/shell/app.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
-import { createSessions } from '../../src/shell/sessions-factory.js';
 import type { SshdCluster } from '../../test/harness/sshd-cluster.js';
 import { nullSink } from './util.js';
 
@@ -46,7 +45,6 @@ export async function makeDustApp(configFile: string, dustHome: string, sink: Wr
     out,
     prompt: prompter,
     terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
-    sessions: (deps) => createSessions({ ...deps, config: loaded.config, askSecret: (q) => prompter.secret(q) }),
   });
   await app.loadPlugins();
   return app;

@@ -59,6 +59,18 @@ export const ErrorCodes = {
   /** A local shell command failed to start. */
   LocalShell: 'DUST_LOCAL_SHELL',
   /** The built-in demo cluster could not start (a node could not listen, or its files could not be written). */ DemoFailed: 'DUST_DEMO_FAILED',
+  /** Session: the remote shell did not start or did not answer dust's start-up line in time. */
+  ShellStart: 'DUST_SHELL_START',
+  /** Session: the node's shell exited (`exit`, `set -e`, the shell was killed); the next command starts a new one. */
+  ShellExited: 'DUST_SHELL_EXITED',
+  /** Session: no transport claims the node (no SSH address, no plugin transport for its kind). */
+  NoTransport: 'DUST_NO_TRANSPORT',
+  /** Session: the node's session is in use (a raw shell is attached, or another client holds it). */
+  SessionBusy: 'DUST_SESSION_BUSY',
+  /** Session: a program that ignored Ctrl-C still owns the node's terminal. */
+  StillRunning: 'DUST_STILL_RUNNING',
+  /** Session: the node is waiting for input and the command cannot answer it (script mode, no terminal). */
+  WaitingForInput: 'DUST_WAITING_FOR_INPUT',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

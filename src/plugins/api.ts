@@ -5,12 +5,24 @@
  */
 import type { DustNode } from '../inventory/node.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { SFTPWrapper } from 'ssh2';
+import type { InventoryProvider } from '../inventory/provider.js';
+import type { NodeFailure } from '../sessions/node-failure.js';
+import type { RemoteFiles, Transport } from '../sessions/transport.js';
 
 export type { DustNode } from '../inventory/node.js';
+export type { InventoryProvider, NodeDraft } from '../inventory/provider.js';
+export type { NodeFailure } from '../sessions/node-failure.js';
+export type {
+  Transport, ShellChannel, ShellRequest, ChannelEnd, TerminalSize, RemoteFiles, RemoteStat, RemoteEntry,
+  ExecRequest, ExecProcess, PortForward,
+} from '../sessions/transport.js';
 
-/** Bumped only on a breaking change to anything in this file. */
-export const DUST_PLUGIN_API = 1 as const;
+/**
+ * Bumped only on a breaking change to anything in this file. 2: transports and inventory providers from plugins;
+ * `sessions.files` (dust's RemoteFiles) instead of ssh2's SFTPWrapper; `NodeRunResult.error` is a NodeFailure
+ * object and `stillRunning` a field. docs/plugins.md has the migration note.
+ */
+export const DUST_PLUGIN_API = 2 as const;
 
 export interface DustPlugin {
   /** Unique, shown in `plugins` and in error messages. */
@@ -35,6 +47,13 @@ export interface PluginApi {
   /** The shared cluster state (the same object commands get as `ctx.state`), for event handlers. */
   readonly state: ClusterState;
   registerCommand(spec: CommandSpec): void;
+  /**
+   * A way of reaching nodes (SSM, a container runtime, ...). Transports are asked newest first whether they claim a
+   * node; the built-in SSH transport is asked last and claims every node with an address.
+   */
+  registerTransport(transport: Transport): void;
+  /** A source of nodes: its nodes join the inventory (sorted, indexed, login rules applied) like any other. */
+  registerInventoryProvider(provider: InventoryProvider): void;
   on<E extends keyof DustEvents>(event: E, handler: EventHandler<E>): void;
   readonly log: PluginLog;
 }
@@ -257,7 +276,10 @@ export interface NodeRunResult {
   exitCode: number | null;
   /** Output lines (stdout and stderr merged as a terminal shows them): the last 10,000; `onLine` sees them all. */
   output: string[];
-  error?: string;
+  /** Why the node did not run the command (unreachable, shell gone, still running after ^C): code, message, hint. */
+  error?: NodeFailure;
+  /** Interrupted, but the program ignored ^C and still owns the node's terminal (the next line is typed into it). */
+  stillRunning?: boolean;
   /** Something the user should know about this node's session, e.g. what was lost in a reconnect. */
   notice?: string;
 }
@@ -275,6 +297,9 @@ export interface RunOptions {
   secret?: boolean;
 }
 
+/** What a node's persistent shell is doing (`SessionsApi.state`). */
+export type SessionStateName = 'closed' | 'connecting' | 'idle' | 'running' | 'waiting' | 'raw';
+
 export interface SessionsApi {
   /** Runs a line in every node's persistent shell, in parallel. */
   run(nodes: readonly DustNode[], command: string, opts?: RunOptions): Promise<NodeRunResult[]>;
@@ -285,8 +310,10 @@ export interface SessionsApi {
   waitingPrompt(node: DustNode): string | undefined;
   /** Hands the terminal to one node's session (raw PTY); resolves when the user detaches or the shell exits. */
   attach(node: DustNode): Promise<'detached' | 'exited' | 'lost'>;
-  /** An SFTP session on the node's persistent connection (opened once, reused; ssh2's SFTPWrapper). */
-  sftp(node: DustNode): Promise<SFTPWrapper>;
+  /** File access over the node's connection (SFTP for SSH nodes, exec for pods), opened once and reused. */
+  files(node: DustNode): Promise<RemoteFiles>;
+  /** The node's session right now: closed, connecting, idle, running, waiting (for input) or raw (attached). */
+  state(node: DustNode): SessionStateName;
   /** Nodes with an open session. */
   connected(): readonly string[];
   close(node: DustNode): Promise<void>;

@@ -144,7 +144,7 @@ function unwrapDefault(mod: unknown): unknown {
 }
 
 function validatePlugin(p: unknown, source: string, dustVersion: string): asserts p is DustPlugin {
-  const hint = 'export default definePlugin({ name, apiVersion: 1, setup(api) { ... } }) — see docs/plugins.md';
+  const hint = 'export default definePlugin({ name, apiVersion: 2, setup(api) { ... } }) — see docs/plugins.md';
   if (!p || typeof p !== 'object') throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: exports no plugin object`, { hint });
   const obj = p as Record<string, unknown>;
   if (typeof obj['name'] !== 'string' || obj['name'] === '') throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: missing name`, { hint });
@@ -152,7 +152,9 @@ function validatePlugin(p: unknown, source: string, dustVersion: string): assert
   if (typeof obj['setup'] !== 'function') throw new DustError(ErrorCodes.PluginInvalid, `plugin '${obj['name']}' (${source}): missing setup(api) function`, { hint });
   if (obj['apiVersion'] !== DUST_PLUGIN_API) {
     throw new DustError(ErrorCodes.PluginApiMismatch, `plugin '${obj['name']}' (${source}) is written for plugin API ${String(obj['apiVersion'])}, this dust provides API ${DUST_PLUGIN_API}`, {
-      hint: 'update the plugin, or use a dust version that provides its API',
+      hint: obj['apiVersion'] === 1
+        ? 'API 2 replaced sessions.sftp with sessions.files and made result.error an object; see "Migrating from plugin API 1" in docs/plugins.md (often only apiVersion changes)'
+        : 'update the plugin, or use a dust version that provides its API',
     });
   }
   const range = obj['dust'];

@@ -1,6 +1,7 @@
 import { DUST_PLUGIN_API, type ClusterState, type CommandSpec, type DustEvents, type DustPlugin, type EventHandler, type PluginApi } from './api.js';
 import type { CommandRegistry } from './registry.js';
 import type { EventBus } from './events.js';
+import type { Contributions } from './contributions.js';
 
 export interface PluginHostDeps {
   registry: CommandRegistry;
@@ -9,6 +10,8 @@ export interface PluginHostDeps {
   log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
   /** The shared cluster state, so event handlers can act (annotate, look nodes up) outside a command. */
   state: ClusterState;
+  /** Transports and inventory providers plugins add, remembered per plugin so a reload can take them back. */
+  contributions: Contributions;
 }
 
 /** Builds the `api` object a plugin's setup() receives; built-ins get exactly the same one. */
@@ -21,6 +24,12 @@ export function createPluginApi(plugin: DustPlugin, source: string, deps: Plugin
     state: deps.state,
     registerCommand(spec: CommandSpec) {
       deps.registry.register(spec, registryName, source);
+    },
+    registerTransport(transport) {
+      deps.contributions.addTransport(registryName, transport);
+    },
+    registerInventoryProvider(provider) {
+      deps.contributions.addProvider(registryName, provider);
     },
     on<E extends keyof DustEvents>(event: E, handler: EventHandler<E>) {
       deps.events.on(event, registryName, handler);

@@ -99,6 +99,12 @@ export interface RemoteFiles {
   setAttributes(path: string, attrs: { mode?: number; mtime?: number; atime?: number }): Promise<void>;
   /** The login directory, for resolving `~/x` and relative paths in messages. */
   home(): Promise<string>;
+  /**
+   * Optional fast paths for whole files (SFTP's pipelined fastPut/fastGet keep many requests in flight, where a
+   * stream waits for each chunk's acknowledgement). Same contract as `write`/`read` otherwise.
+   */
+  upload?(localPath: string, remotePath: string, opts: { mode?: number; onBytes?: (n: number) => void }): Promise<void>;
+  download?(remotePath: string, localPath: string, opts: { onBytes?: (n: number) => void }): Promise<void>;
 }
 
 /** A command run without a terminal (clush-style exec): stdout and stderr apart, stdin optional. */

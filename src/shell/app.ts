@@ -19,6 +19,9 @@ import { ShellState } from './shell-state.js';
 import { CommandRunner, type TerminalHost } from './command-runner.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
 import { formatError } from '../errors/dust-error.js';
+import { Contributions } from '../plugins/contributions.js';
+import { createSessions } from './sessions-api.js';
+import { sshPlugin } from '../ssh/plugin.js';
 
 export interface AppOptions {
   version: string;
@@ -27,8 +30,9 @@ export interface AppOptions {
   out: TerminalOutput;
   prompt: Prompter;
   terminal: TerminalHost;
-  sessions: (app: { state: ShellState; events: EventBus; out: Output; terminal: TerminalHost }) => ShellSessionsApi;
   extraProviders?: InventoryProvider[];
+  /** Extra known_hosts files the SSH transport trusts read-only (the demo's own host keys). */
+  extraKnownHosts?: string[];
 }
 
 /** The plugin-facing sessions plus what only the shell itself uses. */
@@ -44,11 +48,13 @@ export class DustApp {
   readonly events: EventBus;
   readonly state: ShellState;
   readonly runner: CommandRunner;
-  readonly sessions: ShellSessionsApi;
+  readonly sessions: ShellSessionsApi & { manager: import('../sessions/session-manager.js').SessionManager };
+  /** Transports and inventory providers added by plugins (built-ins included). */
+  readonly contributions = new Contributions();
   private exitRequested = false;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */
-  private readonly builtins: DustPlugin[] = [...builtinPlugins];
+  private readonly builtins: DustPlugin[];
   /** Called on shutdown after sessions close (the demo's servers, the EC2 clients). */
   readonly closers: (() => void | Promise<void>)[] = [];
   onExitRequested: (() => void) | undefined;
@@ -62,11 +68,24 @@ export class DustApp {
       const sshFile = config.sshConfigHosts === true ? path.join(os.homedir(), '.ssh', 'config') : expandHome(config.sshConfigHosts);
       providers.push(new SshConfigProvider(sshFile));
     }
-    const inventory = new Inventory([...providers, ...(opts.extraProviders ?? [])], config.logins);
+    const baseProviders = [...providers, ...(opts.extraProviders ?? [])];
+    const inventory = new Inventory(baseProviders, config.logins);
+    this.contributions.onProvidersChanged = () => inventory.setProviders([...baseProviders, ...this.contributions.providers()]);
     inventory.onProviderFailure = (provider, error) => out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
-    this.sessions = opts.sessions({ state: this.state, events: this.events, out, terminal: opts.terminal });
+    this.sessions = createSessions({
+      state: this.state, events: this.events, out, config, terminal: opts.terminal,
+      transports: () => this.contributions.transports(),
+    });
+    // The SSH transport is a built-in plugin registered first, so plugin transports are asked before it.
+    this.builtins = [
+      sshPlugin({
+        config, dustHome: opts.dustHome, askSecret: (q) => opts.prompt.secret(q), warn: (m) => out.warn(m),
+        ...(opts.extraKnownHosts ? { extraKnownHosts: opts.extraKnownHosts } : {}),
+      }),
+      ...builtinPlugins,
+    ];
     this.runner = new CommandRunner({
       registry: this.registry,
       state: this.state,
@@ -92,6 +111,7 @@ export class DustApp {
       events: this.events,
       dustVersion: this.opts.version,
       state: this.state,
+      contributions: this.contributions,
       log: { info: (m: string) => this.opts.out.info(m), warn: (m: string) => this.opts.out.warn(m), debug: (m: string) => this.opts.out.debug(m) },
     };
   }
@@ -146,6 +166,7 @@ export class DustApp {
     for (const p of this.userPlugins.loaded) {
       this.registry.unregisterPlugin(p.name);
       this.events.removePlugin(p.name);
+      await this.contributions.removePlugin(p.name);
     }
     for (const plugin of this.builtins) {
       this.registry.unregisterPlugin(plugin.name);
@@ -167,6 +188,7 @@ export class DustApp {
 
   async shutdown(): Promise<void> {
     await this.sessions.closeAll();
+    await this.contributions.closeAll();
     for (const close of this.closers.splice(0)) await close();
   }
 }

@@ -8,7 +8,6 @@ import { DustApp, ensureDustHome } from './app.js';
 import { InteractiveShell } from './interactive.js';
 import { runScript } from './script-runner.js';
 import { NoTerminalPrompter, TerminalPrompter } from './prompter.js';
-import { createSessions } from './sessions-factory.js';
 import { prepareEc2 } from '../ec2/wiring.js';
 import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -84,12 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
     terminal: {
       withTerminal: (fn) => (shell ? shell.withTerminal(fn) : fn({ input: process.stdin, output: process.stdout })),
     },
-    sessions: (deps) => createSessions({
-      ...deps,
-      config: loaded.config,
-      askSecret: (q) => prompter.secret(q),
-      ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
-    }),
+    ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
     extraProviders: ec2.providers,
   });
   app.closers.push(() => ec2.close());

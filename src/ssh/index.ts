@@ -1,9 +1,5 @@
-/** The session layer's public surface: persistent multiplexed SSH shells (line mode and raw shell). */
-export { SessionManager, type SessionManagerOptions } from './session-manager.js';
-export {
-  describeSshError,
-  type AttachOutcome, type HostKeyVerdict, type LoginInfo, type RawTerminal, type SessionEvent, type SessionRunResult,
-  type SessionState,
-} from './session.js';
-export { LineDemux, type LineSink } from './demux.js';
+/** The SSH transport: everything OpenSSH (connect, pool, keepalive, login, ssh config, keys, agent, ProxyJump, known_hosts). */
+export { SshTransport, type SshTransportOptions, type LoginInfo, type HostKeyVerdict } from './ssh-transport.js';
+export { createSshTransport, type SshTransportDeps } from './ssh-transport-factory.js';
+export { explainSshError } from './ssh-errors.js';
 export { HandshakePool, isRetryableHandshakeError } from './pool.js';

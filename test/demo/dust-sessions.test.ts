@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { startDemoCluster, type DemoCluster } from '../../src/demo/index.js';
-import type { SessionManager } from '../../src/ssh/index.js';
+import type { SessionManager } from '../../src/sessions/index.js';
 import type { SshdCluster } from '../harness/sshd-cluster.js';
 import { dustNode, managerFor } from '../ssh-sessions/helpers.js';
 import { makeTempDir, randomBasePort, removeDir, TEST_TIMEOUT } from './helpers.js';

@@ -192,7 +192,8 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
         ['gone', 'unreachable', null], ['node0', 'ok', 0], ['node1', 'failed', 1], ['node2', 'ok', 0],
       ]);
       expect(results[1]).to.deep.include({ output: ['a', 'b'] });
-      expect(results[0]!.error).to.match(/ECONNREFUSED/);
+      expect(results[0]!.error).to.deep.include({ code: 'DUST_SSH_CONNECT' });
+      expect((results[0]!.error as { message: string }).message).to.match(/ECONNREFUSED/);
       expect(results[3]).to.deep.include({ command: 'echo g', output: ['g'] });
       expect(r.stderr).to.match(/✖ 1 failed: node1 \(rc 1\) · 1 unreachable: gone/);
     });

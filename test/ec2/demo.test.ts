@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { DustApp } from '../../src/shell/app.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { createSessions } from '../../src/shell/sessions-factory.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { createEc2Plugin } from '../../src/ec2/plugin.js';
 import { startDemo, type DemoSession } from '../../src/ec2/demo.js';
@@ -46,7 +45,7 @@ describe('ec2: the demo (emulator + embedded SSH nodes)', function () {
       version: '0.1.0-test', dustHome: tmp.home, loaded: { config, file: undefined },
       out: new TerminalOutput(out, out, { color: false }), prompt: new NoTerminalPrompter(),
       terminal: { withTerminal: () => Promise.reject(new Error('no terminal')) },
-      sessions: (deps) => createSessions({ ...deps, config, askSecret: () => Promise.reject(new Error('no secrets')), extraKnownHosts: [demo.knownHostsFile] }),
+      extraKnownHosts: [demo.knownHostsFile],
       extraProviders: [demo.ec2.provider],
     });
     app.state.cloud = demo.ec2.cloud;

@@ -112,16 +112,6 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
     out: new TerminalOutput(out, out, { color: false }),
     prompt: prompter,
     terminal: { withTerminal: () => Promise.reject(new Error('no terminal in tests')) },
-    sessions: () => ({
-      run: () => Promise.reject(new Error('no sessions in these tests')),
-      attach: () => Promise.reject(new Error('no sessions in these tests')),
-      sftp: () => Promise.reject(new Error('no sessions in these tests')),
-      waitingPrompt: () => undefined,
-      anyWaitingForSecret: () => false,
-      connected: () => [],
-      close: () => Promise.resolve(),
-      closeAll: () => Promise.resolve(),
-    }),
     extraProviders: [ec2.provider],
   });
   app.state.cloud = ec2.cloud;

@@ -5,7 +5,7 @@ import { useCliCluster } from '../e2e/dust-config-for-cluster.js';
 import { dustCli, writePlugin } from './helpers.js';
 
 /** A plugin that drains and undrains nodes through ctx.state.annotate, and keeps a count in its own store. */
-const DRAINER = `export default { name: 'drainer', apiVersion: 1, setup(api) {
+const DRAINER = `export default { name: 'drainer', apiVersion: 2, setup(api) {
   api.registerCommand({
     name: 'drain', usage: 'drain <target> [reason]', summary: 'mark nodes drained', target: { mode: 'required' },
     async run(ctx) {

@@ -9,14 +9,14 @@ type Recorded = { [E in keyof DustEvents]: { event: E; payload: DustEvents[E] } 
 
 /** A drop-in that records every event it hears into a global array the test reads (same process). */
 const RECORDER = `const events = ['command:before', 'command:after', 'node:finished', 'node:connected', 'node:lost', 'inventory:refreshed'];
-export default { name: 'recorder', apiVersion: 1, setup(api) {
+export default { name: 'recorder', apiVersion: 2, setup(api) {
   for (const event of events) api.on(event, (payload) => { globalThis.__dustEvents.push({ event, payload }); });
   api.registerCommand({ name: 'nope', usage: 'nope', summary: 'returns false', run() { return false; } });
   api.registerCommand({ name: 'kaboom', usage: 'kaboom', summary: 'throws', run() { throw new Error('kaboom inside'); } });
 } };\n`;
 
 /** Handlers that misbehave: one throws every time, one never settles, one hangs on a pending timer. */
-const MISBEHAVING = `export default { name: 'misbehaving', apiVersion: 1, setup(api) {
+const MISBEHAVING = `export default { name: 'misbehaving', apiVersion: 2, setup(api) {
   api.on('command:after', () => { throw new Error('handler exploded'); });
   api.on('command:before', () => new Promise(() => {}));
   api.on('command:before', () => new Promise(() => { setInterval(() => {}, 1000); }));

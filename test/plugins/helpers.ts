@@ -7,7 +7,6 @@ import { DustApp, ensureDustHome } from '../../src/shell/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
-import { createSessions } from '../../src/shell/sessions-factory.js';
 
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'plugins-examples');
 
@@ -69,7 +68,6 @@ export async function buildApp(opts: { home: string; configFile?: string; debug?
     out,
     prompt,
     terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
-    sessions: (deps) => createSessions({ ...deps, config: loaded.config, askSecret: (q) => prompt.secret(q) }),
   });
   if (opts.load !== false) await app.loadPlugins();
   return {

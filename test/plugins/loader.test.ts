@@ -6,7 +6,7 @@ import { buildApp, dustCli, writePlugin, type TestApp } from './helpers.js';
 
 /** A drop-in that registers one command printing `text`. */
 function commandPlugin(name: string, command: string, text: string): string {
-  return `export default { name: '${name}', apiVersion: 1, setup(api) {
+  return `export default { name: '${name}', apiVersion: 2, setup(api) {
   api.registerCommand({ name: '${command}', usage: '${command}', summary: 'prints ${text}', help: 'Help text of ${command}.', run(ctx) { ctx.out.print('${text}'); } });
 } };\n`;
 }
@@ -27,7 +27,7 @@ interface FailureCase {
 
 const FAILURES: FailureCase[] = [
   {
-    title: 'syntax error', file: 'broken.mjs', text: "export default { name: 'broken', apiVersion: 1, setup(api) {\n",
+    title: 'syntax error', file: 'broken.mjs', text: "export default { name: 'broken', apiVersion: 2, setup(api) {\n",
     code: 'DUST_PLUGIN_LOAD_FAILED', says: /syntax error/, hint: /fix the file or move it out/,
   },
   {
@@ -35,11 +35,11 @@ const FAILURES: FailureCase[] = [
     code: 'DUST_PLUGIN_LOAD_FAILED', says: /throws on import: no config for throws/, hint: /--verbose shows the stack/,
   },
   {
-    title: 'wrong shape: no setup', file: 'nosetup.mjs', text: "export default { name: 'nosetup', apiVersion: 1 };\n",
+    title: 'wrong shape: no setup', file: 'nosetup.mjs', text: "export default { name: 'nosetup', apiVersion: 2 };\n",
     code: 'DUST_PLUGIN_INVALID', says: /missing setup\(api\)/, hint: /definePlugin/,
   },
   {
-    title: 'wrong shape: no name', file: 'noname.mjs', text: 'export default { apiVersion: 1, setup() {} };\n',
+    title: 'wrong shape: no name', file: 'noname.mjs', text: 'export default { apiVersion: 2, setup() {} };\n',
     code: 'DUST_PLUGIN_INVALID', says: /missing name/, hint: /definePlugin/,
   },
   {
@@ -47,20 +47,24 @@ const FAILURES: FailureCase[] = [
     code: 'DUST_PLUGIN_INVALID', says: /missing name|exports no plugin/, hint: /definePlugin/,
   },
   {
-    title: 'apiVersion 2', file: 'future.mjs', text: "export default { name: 'future', apiVersion: 2, setup() {} };\n",
-    code: 'DUST_PLUGIN_API_MISMATCH', says: /written for plugin API 2, this dust provides API 1/, hint: /update the plugin/,
+    title: 'apiVersion 3', file: 'future.mjs', text: "export default { name: 'future', apiVersion: 3, setup() {} };\n",
+    code: 'DUST_PLUGIN_API_MISMATCH', says: /written for plugin API 3, this dust provides API 2/, hint: /update the plugin/,
   },
   {
-    title: "dust: '>=99'", file: 'tooold.mjs', text: "export default { name: 'tooold', apiVersion: 1, dust: '>=99', setup() {} };\n",
+    title: 'apiVersion 1 (before transports)', file: 'old.mjs', text: "export default { name: 'old', apiVersion: 1, setup() {} };\n",
+    code: 'DUST_PLUGIN_API_MISMATCH', says: /written for plugin API 1, this dust provides API 2/, hint: /Migrating from plugin API 1/,
+  },
+  {
+    title: "dust: '>=99'", file: 'tooold.mjs', text: "export default { name: 'tooold', apiVersion: 2, dust: '>=99', setup() {} };\n",
     code: 'DUST_PLUGIN_API_MISMATCH', says: /needs dust >=99, this is dust \d+\.\d+\.\d+/, hint: /update dust or the plugin/,
   },
   {
-    title: 'an unparsable dust range', file: 'badrange.mjs', text: "export default { name: 'badrange', apiVersion: 1, dust: 'soon', setup() {} };\n",
+    title: 'an unparsable dust range', file: 'badrange.mjs', text: "export default { name: 'badrange', apiVersion: 2, dust: 'soon', setup() {} };\n",
     code: 'DUST_PLUGIN_INVALID', says: /invalid version range 'soon'/, hint: /semver range/,
   },
   {
     title: 'setup() throws', file: 'halfway.mjs',
-    text: `export default { name: 'halfway', apiVersion: 1, setup(api) {
+    text: `export default { name: 'halfway', apiVersion: 2, setup(api) {
   api.registerCommand({ name: 'halfcmd', usage: 'halfcmd', summary: 's', run(ctx) { ctx.out.print('half ran'); } });
   api.on('command:after', () => { console.log('HALFWAY HANDLER RAN'); });
   throw new Error('setup exploded');
@@ -69,11 +73,11 @@ const FAILURES: FailureCase[] = [
   },
   {
     title: 'an invalid command spec', file: 'badspec.mjs',
-    text: "export default { name: 'badspec', apiVersion: 1, setup(api) { api.registerCommand({ name: 'bad name', usage: 'u', summary: 's', run() {} }); } };\n",
+    text: "export default { name: 'badspec', apiVersion: 2, setup(api) { api.registerCommand({ name: 'bad name', usage: 'u', summary: 's', run() {} }); } };\n",
     code: 'DUST_PLUGIN_LOAD_FAILED', says: /invalid name 'bad name'/, hint: /fix the plugin/,
   },
   {
-    title: 'a reserved builtin: name', file: 'fake.mjs', text: "export default { name: 'builtin:fake', apiVersion: 1, setup() {} };\n",
+    title: 'a reserved builtin: name', file: 'fake.mjs', text: "export default { name: 'builtin:fake', apiVersion: 2, setup() {} };\n",
     code: 'DUST_PLUGIN_INVALID', says: /reserved/, hint: /pick another name/,
   },
 ];
@@ -123,7 +127,7 @@ describe('plugin loader (drop-ins in $DUST_HOME/plugins)', function () {
   });
 
   describe('a command that throws (built CLI)', () => {
-    const THROWER = `export default { name: 'thrower', apiVersion: 1, setup(api) {
+    const THROWER = `export default { name: 'thrower', apiVersion: 2, setup(api) {
   api.registerCommand({ name: 'boom', usage: 'boom', summary: 'fails', run() { throw new TypeError('cannot read the thing\\nsecond line'); } });
 } };\n`;
 
@@ -158,11 +162,11 @@ describe('plugin loader (drop-ins in $DUST_HOME/plugins)', function () {
       { title: 'ESM .js (no package.json in the folder)', file: 'p.js', text: commandPlugin('p-js', 'hello', 'hello from js') },
       {
         title: 'CommonJS .cjs', file: 'p.cjs',
-        text: "module.exports = { name: 'p-cjs', apiVersion: 1, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from cjs'); } }); } };\n",
+        text: "module.exports = { name: 'p-cjs', apiVersion: 2, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from cjs'); } }); } };\n",
       },
       {
         title: 'CommonJS transpiled by tsc (exports.default: the double default)', file: 'p-tsc.cjs',
-        text: `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.default = { name: 'p-tsc', apiVersion: 1, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from tsc output'); } }); } };\n`,
+        text: `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.default = { name: 'p-tsc', apiVersion: 2, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from tsc output'); } }); } };\n`,
       },
       {
         title: '.ts with types and a type-only import (jiti, no build step, no package.json)', file: 'p.ts',
@@ -175,7 +179,7 @@ function greet(ctx: CommandContext): void {
 }
 const plugin: DustPlugin = {
   name: 'p-ts',
-  apiVersion: 1,
+  apiVersion: 2,
   dust: '>=0.1',
   setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 'greets', run: greet }); },
 };
@@ -184,11 +188,11 @@ export default plugin;
       },
       {
         title: '.cts (TypeScript as CommonJS, module.exports)', file: 'p.cts',
-        text: "const plugin = { name: 'p-cts', apiVersion: 1, setup(api: any) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx: any) { ctx.out.print('hello from cts'); } }); } };\nmodule.exports = plugin;\n",
+        text: "const plugin = { name: 'p-cts', apiVersion: 2, setup(api: any) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx: any) { ctx.out.print('hello from cts'); } }); } };\nmodule.exports = plugin;\n",
       },
       {
         title: 'a named `plugin` export', file: 'named.mjs',
-        text: "export const plugin = { name: 'p-named', apiVersion: 1, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from named'); } }); } };\n",
+        text: "export const plugin = { name: 'p-named', apiVersion: 2, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello from named'); } }); } };\n",
       },
     ];
 
@@ -215,7 +219,7 @@ export default plugin;
     });
 
     it('loads in a defined order: built-ins, then drop-ins by file name, then config plugins:', async () => {
-      const order = (name: string) => `export default { name: '${name}', apiVersion: 1, setup(api) {
+      const order = (name: string) => `export default { name: '${name}', apiVersion: 2, setup(api) {
   (globalThis.__dustOrder ??= []).push('${name}');
   api.registerCommand({ name: 'same', usage: 'same', summary: 's', run(ctx) { ctx.out.print('same from ${name}'); } });
 } };\n`;
@@ -270,7 +274,7 @@ export default plugin;
     for (const ext of ['.mjs', '.cjs', '.ts']) {
       it(`\`plugins reload\` picks up an edited ${ext} file, and a removed one disappears`, async () => {
         const body = (v: string) => (ext === '.cjs'
-          ? `module.exports = { name: 'editable', apiVersion: 1, setup(api) { api.registerCommand({ name: 'ver', usage: 'ver', summary: 's', run(ctx) { ctx.out.print('version ${v}'); } }); } };\n`
+          ? `module.exports = { name: 'editable', apiVersion: 2, setup(api) { api.registerCommand({ name: 'ver', usage: 'ver', summary: 's', run(ctx) { ctx.out.print('version ${v}'); } }); } };\n`
           : commandPlugin('editable', 'ver', `version ${v}`));
         const file = writePlugin(tmp.home, `editable${ext}`, body('one'));
         t = await buildApp({ home: tmp.home });
@@ -295,7 +299,7 @@ export default plugin;
     }
 
     it('`plugins reload` drops the event handlers of the old version', async () => {
-      const file = writePlugin(tmp.home, 'listener.mjs', `export default { name: 'listener', apiVersion: 1, setup(api) {
+      const file = writePlugin(tmp.home, 'listener.mjs', `export default { name: 'listener', apiVersion: 2, setup(api) {
   api.on('command:after', (e) => { (globalThis.__dustHeard ??= []).push('v1:' + e.command); });
 } };\n`);
       (globalThis as { __dustHeard?: string[] }).__dustHeard = [];

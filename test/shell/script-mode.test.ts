@@ -125,7 +125,7 @@ describe('a plugin error outside any command', function () {
     try {
       fs.mkdirSync(path.join(tmp.home, 'plugins'), { recursive: true });
       fs.writeFileSync(path.join(tmp.home, 'plugins', 'late.mjs'), `export default {
-  name: 'late', apiVersion: 1,
+  name: 'late', apiVersion: 2,
   setup(api) {
     api.registerCommand({ name: 'late', usage: 'late', summary: 'throws later', run() {
       setTimeout(() => { throw new Error('thrown from a timer'); }, 10);

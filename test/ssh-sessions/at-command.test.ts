@@ -3,7 +3,7 @@ import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd
 import type { CommandContext, DustNode, NodeRunResult, Output } from '../../src/plugins/api.js';
 import { atCommand, summarize } from '../../src/plugins/builtin/at.js';
 import { isDustError } from '../../src/errors/dust-error.js';
-import type { SessionManager } from '../../src/ssh/index.js';
+import type { SessionManager } from '../../src/sessions/index.js';
 import { clusterNodes, dustNode, managerFor } from './helpers.js';
 
 function recordingOutput(): { out: Output; printed: string[]; warned: string[]; progress: string[] } {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LineDemux } from '../../src/ssh/demux.js';
+import { LineDemux } from '../../src/sessions/demux.js';
 
 function collector() {
   const events: string[] = [];

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { LineDemux } from '../../src/ssh/demux.js';
-import type { ParsedMarker } from '../../src/ssh/shell-protocol.js';
-import { bootstrapCommand, parseMarker, shQuote, wrapCommand } from '../../src/ssh/shell-protocol.js';
+import { LineDemux } from '../../src/sessions/demux.js';
+import type { ParsedMarker } from '../../src/sessions/shell-protocol.js';
+import { bootstrapCommand, parseMarker, shQuote, wrapCommand } from '../../src/sessions/shell-protocol.js';
 
 function collect(quietMs = 30): { demux: LineDemux; lines: string[]; partials: string[]; markers: ParsedMarker[] } {
   const lines: string[] = [], partials: string[] = [], markers: ParsedMarker[] = [];

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { requireSshd, startBlackholeNode, startSshdCluster, type BlackholeNode, type SshdCluster } from '../harness/sshd-cluster.js';
-import type { SessionManager } from '../../src/ssh/index.js';
+import type { SessionManager } from '../../src/sessions/index.js';
 import { clusterNodes, dustNode, eventually, managerFor, type Collected } from './helpers.js';
 
 describe('sessions: unreachable and lost nodes', function () {
@@ -35,9 +35,9 @@ describe('sessions: unreachable and lost nodes', function () {
       expect(by.get(n.name)!.output).to.deep.equal(['up']);
     }
     expect(by.get(dead.name)!.status).to.equal('unreachable');
-    expect(by.get(dead.name)!.error).to.equal(`connect: ECONNREFUSED ${dead.host}:${dead.port}`);
+    expect(by.get(dead.name)!.error?.message).to.equal(`connect: ECONNREFUSED ${dead.host}:${dead.port}`);
     expect(by.get('hole')!.status).to.equal('unreachable');
-    expect(by.get('hole')!.error).to.match(/^connect: timed out/);
+    expect(by.get('hole')!.error?.message).to.match(/^connect: timed out/);
     expect(lines.filter((l) => l.endsWith(' up'))).to.have.length(3);
     await cluster.startNode(dead.name);
   });
@@ -66,7 +66,7 @@ describe('sessions: unreachable and lost nodes', function () {
     const fresh = managerFor(cluster, { verifyHostKey: () => ({ ok: false, error: new Error('key changed (known_hosts:3)') }) }).sm;
     const [r] = await fresh.run([node], 'true');
     expect(r!.status).to.equal('unreachable');
-    expect(r!.error).to.equal('host key: key changed (known_hosts:3)');
+    expect(r!.error?.message).to.equal('host key: key changed (known_hosts:3)');
     await fresh.closeAll();
   });
 });

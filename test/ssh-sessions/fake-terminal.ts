@@ -1,6 +1,6 @@
 /** An in-memory terminal for raw-shell tests: what the user types goes in, what the remote prints is collected. */
 import { PassThrough, Writable } from 'node:stream';
-import type { RawTerminal } from '../../src/ssh/index.js';
+import type { RawTerminal } from '../../src/sessions/index.js';
 
 export class FakeTerminal {
   readonly input = new PassThrough();

@@ -1,7 +1,11 @@
 /** Shared wiring for the session tests: harness nodes as DustNodes, logins with the cluster key, host keys from the harness. */
 import { readFileSync } from 'node:fs';
 import type { DustNode } from '../../src/inventory/node.js';
-import { SessionManager, type SessionManagerOptions } from '../../src/ssh/index.js';
+import { SessionManager, type SessionManagerOptions } from '../../src/sessions/index.js';
+import { SshTransport, type SshTransportOptions } from '../../src/ssh/index.js';
+
+/** Options of the manager and of its SSH transport, as one bag (what the tests tune). */
+export type ManagerExtras = Partial<Omit<SessionManagerOptions, 'transports'>> & Partial<SshTransportOptions>;
 import { requireSshd, startSshdCluster, type SshdCluster, type StartSshdClusterOptions } from '../harness/sshd-cluster.js';
 
 export function dustNode(name: string, host: string, port: number, index = 1): DustNode {
@@ -21,22 +25,30 @@ export interface Collected {
 }
 
 /** A SessionManager that logs in with the cluster's key and trusts exactly the harness's host keys. */
-export function managerFor(cluster: SshdCluster, extra: Partial<SessionManagerOptions> = {}): { sm: SessionManager; seen: Collected } {
+export function managerFor(cluster: SshdCluster, extra: ManagerExtras = {}): { sm: SessionManager; seen: Collected; transport: SshTransport } {
   const key = readFileSync(cluster.clientKeyPath);
   const seen: Collected = { background: [], events: [] };
-  const sm = new SessionManager({
-    resolveLogin: (node) => Promise.resolve({ host: node.host, port: node.port, username: cluster.user, privateKey: key }),
-    verifyHostKey: (host, port, k) => {
+  const { resolveLogin, verifyHostKey, connectTimeoutMs, maxConcurrentHandshakes, keepaliveIntervalMs, onClose, ...managerOpts } = extra;
+  const transport = new SshTransport({
+    resolveLogin: resolveLogin ?? ((node) => Promise.resolve({ host: node.host, port: node.port, username: cluster.user, privateKey: key })),
+    verifyHostKey: verifyHostKey ?? ((host, port, k) => {
       const n = cluster.nodes.find((c) => c.host === host && c.port === port);
       const expected = n ? Buffer.from(n.hostPublicKey.split(/\s+/)[1] ?? '', 'base64') : undefined;
       return expected && expected.equals(k) ? { ok: true } : { ok: false, error: new Error(`host key mismatch for ${host}:${port}`) };
-    },
-    connectTimeoutMs: 20000,
+    }),
+    connectTimeoutMs: connectTimeoutMs ?? 20000,
+    ...(maxConcurrentHandshakes === undefined ? {} : { maxConcurrentHandshakes }),
+    ...(keepaliveIntervalMs === undefined ? {} : { keepaliveIntervalMs }),
+    ...(onClose === undefined ? {} : { onClose }),
+  });
+  const sm = new SessionManager({
+    transports: [transport],
+    shellStartTimeoutMs: connectTimeoutMs ?? 20000,
     onBackgroundLine: (node, line) => seen.background.push({ node: node.name, line }),
     onEvent: (e) => seen.events.push({ type: e.type, node: e.node.name, ...(e.reason ? { reason: e.reason } : {}) }),
-    ...extra,
+    ...managerOpts,
   });
-  return { sm, seen };
+  return { sm, seen, transport };
 }
 
 /** Resolves once `check` holds (polling), or rejects after `timeoutMs` with `what`. */
@@ -61,7 +73,7 @@ export interface SessionFixture {
  */
 export function useSessionCluster(
   opts: StartSshdClusterOptions,
-  extra: Partial<SessionManagerOptions> = {},
+  extra: ManagerExtras = {},
   prepare?: (cluster: SshdCluster) => void,
 ): SessionFixture {
   const fixture = {} as SessionFixture;

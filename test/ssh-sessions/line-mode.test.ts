@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
 import type { DustNode } from '../../src/inventory/node.js';
-import type { SessionManager } from '../../src/ssh/index.js';
+import type { SessionManager } from '../../src/sessions/index.js';
 import { clusterNodes, eventually, managerFor, type Collected } from './helpers.js';
-import { STILL_RUNNING } from '../../src/ssh/run-outcome.js';
 
 describe('sessions: line mode on real sshd', function () {
   this.timeout(120_000);
@@ -111,7 +110,7 @@ describe('sessions: line mode on real sshd', function () {
       onLine: (_n, l) => { if (l === 'armed') ac.abort(); },
     });
     const [r] = await p;
-    expect(r!.status, r!.error).to.equal('interrupted');
+    expect(r!.status, r!.error?.message).to.equal('interrupted');
     // The marker came back: the loop ended instead of leaving the node waiting. (Whether `echo never` runs is
     // bash's call: a subshell that survived a SIGINT can exit in a way that lets the list go on, as in a terminal.)
     expect(r!.exitCode, 'exit status from the marker').to.not.equal(null);
@@ -143,7 +142,7 @@ describe('sessions: line mode on real sshd', function () {
       signal: ac.signal,
       onLine: (_n, l) => { if (l === 'armed') ac.abort(); },
     });
-    expect([r!.status, r!.exitCode, r!.error]).to.deep.equal(['interrupted', null, STILL_RUNNING]);
+    expect([r!.status, r!.exitCode, r!.stillRunning, r!.error?.code]).to.deep.equal(['interrupted', null, true, 'DUST_STILL_RUNNING']);
     expect(sm.stateOf(nodes[0]!)).to.equal('waiting');
     await eventually(() => seen.background.some((b) => b.line === 'done-after-ignoring'), 'the program to end on its own', 20_000);
     await eventually(() => sm.stateOf(nodes[0]!) === 'idle', 'node idle again');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
-import type { SessionManager } from '../../src/ssh/index.js';
+import type { SessionManager } from '../../src/sessions/index.js';
 import { clusterNodes, managerFor } from './helpers.js';
 
 // fish and tcsh cannot parse POSIX sh; dust must still reach its own shell through them without hanging.

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
 import type { DustNode } from '../../src/inventory/node.js';
-import type { SessionManager } from '../../src/ssh/index.js';
+import type { SessionManager } from '../../src/sessions/index.js';
 import { clusterNodes, eventually, managerFor } from './helpers.js';
 import { FakeTerminal } from './fake-terminal.js';
 

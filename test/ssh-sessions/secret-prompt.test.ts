@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { isSecretPrompt } from '../../src/ssh/secret-prompt.js';
+import { isSecretPrompt } from '../../src/sessions/secret-prompt.js';
 import { summarize } from '../../src/plugins/builtin/at.js';
 import type { NodeRunResult } from '../../src/plugins/api.js';
 import { dustNode } from './helpers.js';
-import { STILL_RUNNING } from '../../src/ssh/run-outcome.js';
 
 describe('secret prompts', () => {
   it('recognises the password prompts of sudo, su, ssh, mysql and friends', () => {
@@ -28,8 +27,9 @@ describe('secret prompts', () => {
   });
 
   it('the summary tells an interrupted program that stopped from one still running (its node takes the next line)', () => {
-    const interrupted = (name: string, exitCode: number | null, error?: string): NodeRunResult =>
-      ({ node: dustNode(name, '127.0.0.1', 22), status: 'interrupted', exitCode, output: [], ...(error ? { error } : {}) });
+    const STILL_RUNNING = true;
+    const interrupted = (name: string, exitCode: number | null, stillRunning?: boolean): NodeRunResult =>
+      ({ node: dustNode(name, '127.0.0.1', 22), status: 'interrupted', exitCode, output: [], ...(stillRunning ? { stillRunning } : {}) });
     expect(summarize([interrupted('w1', 130), interrupted('w2', null, STILL_RUNNING), interrupted('w3', null, STILL_RUNNING)]))
       .to.equal('… 1 interrupted: w1 · 2 still running after ^C: w[2-3] — @w2 alone shows one; a line sent there goes to that program');
     expect(summarize([interrupted('w9', null, STILL_RUNNING)]))

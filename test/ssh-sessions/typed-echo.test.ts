@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { TypedEcho } from '../../src/ssh/typed-echo.js';
-import { interruptLine, wrapCommand } from '../../src/ssh/shell-protocol.js';
+import { TypedEcho } from '../../src/sessions/typed-echo.js';
+import { interruptLine, wrapCommand } from '../../src/sessions/shell-protocol.js';
 
 /** Feeds output lines through the filter; returns the ones that are not echo. */
 const kept = (echo: TypedEcho, lines: string[]): string[] => lines.filter((l) => !echo.isEcho(l));

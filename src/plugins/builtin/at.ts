@@ -3,8 +3,8 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
-import { isSecretPrompt } from '../../ssh/secret-prompt.js';
-import { STILL_RUNNING } from '../../ssh/run-outcome.js';
+import { isSecretPrompt } from '../../sessions/secret-prompt.js';
+import { describeFailure } from '../../sessions/node-failure.js';
 
 /**
  * `@target cmd`: runs a line in the persistent shell of every targeted running node, streaming output as
@@ -112,11 +112,10 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
       ...(ctx.out.json ? {} : { onLine: (n: DustNode, line: string) => lines.add(label(n), line) }),
     });
     lines.flush();
-    const result = r ?? { node, status: 'unreachable' as const, exitCode: null, output: [], error: 'no result' };
+    const result: NodeRunResult = r ?? { node, status: 'unreachable', exitCode: null, output: [], error: { code: ErrorCodes.CommandFailed, message: 'no result' } };
     pending.delete(node.name);
-    const notice = (result as NodeRunResult & { notice?: string }).notice;
-    if (notice) ctx.out.warn(`${label(node)} ${notice}`);
-    if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ?? 'unreachable'}`);
+    if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
+    if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
     if (ctx.out.json) ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
     return result;
@@ -143,6 +142,7 @@ export function resultRecord(command: string, r: NodeRunResult): Record<string, 
   return {
     type: 'result', node: r.node.name, command, status: r.status, exitCode: r.exitCode, output: r.output,
     ...(r.error === undefined ? {} : { error: r.error }),
+    ...(r.stillRunning ? { stillRunning: true } : {}),
     ...(r.notice === undefined ? {} : { notice: r.notice }),
   };
 }
@@ -218,8 +218,8 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   group('waiting', 'waiting for input');
   // An interrupted program that did not stop still owns that node's terminal: say so, or the next `@node cmd`
   // would surprise (it is typed into that program).
-  const stillRunning = results.filter((r) => r.status === 'interrupted' && r.error === STILL_RUNNING).map((r) => r.node.name);
-  const stopped = results.filter((r) => r.status === 'interrupted' && r.error !== STILL_RUNNING).map((r) => r.node.name);
+  const stillRunning = results.filter((r) => r.status === 'interrupted' && r.stillRunning).map((r) => r.node.name);
+  const stopped = results.filter((r) => r.status === 'interrupted' && !r.stillRunning).map((r) => r.node.name);
   if (stopped.length > 0) parts.push(`${stopped.length} interrupted: ${foldNodeNames(stopped)}`);
   if (stillRunning.length > 0) parts.push(`${stillRunning.length} still running after ^C: ${foldNodeNames(stillRunning)}`);
   if (parts.length === 0) return '';

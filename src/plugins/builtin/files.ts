@@ -6,6 +6,8 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { warnSkipped } from './at.js';
+import type { RemoteFiles } from '../../sessions/transport.js';
+import { downloadFile, uploadFile } from '../../files/copy-file.js';
 
 /**
  * `put` and `get`: SFTP over each node's persistent connection (no new logins, one SFTP channel per node
@@ -14,7 +16,7 @@ import { warnSkipped } from './at.js';
 export const putCommand: CommandSpec = {
   name: 'put',
   usage: 'put <local-file|glob> <target> [remote-dir]',
-  summary: 'copy local files to every target node over its open SSH connection (SFTP)',
+  summary: 'copy local files to every target node over its open connection (SFTP for SSH nodes)',
   help: 'The local argument may be a glob (quote it: put "logs/*.gz" worker* /tmp). Files land in remote-dir,\n'
     + 'or in the login home directory when it is omitted. Existing remote files are replaced.',
   examples: ['put deploy.tar.gz worker* /tmp', "put 'conf/*.yaml' web[1-2] /etc/myapp", 'put script.sh 3,4'],
@@ -25,12 +27,10 @@ export const putCommand: CommandSpec = {
     const files = expandLocal(localSpec);
     const dir = remoteDir ?? '.';
     const total = files.reduce((sum, f) => sum + fs.statSync(f).size, 0) * ctx.nodes.length;
-    return transfer(ctx, 'put', total, async (node, sftp, onBytes) => {
+    return transfer(ctx, 'put', total, async (node, remoteFiles, onBytes) => {
       for (const file of files) {
         const remote = path.posix.join(dir, path.basename(file));
-        await new Promise<void>((resolve, reject) => {
-          sftp.fastPut(file, remote, { step: (_t, chunk) => onBytes(chunk) }, (err) => (err ? reject(new Error(`${remote}: ${err.message}`)) : resolve()));
-        });
+        await uploadFile(remoteFiles, file, remote, { onBytes }).catch((err: unknown) => { throw new Error(`${remote}: ${err instanceof Error ? err.message : String(err)}`); });
       }
       return `${files.length} file${files.length === 1 ? '' : 's'} → ${dir}`;
     });
@@ -52,22 +52,18 @@ export const getCommand: CommandSpec = {
       throw new DustError(ErrorCodes.Usage, `get: local directory '${localDir}' does not exist`, { hint: 'create it first, or leave it out for the current directory' });
     }
     const remotePath = remote.startsWith('~/') ? remote.slice(2) : remote;
-    return transfer(ctx, 'get', 0, async (node, sftp, onBytes) => {
+    return transfer(ctx, 'get', 0, async (node, remoteFiles, onBytes) => {
       const targetDir = path.join(localDir, node.name);
       await fs.promises.mkdir(targetDir, { recursive: true });
       const local = path.join(targetDir, path.posix.basename(remotePath));
-      await new Promise<void>((resolve, reject) => {
-        sftp.fastGet(remotePath, local, { step: (_t, chunk) => onBytes(chunk) }, (err) => (err ? reject(new Error(`${remote}: ${err.message}`)) : resolve()));
-      });
+      await downloadFile(remoteFiles, remotePath, local, { onBytes }).catch((err: unknown) => { throw new Error(`${remote}: ${err instanceof Error ? err.message : String(err)}`); });
       return `→ ${local}`;
     });
   },
 };
 
-type Sftp = Awaited<ReturnType<CommandContext['sessions']['sftp']>>;
-
 async function transfer(ctx: CommandContext, verb: string, totalBytes: number,
-  perNode: (node: DustNode, sftp: Sftp, onBytes: (n: number) => void) => Promise<string>): Promise<boolean> {
+  perNode: (node: DustNode, files: RemoteFiles, onBytes: (n: number) => void) => Promise<string>): Promise<boolean> {
   warnSkipped(ctx);
   let bytes = 0;
   let done = 0;
@@ -77,8 +73,8 @@ async function transfer(ctx: CommandContext, verb: string, totalBytes: number,
   await Promise.all(ctx.nodes.map(async (node) => {
     try {
       if (ctx.signal.aborted) throw new Error('interrupted');
-      const sftp = await ctx.sessions.sftp(node);
-      const what = await perNode(node, sftp, (n) => { bytes += n; progress.update(progressText()); });
+      const remoteFiles = await ctx.sessions.files(node);
+      const what = await perNode(node, remoteFiles, (n) => { bytes += n; progress.update(progressText()); });
       ctx.out.print(`[${node.name}] ${what}`);
     } catch (err) {
       failed.push({ node, reason: err instanceof Error ? err.message : String(err) });

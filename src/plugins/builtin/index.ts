@@ -15,7 +15,7 @@ import { putCommand, getCommand } from './files.js';
 export const builtinPlugins: DustPlugin[] = [
   definePlugin({ name: 'builtin:help', apiVersion: DUST_PLUGIN_API, setup: (api) => api.registerCommand(helpCommand) }),
   definePlugin({ name: 'builtin:inventory', apiVersion: DUST_PLUGIN_API, setup: (api) => { api.registerCommand(showCommand); api.registerCommand(useCommand); } }),
-  definePlugin({ name: 'builtin:ssh', apiVersion: DUST_PLUGIN_API, setup: (api) => { api.registerCommand(atCommand); api.registerCommand(gatherCommand); } }),
+  definePlugin({ name: 'builtin:sessions', apiVersion: DUST_PLUGIN_API, setup: (api) => { api.registerCommand(atCommand); api.registerCommand(gatherCommand); } }),
   definePlugin({ name: 'builtin:files', apiVersion: DUST_PLUGIN_API, setup: (api) => { api.registerCommand(putCommand); api.registerCommand(getCommand); } }),
   definePlugin({ name: 'builtin:local-shell', apiVersion: DUST_PLUGIN_API, setup: (api) => { api.registerCommand(localShellCommand); api.registerCommand(localFallbackCommand); } }),
   definePlugin({ name: 'builtin:exit', apiVersion: DUST_PLUGIN_API, setup: (api) => api.registerCommand(exitCommand) }),

@@ -1,35 +1,24 @@
-import ssh2 from 'ssh2';
-import type { Client as Ssh2Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+/**
+ * One node's persistent shell, over whatever transport reaches the node (src/sessions/transport.ts): the marker
+ * protocol, the demux, typed-echo recognition, waiting prompts, interrupts, reconnect with the cwd restored, and
+ * raw attach with ^C×3. It owns no socket: it writes into a ShellChannel and is fed what comes back.
+ */
 import type { DustNode } from '../inventory/node.js';
 import type { NodeRunResult } from '../plugins/api.js';
+import { DustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
 import { LineDemux } from './demux.js';
 import { OutputTail } from './output-tail.js';
-import { HandshakePool, handshakeBackoffMs, isRetryableHandshakeError } from './pool.js';
 import { TypedEcho } from './typed-echo.js';
-import { STILL_RUNNING } from './run-outcome.js';
+import { toNodeFailure, type NodeFailure } from './node-failure.js';
+import type { ChannelEnd, ShellChannel, Transport } from './transport.js';
 import {
   LINE_MODE_PTY, bootMarker, bootstrapCommand, interruptLine, leaveRawModeLine, newToken, rawModeLine, restoreCwdLine, wrapCommand,
   type ParsedMarker,
 } from './shell-protocol.js';
 
-const { Client } = ssh2;
-
-/** What the login layer (ssh-config, known hosts, keys, jump hosts) hands the session layer. */
-
 /** Lines of output a run result keeps per node (the tail); see NodeRunResult.output. */
 export const OUTPUT_KEPT = 10_000;
-export interface LoginInfo {
-  host: string;
-  port: number;
-  username: string;
-  privateKey?: Buffer;
-  passphrase?: string;
-  agent?: string;
-  /** An already-open stream to the node (a ProxyJump tunnel). Used once: no handshake retry with it. */
-  sock?: NodeJS.ReadWriteStream;
-}
-
-export type HostKeyVerdict = { ok: true } | { ok: false; error: Error };
 
 export interface SessionEvent {
   type: 'connected' | 'lost';
@@ -37,13 +26,11 @@ export interface SessionEvent {
   reason?: string;
 }
 
-/** Everything a NodeSession needs from its manager (injected, so this file depends on no login code). */
+/** Everything a NodeSession needs from its manager (injected, so this file depends on no transport). */
 export interface SessionDeps {
-  resolveLogin(node: DustNode): Promise<LoginInfo>;
-  verifyHostKey(host: string, port: number, key: Buffer): HostKeyVerdict;
-  connectTimeoutMs: number;
-  keepaliveIntervalMs: number;
-  pool: HandshakePool;
+  transport: Transport;
+  /** How long the remote shell may take to start and answer once the channel is open. */
+  shellStartTimeoutMs: number;
   onBackgroundLine(node: DustNode, line: string): void;
   onEvent(e: SessionEvent): void;
 }
@@ -88,22 +75,21 @@ interface ActiveRun {
   graceTimer: NodeJS.Timeout | undefined;
   repeatTimer: NodeJS.Timeout | undefined;
   notice: string | undefined;
-  finish(status: NodeRunResult['status'], exitCode: number | null, error?: string): void;
+  finish(status: NodeRunResult['status'], exitCode: number | null, extra?: { error?: NodeFailure; stillRunning?: boolean }): void;
 }
 
 /** Silence after a ^C before it is sent once more (see onAbort). */
 const INTERRUPT_REPEAT_AFTER_MS = 700;
 
 /**
- * One node's persistent shell: one ssh2 connection carrying one long-lived PTY channel (well under OpenSSH's
- * MaxSessions of 10), opened on first use, reopened after a loss with the working directory restored.
+ * One node's persistent shell: one long-lived PTY channel from the node's transport, opened on first use,
+ * reopened after a loss with the working directory restored.
  */
 export class NodeSession {
   state: SessionState = 'closed';
   /** Working directory reported by the last marker; restored after a reconnect. */
   cwd: string | undefined;
-  private client: Ssh2Client | undefined;
-  private channel: ClientChannel | undefined;
+  private channel: ShellChannel | undefined;
   private opening: Promise<string | undefined> | undefined;
   private readonly demux: LineDemux;
   /** Token of the command whose marker has not arrived yet (running, waiting or interrupted). */
@@ -121,36 +107,12 @@ export class NodeSession {
   private onGone: ((why: 'exited' | 'lost') => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly node: DustNode, private readonly deps: SessionDeps) {
+  constructor(public node: DustNode, private readonly deps: SessionDeps) {
     this.demux = new LineDemux({
       line: (text) => this.onLine(text),
       partial: (text) => this.onPartial(text),
       marker: (m) => this.onMarker(m),
     });
-  }
-
-  private sftpChannel: { gen: number; sftp: Promise<SFTPWrapper> } | undefined;
-
-  /**
-   * An SFTP channel on this node's existing connection, opened on first use and reused (never one per
-   * file: channels count against the server's MaxSessions). A new one after a reconnect.
-   */
-  async sftp(): Promise<SFTPWrapper> {
-    await this.ensureOpen();
-    const gen = this.generation;
-    if (this.sftpChannel?.gen === gen) return this.sftpChannel.sftp;
-    const client = this.client;
-    if (!client) throw new Error('not connected');
-    const sftp = new Promise<SFTPWrapper>((resolve, reject) => {
-      client.sftp((err, s) => {
-        if (err) return reject(err);
-        s.on('close', () => { if (this.sftpChannel?.gen === gen) this.sftpChannel = undefined; });
-        resolve(s);
-      });
-    });
-    this.sftpChannel = { gen, sftp };
-    sftp.catch(() => { if (this.sftpChannel?.sftp === sftp) this.sftpChannel = undefined; });
-    return sftp;
   }
 
   get isOpen(): boolean {
@@ -164,7 +126,7 @@ export class NodeSession {
     return next;
   }
 
-  /** Opens the connection and shell if needed. Resolves to a notice when this was a reconnect after a loss. */
+  /** Opens the shell if needed. Resolves to a notice when this was a reconnect after a loss. */
   ensureOpen(): Promise<string | undefined> {
     if (this.isOpen) return Promise.resolve(undefined);
     if (!this.opening) {
@@ -176,7 +138,9 @@ export class NodeSession {
   /** Hands `term` to this node's shell until the user detaches (Ctrl-C ×3), the shell exits, or the connection drops. */
   async attachRaw(term: RawTerminal): Promise<AttachOutcome> {
     await this.ensureOpen();
-    if (this.run) throw new Error(`a command is still running on ${this.node.name}`);
+    if (this.run) {
+      throw new DustError(ErrorCodes.SessionBusy, `a command is still running on ${this.node.name}`, { hint: 'wait for it, or press Ctrl-C to interrupt it' });
+    }
     const channel = this.channel!;
     const gen = this.generation;
     const input = term.input;
@@ -185,7 +149,7 @@ export class NodeSession {
     let onResize: (() => void) | undefined;
     try {
       // Switch the shell to raw-mode settings unless a program is still reading the terminal.
-      // ssh2 may emit several data events in one tick: from the marker on, collect synchronously.
+      // A transport may deliver several chunks in one tick: from the marker on, collect synchronously.
       const early: Buffer[] = [];
       if (this.pendingToken === undefined) {
         await this.controlMarker((token) => channel.write(rawModeLine(this.node.name, token)), 5000, (rest) => {
@@ -198,7 +162,7 @@ export class NodeSession {
       this.demux.flush();
       const resize = (): void => {
         const rows = term.output.rows, cols = term.output.columns;
-        if (rows && cols) channel.setWindow(rows, cols, 0, 0);
+        if (rows && cols) channel.resize({ rows, cols });
       };
       resize();
       onResize = resize;
@@ -244,19 +208,22 @@ export class NodeSession {
 
   /** Ends the session on purpose (no `lost` event). */
   async close(): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return;
     this.closing = true;
-    const client = this.client;
-    if (!client) { this.closing = false; return; }
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 2000);
       t.unref?.();
-      client.once('close', () => { clearTimeout(t); resolve(); });
-      client.end();
+      this.onClosed = () => { clearTimeout(t); resolve(); };
+      channel.close();
     });
-    this.teardown(undefined);
+    this.onClosed = undefined;
+    if (this.channel === channel) this.teardown(undefined);
     this.closing = false;
     this.lostReason = undefined;
   }
+
+  private onClosed: (() => void) | undefined;
 
   // ---------------------------------------------------------------- line mode
 
@@ -267,11 +234,11 @@ export class NodeSession {
     try {
       notice = await this.ensureOpen();
     } catch (err) {
-      return { ...base, status: 'unreachable', exitCode: null, error: describeSshError(err, this.lastLogin) };
+      return { ...base, status: 'unreachable', exitCode: null, error: toNodeFailure(err) };
     }
     if (opts.signal?.aborted) return { ...base, status: 'interrupted', exitCode: null, ...(notice ? { notice } : {}) };
     if (this.state === 'raw') {
-      return { ...base, status: 'failed', exitCode: null, error: 'the session is attached in a raw shell' };
+      return { ...base, status: 'failed', exitCode: null, error: { code: ErrorCodes.SessionBusy, message: 'the session is attached in a raw shell' } };
     }
     const channel = this.channel!;
     if (this.needsLineModeReset && this.pendingToken === undefined) await this.restoreLineMode(channel);
@@ -303,7 +270,7 @@ export class NodeSession {
         graceTimer: undefined,
         repeatTimer: undefined,
         notice,
-        finish: (status, exitCode, error) => {
+        finish: (status, exitCode, extra = {}) => {
           if (this.run !== run) return;
           this.run = undefined;
           clearTimeout(run.waitTimer);
@@ -312,7 +279,8 @@ export class NodeSession {
           opts.signal?.removeEventListener('abort', onAbort);
           if (this.state === 'running') this.state = this.pendingToken ? 'waiting' : 'idle';
           const result: SessionRunResult = { node: this.node, status, exitCode, output: run.output.lines() };
-          if (error !== undefined) result.error = error;
+          if (extra.error !== undefined) result.error = extra.error;
+          if (extra.stillRunning) result.stillRunning = true;
           if (run.notice !== undefined) result.notice = run.notice;
           resolve(result);
         },
@@ -331,7 +299,10 @@ export class NodeSession {
         const startGrace = (): void => {
           clearTimeout(run.graceTimer);
           // No marker within the grace: the program ignored ^C and still owns the terminal.
-          run.graceTimer = setTimeout(() => run.finish('interrupted', null, STILL_RUNNING), opts.interruptGraceMs);
+          run.graceTimer = setTimeout(() => run.finish('interrupted', null, {
+            stillRunning: true,
+            error: { code: ErrorCodes.StillRunning, message: 'still running: ^C did not stop it' },
+          }), opts.interruptGraceMs);
         };
         sendInterrupt();
         startGrace();
@@ -427,10 +398,10 @@ export class NodeSession {
 
   private afterControl: ((rest: string | undefined) => void) | undefined;
 
-  private async leaveRaw(channel: ClientChannel, gen: number): Promise<void> {
+  private async leaveRaw(channel: ShellChannel, gen: number): Promise<void> {
     if (gen !== this.generation) return;
     this.state = this.pendingToken ? 'waiting' : 'idle';
-    channel.setWindow(LINE_MODE_PTY.rows, LINE_MODE_PTY.cols, 0, 0);
+    channel.resize(LINE_MODE_PTY);
     // A program still owns the terminal: typing settings into it would be wrong; reset before the next command.
     if (this.pendingToken !== undefined) {
       this.needsLineModeReset = true;
@@ -439,7 +410,7 @@ export class NodeSession {
     await this.restoreLineMode(channel);
   }
 
-  private async restoreLineMode(channel: ClientChannel): Promise<void> {
+  private async restoreLineMode(channel: ShellChannel): Promise<void> {
     this.needsLineModeReset = false;
     this.echo.turnedOff();
     await this.controlMarker((token) => channel.write(leaveRawModeLine(token)), 2000);
@@ -500,30 +471,25 @@ export class NodeSession {
     }
   }
 
-  // ---------------------------------------------------------------- connection
-
-  private lastLogin: LoginInfo | undefined;
+  // ---------------------------------------------------------------- the channel
 
   private async open(): Promise<string | undefined> {
     this.state = 'connecting';
     const wasLost = this.lostReason;
     // Taken now: the new shell's ready marker reports its own (home) directory.
     const restore = wasLost !== undefined ? this.cwd : undefined;
+    const bootToken = newToken();
+    const readyToken = newToken();
+    let channel: ShellChannel | undefined;
     try {
-      const login = await this.deps.resolveLogin(this.node);
-      this.lastLogin = login;
-      const client = await this.connectWithRetry(login);
-      client.setNoDelay(true);
+      channel = await this.deps.transport.openShell(this.node, {
+        command: bootstrapCommand(bootToken, readyToken),
+        size: LINE_MODE_PTY,
+        term: 'xterm-256color',
+        echo: false,
+      });
       this.generation++;
       const gen = this.generation;
-      this.client = client;
-      const bootToken = newToken();
-      const readyToken = newToken();
-      const channel = await new Promise<ClientChannel>((resolve, reject) => {
-        client.exec(bootstrapCommand(bootToken, readyToken), {
-          pty: { ...LINE_MODE_PTY, term: 'xterm-256color', modes: { ECHO: 0 } },
-        }, (err, ch) => (err ? reject(err) : resolve(ch)));
-      });
       this.channel = channel;
       this.demux.reset();
       this.pendingToken = undefined;
@@ -534,29 +500,17 @@ export class NodeSession {
       const booted = new Promise<void>((resolve) => {
         this.bootWait = { marker: bootMarker(bootToken), seen: '', done: resolve };
       });
-      channel.on('data', (d: Buffer) => { if (gen === this.generation) this.onData(d); });
-      channel.stderr.on('data', (d: Buffer) => { if (gen === this.generation) this.onData(d); });
-      let clientGone = false;
-      channel.on('close', () => {
-        // On a network loss ssh2 closes the channels before the client: look again once the dust settles.
-        setTimeout(() => {
-          if (gen === this.generation) this.onShellGone(clientGone ? 'connection closed' : 'the shell exited', !clientGone);
-        }, 100);
+      channel.onData((d) => { if (gen === this.generation) this.onData(d); });
+      channel.onClose((end) => {
+        const closed = this.onClosed;
+        if (gen === this.generation) this.onShellGone(end);
+        closed?.();
       });
-      client.on('close', () => {
-        clientGone = true;
-        if (gen === this.generation) this.onShellGone('connection closed', false);
-      });
-      client.on('error', (err: Error) => {
-        clientGone = true;
-        if (gen === this.generation) this.onShellGone(`connection lost: ${err.message}`, false);
-      });
-
       await this.withTimeout(booted, 'the remote shell did not start');
       await this.withTimeout(ready, 'no answer from the remote shell after start');
       if (restore !== undefined) {
-        const back = await this.controlMarker((token) => channel.write(restoreCwdLine(token, restore)), this.deps.connectTimeoutMs);
-        if (!back) throw new Error('shell: no answer from the remote shell after start');
+        const back = await this.controlMarker((token) => channel!.write(restoreCwdLine(token, restore)), this.deps.shellStartTimeoutMs);
+        if (!back) throw new DustError(ErrorCodes.ShellStart, 'shell: no answer from the remote shell after start', { hint: 'the node may be overloaded; try again' });
       }
       this.state = 'idle';
       this.lostReason = undefined;
@@ -567,93 +521,34 @@ export class NodeSession {
       return `reconnected after ${wasLost}; ${cwd}; lost: shell variables, exports and functions, background jobs`;
     } catch (err) {
       this.teardown(wasLost);
-      this.client?.end();
+      channel?.close();
       throw err;
     }
   }
 
   private withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`shell: ${what} within ${Math.round(this.deps.connectTimeoutMs / 1000)} s`)), this.deps.connectTimeoutMs);
+      const t = setTimeout(() => reject(new DustError(ErrorCodes.ShellStart,
+        `shell: ${what} within ${Math.round(this.deps.shellStartTimeoutMs / 1000)} s`,
+        { hint: 'a login profile may be waiting for input or hanging; try `ssh <node>` by hand' })), this.deps.shellStartTimeoutMs);
       t.unref?.();
       p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e); });
     });
   }
 
-  private async connectWithRetry(login: LoginInfo): Promise<Ssh2Client> {
-    const attempts = login.sock ? 1 : 5;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.deps.pool.run(() => this.connectOnce(login));
-      } catch (err) {
-        if (attempt + 1 >= attempts || !isRetryableHandshakeError(err)) throw err;
-        await new Promise((r) => setTimeout(r, handshakeBackoffMs(attempt)));
-      }
-    }
-  }
-
-  private connectOnce(login: LoginInfo): Promise<Ssh2Client> {
-    return new Promise<Ssh2Client>((resolve, reject) => {
-      const client = new Client();
-      let hostKeyError: Error | undefined;
-      const cfg: ConnectConfig = {
-        host: login.host,
-        port: login.port,
-        username: login.username,
-        readyTimeout: this.deps.connectTimeoutMs,
-        keepaliveInterval: this.deps.keepaliveIntervalMs,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer) => {
-          const verdict = this.deps.verifyHostKey(login.host, login.port, key);
-          if (!verdict.ok) hostKeyError = verdict.error;
-          return verdict.ok;
-        },
-      };
-      if (login.privateKey) cfg.privateKey = login.privateKey;
-      if (login.passphrase !== undefined) cfg.passphrase = login.passphrase;
-      if (login.agent) cfg.agent = login.agent;
-      if (login.sock) cfg.sock = login.sock as unknown as NonNullable<ConnectConfig['sock']>;
-      let settled = false;
-      client.once('ready', () => {
-        settled = true;
-        client.removeAllListeners('error');
-        client.on('error', () => undefined); // replaced by the session's own handler right away
-        resolve(client);
-      });
-      client.on('error', (err: Error & { level?: string }) => {
-        if (settled) return;
-        settled = true;
-        client.end();
-        if (hostKeyError) {
-          const e = hostKeyError as Error & { level?: string };
-          e.level = 'host-key';
-          reject(e);
-        } else {
-          reject(err);
-        }
-      });
-      client.once('close', () => {
-        if (settled) return;
-        settled = true;
-        reject(hostKeyError ?? new Error('Connection closed by remote host'));
-      });
-      client.connect(cfg);
-    });
-  }
-
-  private onShellGone(reason: string, shellExited: boolean): void {
+  private onShellGone(end: ChannelEnd): void {
     if (this.state === 'closed') return;
     const intended = this.closing;
-    this.teardown(intended || shellExited ? undefined : reason);
-    if (!intended && !shellExited && !this.lostReported) {
+    const lost = end.kind === 'lost' && !intended;
+    const reason = end.reason ?? (end.kind === 'lost' ? 'connection closed' : 'the shell exited');
+    this.teardown(lost ? reason : undefined);
+    if (lost && !this.lostReported) {
       this.lostReported = true;
       this.deps.onEvent({ type: 'lost', node: this.node, reason });
     }
-    this.client?.end();
-    this.client = undefined;
   }
 
-  /** Forgets the dead connection; an active run or raw attach learns about it here. */
+  /** Forgets the dead channel; an active run or raw attach learns about it here. */
   private teardown(lostReason: string | undefined): void {
     const wasState = this.state;
     this.generation++;
@@ -666,28 +561,16 @@ export class NodeSession {
     this.demux.reset();
     if (lostReason !== undefined) this.lostReason = lostReason;
     const run = this.run;
-    if (run) run.finish('unreachable', null, lostReason ?? 'the shell exited');
+    if (run) {
+      run.finish('unreachable', null, {
+        error: lostReason !== undefined
+          ? { code: ErrorCodes.SshLost, message: lostReason, hint: 'the next command reconnects' }
+          : { code: ErrorCodes.ShellExited, message: 'the shell exited' },
+      });
+    }
     const gone = this.onGone;
     this.onGone = undefined;
     if (gone) gone(lostReason !== undefined ? 'lost' : 'exited');
     else if (wasState === 'raw') this.state = 'closed';
   }
-}
-
-/** One line naming the failure stage and cause: `connect: ECONNREFUSED 127.0.0.13:2222`, `auth: …`, `host key: …`. */
-export function describeSshError(err: unknown, login: LoginInfo | undefined): string {
-  const e = err as (Error & { code?: string; level?: string; address?: string; port?: number }) | undefined;
-  const msg = e instanceof Error ? e.message : String(err);
-  const where = login ? `${login.host}:${login.port}` : '';
-  if (e?.level === 'host-key') return `host key: ${msg}`;
-  if (e?.level === 'client-authentication') return `auth: ${msg} (user ${login?.username ?? '?'})`;
-  if (e?.level === 'client-timeout' || /Timed out while waiting for handshake/.test(msg)) {
-    return `connect: timed out (no SSH handshake from ${where})`;
-  }
-  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) {
-    const addr = e.address !== undefined ? `${e.address}:${e.port ?? login?.port ?? ''}` : where;
-    return `connect: ${e.code} ${addr}`;
-  }
-  if (msg.startsWith('shell:')) return msg;
-  return `ssh: ${msg}${where ? ` (${where})` : ''}`;
 }

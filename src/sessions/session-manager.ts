@@ -1,27 +1,23 @@
 import type { DustNode } from '../inventory/node.js';
-import type { RunOptions, SessionsApi } from '../plugins/api.js';
-import type { SFTPWrapper } from 'ssh2';
+import type { RunOptions } from '../plugins/api.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { HandshakePool } from './pool.js';
 import { isSecretPrompt } from './secret-prompt.js';
+import { describeFailure, toNodeFailure } from './node-failure.js';
+import type { RemoteFiles, Transport } from './transport.js';
 import {
-  NodeSession, describeSshError,
-  type AttachOutcome, type HostKeyVerdict, type LoginInfo, type RawTerminal, type SessionEvent, type SessionRunResult,
-  type SessionState,
-} from './session.js';
+  NodeSession,
+  type AttachOutcome, type RawTerminal, type SessionEvent, type SessionRunResult, type SessionState,
+} from './node-session.js';
 
 export interface SessionManagerOptions {
-  /** Login parameters for a node (login rules, ~/.ssh/config, keys, jump tunnel). May prompt once for a passphrase. */
-  resolveLogin(node: DustNode): Promise<LoginInfo>;
-  /** Host-key check (known_hosts policy). A refusal fails that node with the returned error's message. */
-  verifyHostKey(host: string, port: number, key: Buffer): HostKeyVerdict;
-  /** SSH handshake timeout (ssh2 readyTimeout), also the limit for the remote shell to start. Default 15000; use ≥ 30000 when N ≥ 100. */
-  connectTimeoutMs?: number;
-  /** Handshakes in flight at once (MaxStartups-friendly). Default 32. */
-  maxConcurrentHandshakes?: number;
-  /** SSH keepalive interval; 3 unanswered keepalives mark the connection lost. Default 15000; 0 disables. */
-  keepaliveIntervalMs?: number;
+  /**
+   * The ways of reaching nodes. Asked newest first: the first that claims a node serves it, so a plugin's
+   * transport registered after the built-in SSH one (which claims every node with an address) can take over.
+   */
+  transports: readonly Transport[] | (() => readonly Transport[]);
+  /** How long a remote shell may take to start and answer once its channel is open. Default 15000. */
+  shellStartTimeoutMs?: number;
   /** Output that arrives while no run is waiting on that node (background jobs, a program that was `waiting`). */
   onBackgroundLine?(node: DustNode, line: string): void;
   onEvent?(e: SessionEvent): void;
@@ -34,21 +30,28 @@ export interface SessionManagerOptions {
 }
 
 /**
- * The session layer: one persistent shell per node over one ssh2 connection, opened on first use (in
- * parallel, through a bounded handshake pool), shared by line mode (`run`) and the raw shell (`attach`).
+ * The session layer: one persistent shell per node, opened on first use over the node's transport (all nodes in
+ * parallel; the transport bounds its own handshakes), shared by line mode (`run`) and the raw shell (`attachRaw`).
  *
  * Login environment: the shell dust starts sources /etc/profile and ~/.profile (so PATH and friends are what
  * a login gives), but not the login shell's interactive rc files (.bashrc, .zshrc, config.fish): those print
  * prompts and noise and may be written for a shell other than the one dust runs.
  */
-export class SessionManager implements SessionsApi {
+export class SessionManager {
   private readonly sessions = new Map<string, NodeSession>();
-  private readonly pool: HandshakePool;
   private readonly opts: SessionManagerOptions;
 
   constructor(opts: SessionManagerOptions) {
     this.opts = opts;
-    this.pool = new HandshakePool(opts.maxConcurrentHandshakes ?? 32);
+  }
+
+  /** The transport serving `node` (newest registered first). Throws a DustError when none claims it. */
+  transportFor(node: DustNode): Transport {
+    const list = typeof this.opts.transports === 'function' ? this.opts.transports() : this.opts.transports;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.claims(node)) return list[i]!;
+    throw new DustError(ErrorCodes.NoTransport, `${node.name}: no transport reaches this node (source ${node.source})`, {
+      hint: 'give it an SSH address (host), or load the plugin that provides its kind of connection',
+    });
   }
 
   /**
@@ -59,59 +62,63 @@ export class SessionManager implements SessionsApi {
    */
   async run(nodes: readonly DustNode[], command: string, opts: RunOptions = {}): Promise<SessionRunResult[]> {
     const quietMs = opts.quietMs ?? this.opts.quietMs ?? 300;
-    return Promise.all(nodes.map((node) => this.session(node).exec(command, {
-      quietMs,
-      idlePartialMs: Math.max(quietMs, this.opts.idlePartialMs ?? 2000),
-      interruptGraceMs: this.opts.interruptGraceMs ?? 1500,
-      ...(opts.onLine ? { onLine: opts.onLine } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    })));
+    return Promise.all(nodes.map(async (node) => {
+      let session: NodeSession;
+      try {
+        session = this.session(node);
+      } catch (err) {
+        return { node, status: 'unreachable' as const, exitCode: null, output: [], error: toNodeFailure(err) };
+      }
+      return session.exec(command, {
+        quietMs,
+        idlePartialMs: Math.max(quietMs, this.opts.idlePartialMs ?? 2000),
+        interruptGraceMs: this.opts.interruptGraceMs ?? 1500,
+        ...(opts.onLine ? { onLine: opts.onLine } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    }));
   }
 
-  /** Opens sessions ahead of use (all in parallel); returns a per-node error string for those that failed. */
+  /** Opens sessions ahead of use (all in parallel); returns a per-node error line for those that failed. */
   async connect(nodes: readonly DustNode[]): Promise<Map<string, string>> {
     const failures = new Map<string, string>();
     await Promise.all(nodes.map(async (node) => {
       try {
         await this.session(node).ensureOpen();
       } catch (err) {
-        failures.set(node.name, describeSshError(err, undefined));
+        failures.set(node.name, describeFailure(toNodeFailure(err)));
       }
     }));
     return failures;
   }
 
   /**
-   * Raw shell on `node`'s session using this process's terminal. The caller (the REPL) must stop reading
-   * stdin itself for the duration (pause its readline and detach its keypress handling) and redraw its prompt
-   * afterwards; raw mode is set and restored here on every path.
+   * Raw shell on `node`'s session using the given terminal streams. The caller (the REPL) must stop reading
+   * its input for the duration and redraw its prompt afterwards; raw mode is set and restored here on every path.
    */
-  attach(node: DustNode): Promise<AttachOutcome> {
-    return this.attachRaw(node, { input: process.stdin, output: process.stdout });
-  }
-
-  /** Raw shell on `node`'s session using the given terminal streams. */
   async attachRaw(node: DustNode, term: RawTerminal): Promise<AttachOutcome> {
     const session = this.session(node);
     try {
       return await session.attachRaw(term);
     } catch (err) {
       if (session.isOpen) throw err;
-      throw new DustError(ErrorCodes.SshConnect, `${node.name}: ${describeSshError(err, undefined)}`, {
-        hint: 'check that the node is up and reachable; `@node true` shows the reason per node',
+      const f = toNodeFailure(err);
+      throw new DustError(ErrorCodes.SshConnect, `${node.name}: ${f.message}`, {
+        hint: f.hint ?? 'check that the node is up and reachable; `@node true` shows the reason per node',
         cause: err,
       });
     }
   }
 
-  /** SFTP over the node's persistent connection (connecting first if needed). */
-  async sftp(node: DustNode): Promise<SFTPWrapper> {
-    const session = this.session(node);
+  /** File access over the node's connection (connecting first if needed). */
+  async files(node: DustNode): Promise<RemoteFiles> {
+    const transport = this.transportFor(node);
     try {
-      return await session.sftp();
+      return await transport.files(node);
     } catch (err) {
-      throw new DustError(ErrorCodes.SshChannel, `${node.name}: sftp: ${describeSshError(err, undefined)}`, {
-        hint: 'the server may not offer the sftp subsystem (Subsystem sftp in sshd_config)',
+      const f = toNodeFailure(err, ErrorCodes.SshChannel);
+      throw new DustError(f.code as typeof ErrorCodes.SshChannel, `${node.name}: ${f.message}`, {
+        hint: f.hint ?? 'the server may not offer file transfer (for SSH: Subsystem sftp in sshd_config)',
         cause: err,
       });
     }
@@ -146,32 +153,39 @@ export class SessionManager implements SessionsApi {
     return this.sessions.get(node.name)?.cwd;
   }
 
+  /** Closes the node's shell and drops its connection. */
   async close(node: DustNode): Promise<void> {
     const s = this.sessions.get(node.name);
-    if (!s) return;
     this.sessions.delete(node.name);
-    await s.close();
+    await s?.close();
+    try {
+      await this.transportFor(node).disconnect(node);
+    } catch {
+      // no transport: nothing held
+    }
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(all.map((s) => s.close()));
+    const list = typeof this.opts.transports === 'function' ? this.opts.transports() : this.opts.transports;
+    await Promise.all(list.map((t) => t.close()));
   }
 
   private session(node: DustNode): NodeSession {
     let s = this.sessions.get(node.name);
     if (!s) {
       s = new NodeSession(node, {
-        resolveLogin: (n) => this.opts.resolveLogin(n),
-        verifyHostKey: (h, p, k) => this.opts.verifyHostKey(h, p, k),
-        connectTimeoutMs: this.opts.connectTimeoutMs ?? 15000,
-        keepaliveIntervalMs: this.opts.keepaliveIntervalMs ?? 15000,
-        pool: this.pool,
+        transport: this.transportFor(node),
+        shellStartTimeoutMs: this.opts.shellStartTimeoutMs ?? 15000,
         onBackgroundLine: (n, line) => this.opts.onBackgroundLine?.(n, line),
         onEvent: (e) => this.opts.onEvent?.(e),
       });
       this.sessions.set(node.name, s);
+    } else {
+      // Results carry the node as the inventory sees it now (its state, tags, address may have changed).
+      s.node = node;
     }
     return s;
   }
