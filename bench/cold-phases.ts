@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { startSshdCluster, type SshdCluster } from '../test/harness/sshd-cluster.js';
-import { LINE_MODE_PTY, bootMarker, bootstrapCommand, newToken, readyLine, wrapCommand } from '../src/sessions/shell-protocol.js';
+import { LINE_MODE_PTY, bootMarker, bootstrapCommand, newToken, wrapCommand } from '../src/sessions/shell-protocol.js';
 import { makeDustApp, runOk, writeBenchConfig } from './lib/dust-app.js';
 import { connectOne } from './lib/raw-ssh2.js';
 import { mapLimit, median, now, nullSink, sleep } from './lib/util.js';
@@ -139,19 +139,19 @@ function shellMarker(c: Ssh2Client): Promise<void> {
   });
 }
 
-/** dust's server-side protocol without dust's client code: bootstrap exec, boot marker, ready line, one command. */
+/** dust's server-side protocol without dust's client code: bootstrap exec, boot marker, ready prompt, one command. */
 function bootLikeDust(c: Ssh2Client): Promise<void> {
   return new Promise((resolve, reject) => {
     const boot = newToken();
-    c.exec(bootstrapCommand(boot), { pty: { ...LINE_MODE_PTY, term: 'xterm-256color', modes: { ECHO: 0 } } }, (err, ch) => {
+    const ready = newToken(), cmd = newToken();
+    c.exec(bootstrapCommand(boot, ready), { pty: { ...LINE_MODE_PTY, term: 'xterm-256color', modes: { ECHO: 0 } } }, (err, ch) => {
       if (err) { reject(err); return; }
       let buf = '';
       let step = 0;
-      const ready = newToken(), cmd = newToken();
       ch.on('data', (d: Buffer) => {
         buf = (buf + d.toString('latin1')).slice(-4096);
-        if (step === 0 && buf.includes(bootMarker(boot))) { step = 1; buf = ''; ch.write(readyLine(ready, undefined)); }
-        else if (step === 1 && buf.includes(`__DUST_${ready}_`)) { step = 2; buf = ''; ch.write(wrapCommand('true', cmd)); }
+        if (step === 0 && buf.includes(bootMarker(boot))) { step = 1; buf = buf.slice(buf.indexOf(bootMarker(boot))); }
+        if (step === 1 && buf.includes(`__DUST_${ready}_`)) { step = 2; buf = ''; ch.write(wrapCommand('true', cmd)); }
         else if (step === 2 && buf.includes(`__DUST_${cmd}_`)) { step = 3; resolve(); }
       });
     });

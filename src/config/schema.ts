@@ -48,6 +48,13 @@ export const ConfigSchema = z.strictObject({
     profile: z.string().optional(),
     clusterTag: z.string().optional(),
   }).default({}),
+  /** Defaults for commands that run a line on nodes (`@`, `at`, `gather`); their flags override them. */
+  run: z.strictObject({
+    /** Seconds after which a node still running the command is interrupted and reported as `timeout`. */
+    timeout: z.number().nonnegative().optional(),
+    /** Lines of output each node's result keeps (the last ones); a cut is always reported. */
+    maxOutputLines: z.number().int().positive().optional(),
+  }).default({}),
   plugins: z.array(z.string()).default([]),
   history: z.strictObject({ size: z.number().int().nonnegative().optional() }).default({}),
 });

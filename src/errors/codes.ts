@@ -71,6 +71,8 @@ export const ErrorCodes = {
   StillRunning: 'DUST_STILL_RUNNING',
   /** Session: the node is waiting for input and the command cannot answer it (script mode, no terminal). */
   WaitingForInput: 'DUST_WAITING_FOR_INPUT',
+  /** Session: the command ran past its `--timeout` and was interrupted. */
+  Timeout: 'DUST_TIMEOUT',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -11,6 +11,11 @@ import { colorWanted, makeChalk } from './style.js';
 export interface PromptLine {
   /** True while the prompt (and possibly a half-typed line) is on screen. */
   isShowing(): boolean;
+  /**
+   * Erases the prompt and the typed text, every row of them when the line wraps, leaving the cursor at the start
+   * of the row the prompt began on (and the line editor knowing it must draw afresh).
+   */
+  erase(): void;
   /** Redraws the prompt and the typed text with the cursor where it was. */
   redraw(): void;
 }
@@ -113,7 +118,10 @@ export class TerminalOutput implements Output {
   private write(stream: NodeJS.WritableStream, text: string): void {
     const body = text.endsWith('\n') ? text : `${text}\n`;
     const prompting = this.isTTY && this.promptLine?.isShowing() === true;
-    if (prompting || (this.isTTY && this.progressText !== undefined)) this.stdout.write(CLEAR_LINE);
+    // Clearing only the cursor's row would leave the other rows of a wrapped half-typed line behind, and the
+    // editor's redraw would then climb over the text just printed.
+    if (prompting) this.promptLine!.erase();
+    else if (this.isTTY && this.progressText !== undefined) this.stdout.write(CLEAR_LINE);
     stream.write(body);
     if (this.isTTY && this.progressText !== undefined) this.stdout.write(this.chalk.dim(this.progressText));
     if (prompting) this.promptLine?.redraw();

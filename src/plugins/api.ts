@@ -159,6 +159,11 @@ export interface CommandContext {
   readonly prompt: Prompter;
   /** Aborted when the user presses Ctrl-C while the command runs. */
   readonly signal: AbortSignal;
+  /**
+   * A person at a terminal runs this line (the interactive shell, an attached client): questions can be asked
+   * and remote prompts answered. False in scripts (`dust -c`, stdin): commands get no stdin there.
+   */
+  readonly interactive: boolean;
   /** The session layer (persistent SSH shells). */
   readonly sessions: SessionsApi;
   /** Runs another command line as if typed; resolves to success. */
@@ -271,8 +276,12 @@ export interface LastRun {
 /** Result of running one command line on one node. */
 export interface NodeRunResult {
   node: DustNode;
-  /** ok: exit 0; failed: non-zero; unreachable: could not connect; waiting: still running (e.g. waiting for input) when the command returned; interrupted: Ctrl-C. */
-  status: 'ok' | 'failed' | 'unreachable' | 'waiting' | 'interrupted';
+  /**
+   * ok: exit 0; failed: non-zero (or a prompt nothing could answer, in a script); unreachable: could not connect;
+   * waiting: still running (e.g. waiting for input) when the command returned; interrupted: Ctrl-C; timeout: ran past
+   * `RunOptions.timeoutMs` and was interrupted.
+   */
+  status: 'ok' | 'failed' | 'unreachable' | 'waiting' | 'interrupted' | 'timeout';
   exitCode: number | null;
   /** Output lines (stdout and stderr merged as a terminal shows them): the last 10,000; `onLine` sees them all. */
   output: string[];
@@ -280,6 +289,12 @@ export interface NodeRunResult {
   error?: NodeFailure;
   /** Interrupted, but the program ignored ^C and still owns the node's terminal (the next line is typed into it). */
   stillRunning?: boolean;
+  /**
+   * Set when `output` is only the tail of what the node printed (`RunOptions.maxOutputLines`, default 10,000):
+   * how many lines were dropped from the front, and a fingerprint of the whole output (equal fingerprints:
+   * equal outputs), so a cut is never silent and never makes two different outputs look alike.
+   */
+  truncated?: { dropped: number; totalLines: number; digest: string };
   /** Something the user should know about this node's session, e.g. what was lost in a reconnect. */
   notice?: string;
 }
@@ -290,6 +305,16 @@ export interface RunOptions {
   onLine?: (node: DustNode, line: string) => void;
   /** Quiet period after which a partial line (a prompt) is delivered and a silent command counts as waiting. */
   quietMs?: number;
+  /** Lines of output each result keeps (the last ones; `onLine` still sees all). Default 10,000. */
+  maxOutputLines?: number;
+  /**
+   * Nothing can answer the command's input (a script, no terminal): its stdin is /dev/null, so `cat` or `read`
+   * end at once instead of waiting forever, and a prompt that reads the terminal itself (sudo's password) is
+   * interrupted and fails the node with `DUST_WAITING_FOR_INPUT` instead of leaving it waiting.
+   */
+  noInput?: boolean;
+  /** Interrupt the command on nodes where it runs longer than this (^C, as after Ctrl-C); they report `timeout`. */
+  timeoutMs?: number;
   /**
    * The line is a secret (a password typed for nodes waiting at a password prompt): it is sent as typed and
    * appears nowhere else; `node:finished` reports its command as `(secret)`.
@@ -298,7 +323,7 @@ export interface RunOptions {
 }
 
 /** What a node's persistent shell is doing (`SessionsApi.state`). */
-export type SessionStateName = 'closed' | 'connecting' | 'idle' | 'running' | 'waiting' | 'raw';
+export type SessionStateName = 'closed' | 'connecting' | 'idle' | 'running' | 'waiting' | 'raw' | 'program';
 
 export interface SessionsApi {
   /** Runs a line in every node's persistent shell, in parallel. */
@@ -312,7 +337,10 @@ export interface SessionsApi {
   attach(node: DustNode): Promise<'detached' | 'exited' | 'lost'>;
   /** File access over the node's connection (SFTP for SSH nodes, exec for pods), opened once and reused. */
   files(node: DustNode): Promise<RemoteFiles>;
-  /** The node's session right now: closed, connecting, idle, running, waiting (for input) or raw (attached). */
+  /**
+   * The node's session right now: closed, connecting, idle, running, waiting (for input), raw (someone is in
+   * `@node`), or program (a program left running in the terminal when a raw shell was left owns it).
+   */
   state(node: DustNode): SessionStateName;
   /** Nodes with an open session. */
   connected(): readonly string[];

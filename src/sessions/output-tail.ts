@@ -1,9 +1,14 @@
+import { createHash, type Hash } from 'node:crypto';
+
 /**
  * The last `keep` lines of a run's output, kept cheaply. Holding each line as its own string until it falls
  * out of the tail means every line of a big `cat` lives long enough to be promoted to V8's old generation;
  * joining them into blocks of `BLOCK` lines right away lets the per-line strings die young, and the tail is
  * split back into lines only once, when the run ends. Lines never contain `\n` (the demux splits on it), so
  * join/split is lossless.
+ *
+ * What falls out of the tail is counted and fingerprinted (a SHA-1 over every line, fed block by block), so a cut
+ * is always visible and two outputs that differ only in their dropped part are never called identical.
  */
 export class OutputTail {
   private static readonly BLOCK = 256;
@@ -11,13 +16,18 @@ export class OutputTail {
   private readonly blocks: string[] = [];
   private readonly blockLines: number[] = [];
   private linesInBlocks = 0;
+  private total = 0;
+  private readonly hash: Hash = createHash('sha1');
 
   constructor(private readonly keep: number) {}
 
   push(line: string): void {
+    this.total++;
     this.recent.push(line);
     if (this.recent.length < OutputTail.BLOCK) return;
-    this.blocks.push(this.recent.join('\n'));
+    const block = this.recent.join('\n');
+    this.hash.update(block).update('\n');
+    this.blocks.push(block);
     this.blockLines.push(this.recent.length);
     this.linesInBlocks += this.recent.length;
     this.recent = [];
@@ -34,5 +44,21 @@ export class OutputTail {
     for (const b of this.blocks) for (const l of b.split('\n')) all.push(l);
     for (const l of this.recent) all.push(l);
     return all.length > this.keep ? all.slice(-this.keep) : all;
+  }
+
+  /** Every line seen, kept or not. */
+  get totalLines(): number {
+    return this.total;
+  }
+
+  /** Lines that fell out of the tail. */
+  get dropped(): number {
+    return Math.max(0, this.total - this.keep);
+  }
+
+  /** Fingerprint of the whole output (call once, at the end). */
+  digest(): string {
+    if (this.recent.length > 0) this.hash.update(this.recent.join('\n')).update('\n');
+    return this.hash.digest('hex').slice(0, 16);
   }
 }

@@ -75,6 +75,9 @@ export class SessionManager {
         interruptGraceMs: this.opts.interruptGraceMs ?? 1500,
         ...(opts.onLine ? { onLine: opts.onLine } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.maxOutputLines !== undefined ? { maxOutputLines: opts.maxOutputLines } : {}),
+        ...(opts.noInput ? { noInput: true } : {}),
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       });
     }));
   }
@@ -130,8 +133,13 @@ export class SessionManager {
   }
 
   /** Per-node session state (idle, running, waiting, ...), for prompts and status displays. */
-  stateOf(node: DustNode): SessionState {
-    return this.sessions.get(node.name)?.state ?? 'closed';
+  stateOf(node: DustNode | string): SessionState {
+    return this.sessions.get(typeof node === 'string' ? node : node.name)?.state ?? 'closed';
+  }
+
+  /** Same as stateOf (the SessionsApi name). */
+  state(node: DustNode): SessionState {
+    return this.stateOf(node);
   }
 
   /** The prompt a node's program is waiting at (`[sudo] password for ann: `); undefined unless it waits for input. */

@@ -33,6 +33,8 @@ export interface AppOptions {
   extraProviders?: InventoryProvider[];
   /** Extra known_hosts files the SSH transport trusts read-only (the demo's own host keys). */
   extraKnownHosts?: string[];
+  /** A person types the lines at a terminal (default false: scripts, tests). */
+  interactive?: boolean;
 }
 
 /** The plugin-facing sessions plus what only the shell itself uses. */
@@ -78,6 +80,9 @@ export class DustApp {
       state: this.state, events: this.events, out, config, terminal: opts.terminal,
       transports: () => this.contributions.transports(),
     });
+    // Targets see each node's session as it is now (`session=waiting`), and a node still waiting stays last=waiting.
+    this.state.sessionState = (node) => this.sessions.state(node);
+    this.state.lastResults.stillWaiting = (name) => this.sessions.manager.stateOf(name) === 'waiting';
     // The SSH transport is a built-in plugin registered first, so plugin transports are asked before it.
     this.builtins = [
       sshPlugin({
@@ -94,6 +99,7 @@ export class DustApp {
       sessions: this.sessions,
       events: this.events,
       terminal: opts.terminal,
+      interactive: opts.interactive ?? false,
       requestExit: () => {
         this.exitRequested = true;
         this.onExitRequested?.();

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { DustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
 
 export interface CliArgs {
   help: boolean;
@@ -12,6 +14,8 @@ export interface CliArgs {
   profile: string | undefined;
   endpointUrl: string | undefined;
   json: boolean;
+  /** Default `--timeout` (seconds) for every line that runs on nodes. */
+  timeout: number | undefined;
   subcommand: string[];
 }
 
@@ -28,6 +32,7 @@ options:
       --demo             start on the built-in demo cluster (no AWS account or sshd needed)
       --json             stdout: one JSON object per line (@ and gather: one per node result; show: one
                          per node); everything else goes to stderr
+  -t, --timeout SECONDS  interrupt nodes still running a line after SECONDS (reported as timeout)
   -v, --verbose          stack traces for errors (also DUST_DEBUG=1)
       --no-color         no colours (also NO_COLOR=1)
   -h, --help             this help
@@ -54,8 +59,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       profile: { type: 'string' },
       'endpoint-url': { type: 'string' },
       json: { type: 'boolean' },
+      timeout: { type: 'string', short: 't' },
     },
   });
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
+    throw new DustError(ErrorCodes.Usage, `--timeout: '${values.timeout}' is not a number of seconds`, { hint: 'e.g. --timeout 30, or 0 for no limit' });
+  }
   return {
     help: values.help ?? false,
     version: values.version ?? false,
@@ -68,6 +78,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     profile: values.profile,
     endpointUrl: values['endpoint-url'],
     json: values.json ?? false,
+    timeout,
     subcommand: positionals,
   };
 }

@@ -23,6 +23,8 @@ export interface RunnerDeps {
   sessions: SessionsApi;
   events: EventBus;
   terminal: TerminalHost;
+  /** A person at a terminal types the lines (questions can be asked, remote prompts answered). */
+  interactive: boolean;
   requestExit(): void;
 }
 
@@ -163,6 +165,7 @@ export class CommandRunner {
       out,
       prompt: this.deps.prompt,
       signal,
+      interactive: this.deps.interactive,
       sessions: this.deps.sessions,
       runLine: (l) => this.runLine(l),
       withTerminal: (fn) => this.deps.terminal.withTerminal(fn),

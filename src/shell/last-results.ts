@@ -14,6 +14,12 @@ export const LAST_RESULT_KEYS = ['last', 'rc'] as const;
 
 export class LastResults {
   private published = new Map<string, LastRun>();
+  /**
+   * Whether a node's program is still waiting for input now. A node left waiting by an earlier command and not part
+   * of the latest one stays `last=waiting` until it is answered: answering 2 of 3 waiting nodes must not make the
+   * third vanish from `@last=waiting`.
+   */
+  stillWaiting: ((nodeName: string) => boolean) | undefined;
   private collecting: Map<string, LastRun> | undefined;
   private depth = 0;
 
@@ -31,7 +37,12 @@ export class LastResults {
   end(): void {
     if (this.depth === 0) return;
     if (--this.depth > 0) return;
-    if (this.collecting && this.collecting.size > 0) this.published = this.collecting;
+    if (this.collecting && this.collecting.size > 0) {
+      for (const [name, run] of this.published) {
+        if (run.status === 'waiting' && !this.collecting.has(name) && this.stillWaiting?.(name)) this.collecting.set(name, run);
+      }
+      this.published = this.collecting;
+    }
     this.collecting = undefined;
   }
 

@@ -52,6 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const interactive = args.commands.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  if (args.timeout !== undefined) loaded.config.run.timeout = args.timeout;
   // The demo: embedded SSH nodes behind an in-process EC2 emulator (src/ec2/demo.ts); loaded only when asked for.
   let demo: import('../ec2/demo.js').DemoSession | undefined;
   if (args.demo) {
@@ -85,6 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
     extraProviders: ec2.providers,
+    interactive,
   });
   app.closers.push(() => ec2.close());
   if (demo) app.closers.push(() => demo.close());

@@ -103,6 +103,17 @@ export class ReplAdapter {
     return this.prompting && this.detachedKeypress === undefined;
   }
 
+  /**
+   * Erases prompt + typed text on every row they occupy. readline remembers the cursor's row within the wrapped
+   * line (`prevRows`) and climbs that many rows before it redraws; the rows are gone now, so it must not.
+   */
+  erase(): void {
+    const rl = this.server as unknown as { prevRows?: number };
+    const up = rl.prevRows ?? 0;
+    this.opts.output.write(`${up > 0 ? `\x1b[${up}A` : ''}\r\x1b[J`);
+    rl.prevRows = 0;
+  }
+
   /** Redraws prompt + typed text, keeping the cursor (after asynchronous output). */
   redraw(): void {
     this.server.prompt(true);

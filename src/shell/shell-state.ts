@@ -112,9 +112,12 @@ export class ShellState implements ClusterState {
   /** Each node's outcome in the last command that ran on nodes; the command runner and sessions fill it. */
   readonly lastResults = new LastResults();
 
+  /** What a node's session is doing now (`session=` in targets); set once the session layer exists. */
+  sessionState: ((node: DustNode) => string) | undefined;
+
   private readonly lastResultKeys = {
-    keys: LAST_RESULT_KEYS,
-    value: (node: DustNode, key: string) => this.lastResults.property(node.name, key),
+    keys: [...LAST_RESULT_KEYS, 'session'],
+    value: (node: DustNode, key: string) => (key === 'session' ? (this.sessionState?.(node) ?? 'closed') : this.lastResults.property(node.name, key)),
   };
 
   lastRun(node: DustNode): LastRun | undefined {

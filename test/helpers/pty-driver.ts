@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
+import xterm from '@xterm/headless';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DUST_BIN = path.join(REPO_ROOT, 'dist/shell/main.js');
@@ -19,17 +20,24 @@ export class PtySession {
   private buffer = '';
   private exitCode: number | undefined;
   private readonly proc: pty.IPty;
+  /** A terminal emulator fed the same bytes: what a person would see on the screen. */
+  private readonly term: InstanceType<typeof xterm.Terminal>;
+  private pendingWrites = 0;
 
   constructor(args: string[], env: Record<string, string>, opts: { cols?: number; rows?: number; cwd?: string } = {}) {
+    const cols = opts.cols ?? 120, rows = opts.rows ?? 40;
+    this.term = new xterm.Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true });
     this.proc = pty.spawn(process.execPath, [DUST_BIN, ...args], {
       name: 'xterm-256color',
-      cols: opts.cols ?? 120,
-      rows: opts.rows ?? 40,
+      cols,
+      rows,
       cwd: opts.cwd ?? REPO_ROOT,
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', TERM: 'xterm-256color', ...env },
     });
     this.proc.onData((d) => {
       this.buffer += d;
+      this.pendingWrites++;
+      this.term.write(d, () => { this.pendingWrites--; });
     });
     this.proc.onExit(({ exitCode }) => {
       this.exitCode = exitCode;
@@ -55,6 +63,20 @@ export class PtySession {
 
   resize(cols: number, rows: number): void {
     this.proc.resize(cols, rows);
+    this.term.resize(cols, rows);
+  }
+
+  /**
+   * The screen as a person sees it: every row of the active buffer (scrollback included for the normal buffer),
+   * trailing blanks trimmed. Waits until the emulator has taken in everything received so far.
+   */
+  async screen(): Promise<{ lines: string[]; alternate: boolean; cursorRow: number }> {
+    while (this.pendingWrites > 0) await new Promise((r) => setTimeout(r, 5));
+    const b = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < b.length; i++) lines.push(b.getLine(i)?.translateToString(true) ?? '');
+    while (lines.length > 0 && lines.at(-1) === '') lines.pop();
+    return { lines, alternate: b.type === 'alternate', cursorRow: b.baseY + b.cursorY };
   }
 
   async waitFor(pattern: RegExp | string, opts: { from?: number; timeoutMs?: number } = {}): Promise<string> {

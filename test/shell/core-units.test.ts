@@ -141,9 +141,9 @@ describe('terminal output above the prompt', () => {
     stream.on('data', (d: Buffer) => { written += d.toString(); });
     const out = new TerminalOutput(stream, stream, { color: false });
     let redraws = 0;
-    out.attachPrompt({ isShowing: () => true, redraw: () => { redraws++; stream.write('[dust]$ half-typ'); } });
+    out.attachPrompt({ isShowing: () => true, erase: () => stream.write('<erase>'), redraw: () => { redraws++; stream.write('[dust]$ half-typ'); } });
     out.print('[worker0] done');
-    expect(written).to.equal('\r\x1b[2K[worker0] done\n[dust]$ half-typ');
+    expect(written).to.equal('<erase>[worker0] done\n[dust]$ half-typ');
     expect(redraws).to.equal(1);
   });
 
@@ -152,7 +152,7 @@ describe('terminal output above the prompt', () => {
     let written = '';
     stream.on('data', (d: Buffer) => { written += d.toString(); });
     const out = new TerminalOutput(stream, stream, { color: false });
-    out.attachPrompt({ isShowing: () => true, redraw: () => stream.write('PROMPT') });
+    out.attachPrompt({ isShowing: () => true, erase: () => stream.write('ERASE'), redraw: () => stream.write('PROMPT') });
     out.print('a');
     out.progress('x').done();
     expect(written).to.equal('a\n');

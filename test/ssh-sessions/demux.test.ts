@@ -21,14 +21,14 @@ describe('sessions: demux', () => {
 
   it('drops the marker printf newline but keeps real empty lines and unterminated last lines', () => {
     const c = collect();
-    c.demux.pushText('a\r\n\r\n\r\n__DUST_tok1_0_/tmp__\r\n');
-    c.demux.pushText('tail\r\n__DUST_tok2_3_/a_b___\r\n');
+    c.demux.pushText('a\r\n\r\n\r\n__DUST_tok1_0_41_b_/tmp__\r\n');
+    c.demux.pushText('tail\r\n__DUST_tok2_3_41__/a_b___\r\n');
     expect(c.lines).to.deep.equal(['a', '', 'tail']);
     c.demux.dispose();
-    expect(c.markers).to.deep.equal([{ token: 'tok1', exitCode: 0, cwd: '/tmp' }, { token: 'tok2', exitCode: 3, cwd: '/a_b_' }]);
+    expect(c.markers).to.deep.equal([{ token: 'tok1', exitCode: 0, pid: 41, kind: 'bash', cwd: '/tmp' }, { token: 'tok2', exitCode: 3, pid: 41, kind: 'sh', cwd: '/a_b_' }]);
     const d = collect();
     d.demux.pushText('x\r\n');
-    d.demux.pushText('tail\r\n__DUST_t_0_/__\r\n');
+    d.demux.pushText('tail\r\n__DUST_t_0_7_b_/__\r\n');
     expect(d.lines).to.deep.equal(['x', 'tail']);
   });
 
@@ -37,17 +37,17 @@ describe('sessions: demux', () => {
     c.demux.pushText('Continue? ');
     await sleep(80);
     expect(c.partials).to.deep.equal(['Continue? ']);
-    c.demux.pushText('yes\r\n\r\n__DUST_t_0_/__\r\n');
+    c.demux.pushText('yes\r\n\r\n__DUST_t_0_7_b_/__\r\n');
     expect(c.lines).to.deep.equal(['yes']);
   });
 
   it('never shows half a marker', async () => {
     const c = collect();
-    c.demux.pushText('\r\n__DUST_t_0');
+    c.demux.pushText('\r\n__DUST_t_0_7');
     await sleep(80);
     expect(c.partials).to.deep.equal([]);
     expect(c.lines).to.deep.equal([]);
-    c.demux.pushText('_/__\r\n');
+    c.demux.pushText('_b_/__\r\n');
     expect(c.markers).to.have.length(1);
   });
 
@@ -55,8 +55,9 @@ describe('sessions: demux', () => {
     const line = wrapCommand("echo '__DUST_x'", 'abc');
     expect(line.split('\n')).to.have.length(2);
     expect(line).to.not.include('__DUST_abc');
-    expect(parseMarker('__DUST_abc_0_/__')).to.deep.equal({ token: 'abc', exitCode: 0, cwd: '/' });
+    expect(parseMarker('__DUST_abc_0_99_b_/__')).to.deep.equal({ token: 'abc', exitCode: 0, pid: 99, kind: 'bash', cwd: '/' });
+    expect(parseMarker('__DUST_abc_0_/__'), 'without pid and kind').to.equal(undefined);
     expect(shQuote("it's")).to.equal(`'it'\\''s'`);
-    expect(bootstrapCommand('boot1')).to.match(/^exec \/bin\/sh -c '[^'\n\\]*'$/);
+    expect(bootstrapCommand('boot1', 'ready1')).to.match(/^exec \/bin\/sh -c '[^'\n\\]*'$/);
   });
 });

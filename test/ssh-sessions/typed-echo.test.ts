@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TypedEcho } from '../../src/sessions/typed-echo.js';
-import { interruptLine, wrapCommand } from '../../src/sessions/shell-protocol.js';
+import { wrapCommand } from '../../src/sessions/shell-protocol.js';
 
 /** Feeds output lines through the filter; returns the ones that are not echo. */
 const kept = (echo: TypedEcho, lines: string[]): string[] => lines.filter((l) => !echo.isEcho(l));
@@ -27,14 +27,6 @@ describe('sessions: typed echo', () => {
     expect(echo.state).to.equal('off');
   });
 
-  it('recognises the ^C echo of an interrupt line, after the command echo and its output', () => {
-    const echo = new TypedEcho();
-    const cmd = wrapCommand('sleep 30', 'tok');
-    echo.typed(cmd, true);
-    const intr = interruptLine('tok');
-    echo.typed(intr.slice(1), true);
-    expect(kept(echo, [cmd.trimEnd(), 'started', `^C${intr.slice(1).trimEnd()}`])).to.deep.equal(['started']);
-  });
 
   it('expects input typed for a waiting program only once echo is known to be on', () => {
     const echo = new TypedEcho();

@@ -5,6 +5,7 @@ import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
 import { isSecretPrompt } from '../../sessions/secret-prompt.js';
 import { describeFailure } from '../../sessions/node-failure.js';
+import { RUN_FLAGS, runOptionsFrom } from './run-flags.js';
 
 /**
  * `@target cmd`: runs a line in the persistent shell of every targeted running node, streaming output as
@@ -15,7 +16,7 @@ export const atCommand: CommandSpec = {
   name: 'at',
   aliases: ['atssh'],
   prefix: '@',
-  usage: '@[target] [command]',
+  usage: '@[target] [command]   (or: at [--timeout S] [--max-output N] <target> <command>)',
   summary: 'run a command in the persistent shell of each target node; `@node` alone opens a raw shell',
   help: [
     'Each node keeps one shell: `cd`, exports and functions persist between commands.',
@@ -24,9 +25,22 @@ export const atCommand: CommandSpec = {
     '`@node` with no command hands the terminal to that node; press Ctrl-C three times in a row to come back.',
     'Nodes waiting at a password prompt (sudo, su, a key passphrase): `@nodes` with no command reads the',
     'password once, without echo, and types it into each of them; it never reaches the screen or history.',
+    'A node still waiting at a prompt stays `last=waiting`; a command aimed at it and at other nodes asks first.',
+    '',
+    'Shells: `su`, `sudo -i`, `sudo su -`, `bash`, `exec sh` start a shell on top of dust\'s; dust notices, says',
+    '"now in a nested shell", and later commands run in it (as root after sudo -i). `@node exit` leaves it and',
+    'says so; an `exit` in dust\'s own shell ends it with its exit status, and the next command starts a new shell',
+    '(cwd restored) and says what was lost. Leaving `@node` while a full-screen program (vim, top) still runs',
+    'restores your terminal and keeps the program; line mode on that node waits until it ends.',
+    '',
+    'The spelled-out form takes flags: `at --timeout 30 worker* make` interrupts nodes still running after 30 s',
+    '(reported as timeout, selectable as last=timeout); `--max-output N` keeps N lines per result (default 10000;',
+    'a cut is reported). In scripts (dust -c) commands get no stdin and a prompt fails the node instead of waiting.',
   ].join('\n'),
-  examples: ['@worker* uptime', '@ cd /tmp', '@worker[1-3] sudo apt-get install htop', '@worker[1-3]  (at their sudo password prompt)', '@worker3'],
+  examples: ['@worker* uptime', '@ cd /tmp', '@worker[1-3] sudo apt-get install htop', '@worker[1-3]  (at their sudo password prompt)', '@worker3', 'at --timeout 60 worker* make -j8'],
   target: { mode: 'optional', states: ['running'] },
+  remoteCommand: true,
+  flags: RUN_FLAGS,
   async run(ctx) {
     warnSkipped(ctx);
     const raw = ctx.raw.trim();
@@ -36,9 +50,32 @@ export const atCommand: CommandSpec = {
       ctx.out.warn('no running node to run on');
       return false;
     }
-    return lineMode(ctx, raw);
+    const nodes = await leaveWaitingAlone(ctx, raw);
+    if (nodes.length === 0) return false;
+    return lineMode({ ...ctx, nodes }, raw);
   },
 };
+
+/**
+ * A line for several nodes, some of which are still waiting at a prompt (an earlier command's `read`, `[y/N]`):
+ * on those it would be typed into the waiting program as its answer. All waiting: that is what `@node Y` is for.
+ * Some: ask on a terminal, and leave the waiting ones alone unless told otherwise (a script never types into them).
+ */
+async function leaveWaitingAlone(ctx: CommandContext, line: string): Promise<readonly DustNode[]> {
+  const waiting = ctx.nodes.filter((n) => ctx.sessions.state(n) === 'waiting');
+  if (waiting.length === 0 || waiting.length === ctx.nodes.length) return ctx.nodes;
+  const names = foldNodeNames(waiting.map((n) => n.name));
+  const prompts = [...new Set(waiting.map((n) => (ctx.sessions.waitingPrompt(n) ?? '').trim()).filter((p) => p !== ''))];
+  const at = prompts.length === 1 ? ` at '${prompts[0]}'` : '';
+  let answer = false;
+  if (ctx.interactive && !(prompts.length > 0 && prompts.every(isSecretPrompt))) {
+    answer = await ctx.prompt.confirm(`${names} still wait${waiting.length === 1 ? 's' : ''}${at}: type '${line}' into ${waiting.length === 1 ? 'it' : 'them'} as the answer?`, false)
+      .catch(() => false);
+  }
+  if (answer) return ctx.nodes;
+  ctx.out.warn(`left alone: ${names} (still waiting${at}; answer with @${names} <text>)`);
+  return ctx.nodes.filter((n) => !waiting.includes(n));
+}
 
 /** One line naming the targeted nodes a running-only command left out. */
 export function warnSkipped(ctx: CommandContext): void {
@@ -106,8 +143,8 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   // One run per node (they are independent anyway), so each node is reported and crossed off as it ends.
   const results = await Promise.all(ctx.nodes.map(async (node) => {
     const [r] = await ctx.sessions.run([node], command, {
+      ...runOptionsFrom(ctx),
       ...runOpts,
-      signal: ctx.signal,
       // With --json the output goes out in the node's record only.
       ...(ctx.out.json ? {} : { onLine: (n: DustNode, line: string) => lines.add(label(n), line) }),
     });
@@ -116,6 +153,8 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     pending.delete(node.name);
     if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
+    // Why a node did not run or finish (busy terminal, a prompt no script can answer, a timeout), on its own line.
+    else if (result.error && !result.stillRunning && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
     if (ctx.out.json) ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
     return result;
@@ -130,9 +169,9 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   return !anyFailed(results);
 }
 
-/** A run failed when a node exited non-zero or could not be reached (waiting and interrupted are not failures). */
+/** A run failed when a node exited non-zero, timed out or could not be reached (waiting and interrupted are not failures). */
 export function anyFailed(results: readonly NodeRunResult[]): boolean {
-  return results.some((r) => r.status === 'failed' || r.status === 'unreachable');
+  return results.some((r) => r.status === 'failed' || r.status === 'unreachable' || r.status === 'timeout');
 }
 
 const PROGRESS_MS = 100;
@@ -143,6 +182,7 @@ export function resultRecord(command: string, r: NodeRunResult): Record<string, 
     type: 'result', node: r.node.name, command, status: r.status, exitCode: r.exitCode, output: r.output,
     ...(r.error === undefined ? {} : { error: r.error }),
     ...(r.stillRunning ? { stillRunning: true } : {}),
+    ...(r.truncated === undefined ? {} : { truncated: r.truncated }),
     ...(r.notice === undefined ? {} : { notice: r.notice }),
   };
 }
@@ -152,7 +192,7 @@ const advised = new WeakSet<object>();
 
 /** The first time a run leaves failed or unreachable nodes, says how to select exactly those again. */
 export function adviseRetry(ctx: CommandContext, results: readonly NodeRunResult[]): void {
-  const bad = (['failed', 'unreachable'] as const).filter((s) => results.some((r) => r.status === s));
+  const bad = (['failed', 'unreachable', 'timeout'] as const).filter((s) => results.some((r) => r.status === s));
   if (bad.length === 0 || typeof ctx.state !== 'object' || ctx.state === null || advised.has(ctx.state)) return;
   advised.add(ctx.state);
   ctx.out.info(`  target them again with @${bad.map((s) => `last=${s}`).join(',')} <command> (see help targets)`);
@@ -215,6 +255,7 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
     if (names.length > 0) parts.push(`${names.length} ${label}: ${foldNodeNames(names)}`);
   };
   group('unreachable', 'unreachable');
+  group('timeout', 'timed out');
   group('waiting', 'waiting for input');
   // An interrupted program that did not stop still owns that node's terminal: say so, or the next `@node cmd`
   // would surprise (it is typed into that program).

@@ -6,6 +6,7 @@ import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
 import { unifiedDiff } from '../../output/line-diff.js';
 import { adviseRetry, anyFailed, resultRecord, summarize, warnSkipped } from './at.js';
+import { RUN_FLAGS, runOptionsFrom } from './run-flags.js';
 
 /**
  * `gather <target> <command>`: the same persistent sessions as `@`, but the output is shown once per
@@ -15,14 +16,16 @@ import { adviseRetry, anyFailed, resultRecord, summarize, warnSkipped } from './
 export const gatherCommand: CommandSpec = {
   name: 'gather',
   aliases: ['dshbak'],
-  usage: 'gather [--diff] <target> <command>',
+  usage: 'gather [--diff] [--timeout S] [--max-output N] <target> <command>',
   summary: 'run a command like @, then show each distinct output once under the nodes that gave it',
   help: 'Runs the command in each node\'s persistent shell (state shared with @), waits for all, then groups\n'
     + 'identical results (output and exit status): the largest group first, each headed by its folded node\n'
     + 'names. Use * as the target for the whole working set.\n'
-    + '--diff shows the largest group in full and every other one as a unified diff against it (clush --diff).',
+    + '--diff shows the largest group in full and every other one as a unified diff against it (clush --diff).\n'
+    + 'Each result keeps the last --max-output lines (default 10000); a cut is shown in the heading, and outputs\n'
+    + 'are compared whole (by fingerprint), so two that differ only in the cut part are never grouped.',
   examples: ['gather * uname -r', 'gather worker* md5sum /etc/hosts', 'gather --diff * cat /etc/hosts'],
-  flags: { diff: { type: 'boolean', short: 'd', description: 'show the other results as diffs against the largest group' } },
+  flags: { diff: { type: 'boolean', short: 'd', description: 'show the other results as diffs against the largest group' }, ...RUN_FLAGS },
   target: { mode: 'required', states: ['running'] },
   remoteCommand: true,
   async run(ctx) {
@@ -31,7 +34,7 @@ export const gatherCommand: CommandSpec = {
     warnSkipped(ctx);
     const chalk = makeChalk(ctx.out.colorEnabled);
     const progress = ctx.out.progress(`running on ${ctx.nodes.length}: ${foldNodeNames(ctx.nodes.map((n) => n.name))}`);
-    const results = await ctx.sessions.run(ctx.nodes, command, { signal: ctx.signal }).finally(() => progress.done());
+    const results = await ctx.sessions.run(ctx.nodes, command, runOptionsFrom(ctx)).finally(() => progress.done());
     if (ctx.out.json) {
       // Grouping is for reading; a script gets every node's result and groups as it likes.
       for (const r of results) ctx.out.record(resultRecord(command, r));
@@ -42,7 +45,9 @@ export const gatherCommand: CommandSpec = {
     const groups = new Map<string, NodeRunResult[]>();
     for (const r of results) {
       if (r.status === 'unreachable') continue; // named in the summary line
-      const key = createHash('sha1').update(`${r.status}\0${r.exitCode}\0${r.output.join('\n')}`).digest('hex');
+      // A cut output is compared by the fingerprint of all of it, never by the tail alone.
+      const body = r.truncated ? `cut:${r.truncated.digest}` : r.output.join('\n');
+      const key = createHash('sha1').update(`${r.status}\0${r.exitCode}\0${body}`).digest('hex');
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     const ordered = [...groups.values()].sort((a, b) => b.length - a.length);
@@ -50,7 +55,8 @@ export const gatherCommand: CommandSpec = {
     const referenceNames = ordered[0] ? foldNodeNames(ordered[0].map((r) => r.node.name)) : '';
     for (const [k, group] of ordered.entries()) {
       const first = group[0]!;
-      const status = first.status === 'ok' ? '' : ` · ${first.status}${first.exitCode === null ? '' : ` rc ${first.exitCode}`}`;
+      const cut = first.truncated ? ` · last ${first.output.length} of ${first.truncated.totalLines} lines` : '';
+      const status = `${first.status === 'ok' ? '' : ` · ${first.status}${first.exitCode === null ? '' : ` rc ${first.exitCode}`}`}${cut}`;
       const names = foldNodeNames(group.map((r) => r.node.name));
       if (ctx.flags['diff'] === true && k > 0 && reference) {
         ctx.out.print(chalk.bold(`── ${names} (${group.length})${status} ── diff against ${referenceNames}`));
