@@ -1,4 +1,4 @@
-import { describeAvailabilityZones, describeImages, describeRegions } from './catalog.js';
+import { describeAvailabilityZones, describeImages, describeRegions, describeSubnets } from './catalog.js';
 import type { ActionHandler } from './context.js';
 import {
   describeInstances, rebootInstances, runInstances, startInstances, stopInstances, terminateInstances,
@@ -25,6 +25,7 @@ export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
   DescribeRegions: describeRegions,
   DescribeAvailabilityZones: describeAvailabilityZones,
   DescribeImages: describeImages,
+  DescribeSubnets: describeSubnets,
   DescribeSecurityGroups: describeSecurityGroups,
   CreateSecurityGroup: createSecurityGroup,
   DeleteSecurityGroup: deleteSecurityGroup,
