@@ -11,11 +11,11 @@ import { loadEc2Sdk } from '../../ec2/sdk.js';
 import { sendEc2 } from '../../ec2/client.js';
 import { DEFAULT_CLUSTER_TAG } from '../../ec2/aws-settings.js';
 import { listInstances } from '../../ec2/inventory-provider.js';
+import { CLUSTER_ROLE_TAG } from '../../ec2/lifecycle/names.js';
 import { defaultImageFilter, newestDefaultImage } from '../../ec2/images.js';
 import { waitAndReport, type WaitSettings } from '../../ec2/wait.js';
 
-/** Tag saying whether an instance is its cluster's `master` or a `worker`. */
-export const CLUSTER_ROLE_TAG = 'dust:cluster-role';
+export { CLUSTER_ROLE_TAG };
 
 const SUBCOMMANDS = ['up', 'down', 'list'] as const;
 const USAGE = 'cluster up <name> [--nodes N] [--type T] [--image AMI] [--key KEYNAME] [--subnet ID] [--sg ID[,ID]] [--user U] [--spec FILE] [-y] [--wait] | cluster down <name> [-y] [--wait] | cluster list';
