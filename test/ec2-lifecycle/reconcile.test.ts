@@ -234,4 +234,21 @@ describe('ec2 lifecycle: reconciling, drift, conflicts and partial state', funct
     expect(second.head.instanceId).to.not.equal(first.head.instanceId);
     expect(f.since(mark).filter((r) => !READ_ONLY.test(r.action)).map((r) => r.action)).to.include.members(['ImportKeyPair', 'CreateSecurityGroup', 'RunInstances']);
   });
+
+  it('status says when running nodes are of another type than the spec now asks; up does not replace them', async () => {
+    await up(f.spec({ workers: { count: 1 } }), f.deps);
+    const bigger = f.spec({ workers: { count: 1, type: 'c6i.large' } });
+    const result = await up(bigger, f.deps);
+    expect(result.changes).to.deep.equal([]);
+    const status = await clusterStatus('spark1', f.deps);
+    expect(status.drift).to.deep.equal(['worker0 is t3.micro, the spec asks for c6i.large: terminate it and `cluster up` to replace']);
+  });
+
+  it('the result says how to log in: the spec\'s user and the private key next to the public one', async () => {
+    const withoutPrivate = await up(f.spec({ workers: { count: 0 }, user: 'ubuntu' }), f.deps);
+    expect(withoutPrivate.login).to.deep.equal({ user: 'ubuntu', identityFile: undefined });
+    fs.writeFileSync(f.keyFile.replace(/\.pub$/, ''), 'not read, only located', { mode: 0o600 });
+    const withPrivate = await up(f.spec({ workers: { count: 0 }, user: 'ubuntu' }), f.deps);
+    expect(withPrivate.login).to.deep.equal({ user: 'ubuntu', identityFile: f.keyFile.replace(/\.pub$/, '') });
+  });
 });

@@ -13,4 +13,4 @@ export {
   ClusterStateSchema, clustersDir, deleteClusterState, listClusterStates, readClusterState, stateFile, writeClusterState,
   type ClusterState, type LaunchRecord,
 } from './state.js';
-export { readLocalPublicKey, sameFingerprint, type LocalPublicKey } from './public-key.js';
+export { privateKeyFor, readLocalPublicKey, sameFingerprint, type LocalPublicKey } from './public-key.js';

@@ -60,3 +60,17 @@ export function sameFingerprint(a: string | undefined, b: string | undefined): b
   const norm = (f: string) => (f.includes(':') ? f.trim().toLowerCase() : f.trim().replace(/=+$/, ''));
   return norm(a) === norm(b);
 }
+
+/**
+ * The private key next to a public one (`~/.ssh/id_ed25519.pub` → `~/.ssh/id_ed25519`), when it is
+ * there: what a login rule for the cluster should use. Never read here, only located.
+ */
+export function privateKeyFor(publicKeyFile: string): string | undefined {
+  if (!publicKeyFile.endsWith('.pub')) return undefined;
+  const candidate = publicKeyFile.slice(0, -'.pub'.length);
+  try {
+    return fs.statSync(candidate).isFile() ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}

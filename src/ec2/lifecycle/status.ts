@@ -85,6 +85,11 @@ export async function clusterStatus(name: string, deps: LifecycleDeps): Promise<
     } else if (liveWorkers.length > asked) {
       drift.push(`${plural(liveWorkers.length, 'worker')}, the spec asks for ${asked}`);
     }
+    // dust never replaces a running node to change its type: say so instead.
+    const wrongType = [...(head && LIVE(head) ? [head] : []), ...liveWorkers].filter((n) => n.instanceType !== (n.role === 'head' ? spec.head.type : spec.workers.type));
+    if (wrongType.length > 0) {
+      drift.push(`${wrongType.map((n) => `${n.name} is ${n.instanceType}`).join(', ')}, the spec asks for ${[...new Set(wrongType.map((n) => (n.role === 'head' ? spec.head.type : spec.workers.type)))].join('/')}: terminate ${wrongType.length === 1 ? 'it' : 'them'} and \`cluster up\` to replace`);
+    }
   }
   if (others.length > 0) drift.push(`${plural(others.length, 'instance')} with the cluster tag not launched from the spec: ${others.map((n) => n.name).join(', ')}`);
 

@@ -14,7 +14,7 @@ import {
   byNodeName, isGone, managedBy, type NodeInfo, nodeInfo, plural, progressFor, roleOf, settingsOf, tagOf,
 } from './common.js';
 import { CLUSTER_ROLE_TAG, clusterTags, HEAD_NAME, launchToken, type NodeRole, resourceName, workerName } from './names.js';
-import { readLocalPublicKey, sameFingerprint } from './public-key.js';
+import { privateKeyFor, readLocalPublicKey, sameFingerprint } from './public-key.js';
 import {
   type ClusterState, type LaunchRecord, newClusterState, readClusterState, stateFile, writeClusterState,
 } from './state.js';
@@ -30,6 +30,8 @@ export interface UpResult {
   changes: string[];
   /** False when waiting for the head was interrupted (signal): the head may still be pending. */
   ready: boolean;
+  /** How to log in: the spec's user, and the private key next to the imported public key (if it is there). */
+  login: { user: string; identityFile: string | undefined };
   state: ClusterState;
   stateFile: string;
 }
@@ -126,6 +128,7 @@ class Provisioner {
       workers: nodes.filter((n) => n.role === 'worker'),
       changes: this.changes,
       ready,
+      login: { user: this.spec.user, identityFile: privateKeyFor(this.keyFile()) },
       state: this.state,
       stateFile: stateFile(this.deps.dustHome, this.name),
     };
@@ -190,8 +193,12 @@ class Provisioner {
     }
   }
 
+  private keyFile(): string {
+    return path.resolve(this.deps.specDir ?? process.cwd(), expandHome(this.spec.key));
+  }
+
   private async ensureKeyPair(): Promise<void> {
-    const file = path.resolve(this.deps.specDir ?? process.cwd(), expandHome(this.spec.key));
+    const file = this.keyFile();
     const key = readLocalPublicKey(file);
     this.settings.emit('key-pair', 'start', `key pair ${this.group}`);
     const found = await this.send<{ KeyPairs?: KeyPairInfo[] }>('DescribeKeyPairs', new this.sdk.DescribeKeyPairsCommand({
