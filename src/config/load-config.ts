@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { importTypeScript } from '../modules/import-typescript.js';
-import type { z } from 'zod';
 import { ConfigSchema, type DustConfig } from './schema.js';
+import { describeIssue, formatPath } from './issue-text.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 
@@ -69,45 +69,6 @@ export function validateConfig(raw: unknown, file: string): DustConfig {
   throw new DustError(ErrorCodes.ConfigInvalid, `config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`, {
     hint: 'see docs/config.md for every key',
   });
-}
-
-function formatPath(p: readonly PropertyKey[]): string {
-  if (p.length === 0) return '(top level)';
-  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
-}
-
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const got = valueAt(raw, issue.path);
-  switch (issue.code) {
-    case 'invalid_type':
-      return got === undefined ? `missing, expected ${issue.expected}` : `expected ${issue.expected}, got ${describeValue(got)}`;
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(got)}`;
-    case 'too_small':
-    case 'too_big':
-      return `${issue.message.replace(/^Too/, 'too')}, got ${describeValue(got)}`;
-    default:
-      return issue.message;
-  }
-}
-
-function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
-  let cur = raw;
-  for (const k of p) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[k];
-  }
-  return cur;
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
-  return `${typeof v} ${String(v)}`;
 }
 
 function firstLine(err: unknown): string {

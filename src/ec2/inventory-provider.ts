@@ -33,22 +33,40 @@ export class Ec2InventoryProvider implements InventoryProvider {
   }
 }
 
-/** All instances of the client's region, across every DescribeInstances page, in API order. */
-export async function listAllInstances(client: EC2Client, pageSize = 1000, ids?: readonly string[]): Promise<Instance[]> {
+/** What to list: EC2 filters (ANDed), and/or explicit ids. */
+export interface ListInstancesOptions {
+  filters?: readonly { Name: string; Values: string[] }[];
+  /** Explicit ids: one call, no pagination (EC2 refuses MaxResults with InstanceIds); unknown ids are an error. */
+  ids?: readonly string[];
+  /** DescribeInstances page size (EC2 allows 5..1000). Default 1000. */
+  pageSize?: number;
+}
+
+/**
+ * Instances of the client's region, across every DescribeInstances page, in API order: the one
+ * paginator every EC2 listing in dust goes through (inventory, `cluster`, waits, provisioning).
+ * Failures become one-line DustErrors naming DescribeInstances.
+ */
+export async function listInstances(client: EC2Client, options: ListInstancesOptions = {}): Promise<Instance[]> {
   const sdk = loadEc2Sdk();
   const instances: Instance[] = [];
+  const filters = options.filters && options.filters.length > 0 ? { Filters: options.filters.map((f) => ({ Name: f.Name, Values: [...f.Values] })) } : {};
   try {
-    if (ids) {
-      // EC2 refuses MaxResults together with InstanceIds; an id list answers in one page.
-      const page = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [...ids] }));
+    if (options.ids) {
+      const page = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [...options.ids], ...filters }));
       for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
       return instances;
     }
-    for await (const page of sdk.paginateDescribeInstances({ client, pageSize }, {})) {
+    for await (const page of sdk.paginateDescribeInstances({ client, pageSize: options.pageSize ?? 1000 }, filters)) {
       for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
     }
   } catch (err) {
     throw translateEc2Error(err, 'DescribeInstances', await describeClient(client));
   }
   return instances;
+}
+
+/** All instances of the client's region (or just `ids`), across every page. */
+export async function listAllInstances(client: EC2Client, pageSize = 1000, ids?: readonly string[]): Promise<Instance[]> {
+  return listInstances(client, { pageSize, ...(ids ? { ids } : {}) });
 }

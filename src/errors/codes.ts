@@ -73,6 +73,22 @@ export const ErrorCodes = {
   WaitingForInput: 'DUST_WAITING_FOR_INPUT',
   /** Session: the command ran past its `--timeout` and was interrupted. */
   Timeout: 'DUST_TIMEOUT',
+  /** A cluster spec file could not be read or is not valid YAML (file, line and reason in the message). */
+  ClusterSpecUnreadable: 'DUST_CLUSTER_SPEC_UNREADABLE',
+  /** A cluster spec is invalid (file, key path and what was expected in the message). */
+  ClusterSpecInvalid: 'DUST_CLUSTER_SPEC_INVALID',
+  /** A cluster's state file under $DUST_HOME/clusters could not be read, parsed or written. */
+  ClusterState: 'DUST_CLUSTER_STATE',
+  /** The public key a cluster spec names could not be read, or is not an rsa or ed25519 OpenSSH key. */
+  ClusterKey: 'DUST_CLUSTER_KEY',
+  /** A name dust would give a cluster resource is taken by something dust did not create, or belongs to another cluster. */
+  ClusterConflict: 'DUST_CLUSTER_CONFLICT',
+  /** Provisioning stopped at a step (the step and what was already created are in the message; `cluster down` cleans up). */
+  ClusterProvision: 'DUST_CLUSTER_PROVISION',
+  /** The cluster's head did not reach running (terminated, stopped, or the wait timed out). */
+  ClusterNotReady: 'DUST_CLUSTER_NOT_READY',
+  /** `cluster down` could not remove everything (what is left is in the message and the state file). */
+  ClusterTeardown: 'DUST_CLUSTER_TEARDOWN',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

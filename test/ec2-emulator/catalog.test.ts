@@ -1,4 +1,4 @@
-import { DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import { DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeRegionsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { expectEc2Error, harness } from './helpers.js';
 
@@ -46,5 +46,19 @@ describe('ec2 emulator: regions, zones, images', function () {
     // AMI ids differ per region, as in EC2.
     const eu = await h.client('eu-west-1').send(new DescribeImagesCommand({ Owners: ['amazon'] }));
     expect(eu.Images?.map((i) => i.ImageId)).to.not.include(newest?.ImageId);
+  });
+
+  it('DescribeSubnets lists the default subnet of each zone, in the default VPC', async () => {
+    const c = harness().client();
+    const all = await c.send(new DescribeSubnetsCommand({}));
+    expect(all.Subnets?.map((s) => s.AvailabilityZone)).to.deep.equal(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    const first = all.Subnets?.[0];
+    expect(first).to.deep.include({ State: 'available', DefaultForAz: true, MapPublicIpOnLaunch: true, CidrBlock: '172.31.0.0/20', AvailabilityZoneId: 'use1-az1' });
+    expect(first?.VpcId).to.match(/^vpc-/);
+    const byId = await c.send(new DescribeSubnetsCommand({ SubnetIds: [first?.SubnetId as string] }));
+    expect(byId.Subnets?.map((s) => s.SubnetId)).to.deep.equal([first?.SubnetId]);
+    const byZone = await c.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['us-east-1c'] }] }));
+    expect(byZone.Subnets?.map((s) => s.AvailabilityZone)).to.deep.equal(['us-east-1c']);
+    await expectEc2Error(c.send(new DescribeSubnetsCommand({ SubnetIds: ['subnet-0123456789abcdef0'] })), 'InvalidSubnetID.NotFound');
   });
 });

@@ -123,6 +123,31 @@ describe('ec2 emulator: instances', function () {
     expect(h.core.instances('us-east-1')).to.have.length(2);
   });
 
+  it('a ClientToken reused with other parameters is refused with IdempotentParameterMismatch, launching nothing', async () => {
+    const h = harness();
+    const c = h.client();
+    const imageId = await firstImage(c);
+    const first = await c.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', ClientToken: 'token-2' }));
+    const err = await expectEc2Error(
+      c.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: 't3.small', ClientToken: 'token-2' })),
+      'IdempotentParameterMismatch',
+    );
+    expect(err.message).to.equal('Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
+    await expectEc2Error(
+      c.send(new RunInstancesCommand({
+        ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', ClientToken: 'token-2',
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'other' }] }],
+      })),
+      'IdempotentParameterMismatch',
+    );
+    // The identical request still answers with the original reservation, even after it was terminated.
+    await c.send(new TerminateInstancesCommand({ InstanceIds: [first.Instances?.[0]?.InstanceId as string] }));
+    const again = await c.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', ClientToken: 'token-2' }));
+    expect(again.ReservationId).to.equal(first.ReservationId);
+    expect(again.Instances?.[0]?.State?.Name).to.equal('shutting-down');
+    expect(h.core.instances('us-east-1')).to.have.length(1);
+  });
+
   it('lifecycle: pending → running and stopping → stopped follow the fake clock', async () => {
     const h = harness({ delays: { pending: 2000, stopping: 3000 } });
     const c = h.client();

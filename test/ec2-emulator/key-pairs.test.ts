@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   CreateKeyPairCommand, DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand,
 } from '@aws-sdk/client-ec2';
@@ -88,6 +92,33 @@ describe('ec2 emulator: key pairs', function () {
       c.send(new ImportKeyPairCommand({ KeyName: 'imported', PublicKeyMaterial: Buffer.from(pair.public) })),
       'InvalidKeyPair.Duplicate',
     );
+  });
+
+  it('ImportKeyPair fingerprints match ssh-keygen (SHA-256 for ed25519, MD5 for rsa) and refuse ecdsa like EC2', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dust-import-key-'));
+    try {
+      const make = (type: string, file: string, extra: string[] = []) => {
+        execFileSync('ssh-keygen', ['-q', '-t', type, ...extra, '-N', '', '-C', `me@${type}`, '-f', path.join(dir, file)]);
+        return fs.readFileSync(path.join(dir, `${file}.pub`), 'utf8');
+      };
+      const fingerprint = (file: string, hash: string) =>
+        execFileSync('ssh-keygen', ['-l', '-E', hash, '-f', path.join(dir, `${file}.pub`)], { encoding: 'utf8' }).split(' ')[1] as string;
+      const c = harness().client();
+
+      const ed = await c.send(new ImportKeyPairCommand({ KeyName: 'ed', PublicKeyMaterial: Buffer.from(make('ed25519', 'ed')) }));
+      // ssh-keygen prints base64 without padding; EC2 keeps the '='.
+      expect(`SHA256:${(ed.KeyFingerprint as string).replace(/=+$/, '')}`).to.equal(fingerprint('ed', 'sha256'));
+      const rsa = await c.send(new ImportKeyPairCommand({ KeyName: 'rsa', PublicKeyMaterial: Buffer.from(make('rsa', 'rsa', ['-b', '2048'])) }));
+      expect(`MD5:${rsa.KeyFingerprint}`).to.equal(fingerprint('rsa', 'md5'));
+      const described = await c.send(new DescribeKeyPairsCommand({ KeyNames: ['ed', 'rsa'] }));
+      expect(described.KeyPairs?.map((k) => [k.KeyName, k.KeyType])).to.deep.equal([['ed', 'ed25519'], ['rsa', 'rsa']]);
+      await expectEc2Error(
+        c.send(new ImportKeyPairCommand({ KeyName: 'ec', PublicKeyMaterial: Buffer.from(make('ecdsa', 'ec')) })),
+        'InvalidKey.Format',
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('seedKeyPair registers a usable key for the demo', () => {

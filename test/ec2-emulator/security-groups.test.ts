@@ -1,6 +1,6 @@
 import {
-  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand,
-  RevokeSecurityGroupIngressCommand,
+  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeImagesCommand,
+  DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand, RunInstancesCommand, TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { expectEc2Error, harness } from './helpers.js';
@@ -99,5 +99,47 @@ describe('ec2 emulator: security groups', function () {
     const inUse = (await c.send(new CreateSecurityGroupCommand({ GroupName: 'used', Description: 'd' }))).GroupId as string;
     h.core.seed('us-east-1', [{ name: 'n', securityGroupIds: [inUse] }]);
     await expectEc2Error(c.send(new DeleteSecurityGroupCommand({ GroupId: inUse })), 'DependencyViolation');
+  });
+
+  it('a group can allow all traffic from its own members (self-referencing UserIdGroupPairs)', async () => {
+    const h = harness();
+    const c = h.client();
+    const groupId = (await c.send(new CreateSecurityGroupCommand({ GroupName: 'cluster', Description: 'd' }))).GroupId as string;
+    const auth = await c.send(new AuthorizeSecurityGroupIngressCommand({
+      GroupId: groupId,
+      IpPermissions: [
+        { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId, Description: 'within the cluster' }] },
+        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24' }] },
+      ],
+    }));
+    expect(auth.SecurityGroupRules?.[0]).to.deep.include({ IpProtocol: '-1', FromPort: -1, ToPort: -1, IsEgress: false });
+    expect(auth.SecurityGroupRules?.[0]?.ReferencedGroupInfo).to.deep.equal({ GroupId: groupId, UserId: '123456789012' });
+    const g = (await c.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))).SecurityGroups?.[0];
+    expect(g?.IpPermissions?.[0]).to.deep.equal({
+      IpProtocol: '-1', UserIdGroupPairs: [{ Description: 'within the cluster', UserId: '123456789012', GroupId: groupId }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [],
+    });
+    await expectEc2Error(c.send(new AuthorizeSecurityGroupIngressCommand({
+      GroupId: groupId, IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] }],
+    })), 'InvalidPermission.Duplicate');
+    const selfFiltered = await c.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'ip-permission.group-id', Values: [groupId] }] }));
+    expect(selfFiltered.SecurityGroups?.map((x) => x.GroupId)).to.deep.equal([groupId]);
+    // A rule referring to the group itself does not keep it from being deleted.
+    await c.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
+  });
+
+  it('deleting a group is refused (DependencyViolation) while a launched instance uses it, allowed once it is terminated', async () => {
+    const h = harness({ delays: { pending: 0, shuttingDown: 2000 } });
+    const c = h.client();
+    const groupId = (await c.send(new CreateSecurityGroupCommand({ GroupName: 'cluster', Description: 'd' }))).GroupId as string;
+    const imageId = (await c.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId as string;
+    const run = await c.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, SecurityGroupIds: [groupId] }));
+    const err = await expectEc2Error(c.send(new DeleteSecurityGroupCommand({ GroupId: groupId })), 'DependencyViolation');
+    expect(err.message).to.equal(`resource ${groupId} has a dependent object`);
+    await c.send(new TerminateInstancesCommand({ InstanceIds: [run.Instances?.[0]?.InstanceId as string] }));
+    // Still shutting down: the network interface (and so the group) is still in use.
+    await expectEc2Error(c.send(new DeleteSecurityGroupCommand({ GroupId: groupId })), 'DependencyViolation');
+    h.clock.advance(2000);
+    await c.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
+    await expectEc2Error(c.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })), 'InvalidGroup.NotFound');
   });
 });

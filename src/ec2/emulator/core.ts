@@ -2,6 +2,7 @@ import { ACTION_HANDLERS } from './actions/index.js';
 import { type ActionContext, type EmulatorEnv, settleRegion } from './actions/context.js';
 import { launchInstances, type LaunchPlan } from './actions/launch.js';
 import { resolveGroups } from './actions/resolve.js';
+import { interruptSpotInstance, recordSpotPrice, spotInstancesOf } from './actions/spot.js';
 import { AddressPool, type AddressPoolOptions, defaultVpcPrivatePool, documentationRangePool } from './addresses.js';
 import { DEFAULT_REGIONS } from './catalog-data.js';
 import { type Ec2Clock, systemClock } from './clock.js';
@@ -13,6 +14,7 @@ import { generateKeyMaterial, type KeyPairType } from './keygen.js';
 import { DEFAULT_DELAYS, type LifecycleDelays } from './lifecycle.js';
 import { createRegionState, type InstanceStateName, type RegionState } from './model.js';
 import { QueryParams } from './query.js';
+import { currentSpotPrice } from './spot-prices.js';
 import { renderEc2Document, renderEc2ErrorDocument } from './xml.js';
 
 /** How an emulator core behaves. Every field is optional. */
@@ -97,6 +99,21 @@ export interface InstanceSnapshot {
   availabilityZone: string;
   keyName: string | undefined;
   tags: Record<string, string>;
+  /** `spot` for spot instances. */
+  lifecycle: 'spot' | undefined;
+  spotInstanceRequestId: string | undefined;
+  placementGroup: string | undefined;
+  /** Why the instance is in its state (`Server.SpotInstanceTermination`, `Client.UserInitiatedShutdown`, …). */
+  stateReasonCode: string | undefined;
+}
+
+/** A spot price move (see `Ec2EmulatorCore.setSpotPrice`). */
+export interface SpotPriceChange {
+  instanceType: string;
+  /** One zone; default every zone of the region. */
+  availabilityZone?: string;
+  /** USD per hour. */
+  price: number;
 }
 
 /** One observed instance state change (see `Ec2EmulatorCore.onStateChange`). */
@@ -243,7 +260,10 @@ export class Ec2EmulatorCore {
         groups: resolveGroups(region, spec.securityGroupIds ?? [], []),
         tags,
         clientToken: undefined,
+        requestDigest: '',
         userData: undefined,
+        spot: undefined,
+        placement: undefined,
         publicIp: spec.publicIp,
         privateIp: spec.privateIp,
         wantsPublicIp: spec.publicIp !== null,
@@ -287,7 +307,60 @@ export class Ec2EmulatorCore {
       availabilityZone: i.availabilityZone,
       keyName: i.keyName,
       tags: Object.fromEntries(i.tags),
+      lifecycle: i.spot ? 'spot' : undefined,
+      spotInstanceRequestId: i.spot?.requestId,
+      placementGroup: i.placement?.groupName,
+      stateReasonCode: i.stateReason?.code,
     }));
+  }
+
+  /** The spot price (USD/hour) a type pays in a zone right now. */
+  spotPrice(regionName: string, instanceType: string, availabilityZone: string): number {
+    return currentSpotPrice(this.region(regionName), instanceType, availabilityZone, this.clock.now());
+  }
+
+  /**
+   * Moves the spot price of a type (in one zone or all), as the market would. Spot instances whose max
+   * price is now below it are interrupted (`Server.SpotInstanceTermination`, or `…Shutdown` for the stop
+   * behaviour) and their requests closed `instance-terminated-by-price`. Returns the interrupted ids.
+   */
+  setSpotPrice(regionName: string, change: SpotPriceChange): string[] {
+    if (!(change.price > 0)) throw new RangeError(`setSpotPrice: price must be > 0, got ${change.price}`);
+    const region = this.region(regionName);
+    const now = this.clock.now();
+    settleRegion(region, this.env, now);
+    if (change.availabilityZone !== undefined && !region.zones.some((z) => z.name === change.availabilityZone)) {
+      throw new RangeError(`setSpotPrice: unknown availability zone ${change.availabilityZone} in ${regionName}`);
+    }
+    recordSpotPrice(region, change.instanceType, change.availabilityZone, change.price, now);
+    const interrupted = spotInstancesOf(region, change.instanceType, change.availabilityZone)
+      .filter((i) => i.spot !== undefined && i.spot.maxPrice < change.price)
+      .filter((i) => interruptSpotInstance(region, i, 'price', now))
+      .map((i) => i.id);
+    this.reportStateChanges(regionName);
+    return interrupted;
+  }
+
+  /**
+   * A spot interruption, as EC2 (or AWS FIS `send-spot-instance-interruptions`) delivers it: the given
+   * spot instances (default: every running or pending spot instance of the region) are taken back with
+   * StateReason `Server.SpotInstanceTermination` (or `Server.SpotInstanceShutdown` for the stop
+   * behaviour). On-demand instances named here are left alone. Returns the interrupted ids.
+   */
+  interruptSpotInstances(regionName: string, instanceIds?: readonly string[]): string[] {
+    const region = this.region(regionName);
+    const now = this.clock.now();
+    settleRegion(region, this.env, now);
+    const candidates = instanceIds === undefined
+      ? [...region.instances.values()]
+      : instanceIds.map((id) => {
+          const instance = region.instances.get(id);
+          if (!instance) throw new RangeError(`interruptSpotInstances: no instance ${id} in ${regionName}`);
+          return instance;
+        });
+    const interrupted = candidates.filter((i) => interruptSpotInstance(region, i, 'capacity', now)).map((i) => i.id);
+    this.reportStateChanges(regionName);
+    return interrupted;
   }
 
   /**

@@ -116,6 +116,39 @@ export const Ec2Errors = {
   cannotDeleteDefaultGroup: () =>
     new Ec2ApiError('CannotDelete', 'the specified group: "default" name cannot be deleted by a user'),
 
+  placementGroupUnknown: (nameOrId: string) =>
+    new Ec2ApiError('InvalidPlacementGroup.Unknown', `The Placement Group '${nameOrId}' is unknown.`),
+  placementGroupIdMalformed: (id: string) =>
+    new Ec2ApiError('InvalidPlacementGroupId.Malformed', `Invalid id: "${id}" (expecting "pg-...")`),
+  placementGroupDuplicate: (name: string) =>
+    new Ec2ApiError('InvalidPlacementGroup.Duplicate', `The Placement Group '${name}' already exists.`),
+  placementGroupInUse: (name: string) =>
+    new Ec2ApiError('InvalidPlacementGroup.InUse', `The placement group '${name}' is in use and may not be deleted.`),
+  placementGroupInOtherZone: (name: string, zone: string) =>
+    new Ec2ApiError('InvalidPlacementGroup.InUse', `The placement group '${name}' is in use in another availability zone: ${zone}`),
+
+  idempotentParameterMismatch: () =>
+    new Ec2ApiError(
+      'IdempotentParameterMismatch',
+      'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
+    ),
+
+  spotMaxPriceTooLow: (maxPrice: string, price: string) =>
+    new Ec2ApiError(
+      'SpotMaxPriceTooLow',
+      `Your Spot request price of ${maxPrice} is lower than the minimum required Spot request fulfillment price of ${price}.`,
+    ),
+  spotRequestIdMalformed: (id: string) =>
+    new Ec2ApiError('InvalidSpotInstanceRequestID.Malformed', `Invalid id: "${id}" (expecting "sir-...")`),
+  spotRequestNotFound: (id: string) =>
+    new Ec2ApiError('InvalidSpotInstanceRequestID.NotFound', `The spot instance request ID '${id}' does not exist`),
+  cannotStopOneTimeSpot: (id: string) =>
+    new Ec2ApiError(
+      'UnsupportedOperation',
+      `You can't stop the Spot Instance '${id}' because it is associated with a one-time Spot Instance request. ` +
+        'You can only stop Spot Instances associated with persistent Spot Instance requests.',
+    ),
+
   vpcNotFound: (id: string) => new Ec2ApiError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`),
   subnetNotFound: (id: string) => new Ec2ApiError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`),
   addressInUse: (ip: string) => new Ec2ApiError('InvalidIPAddress.InUse', `Address ${ip} is in use.`),

@@ -13,7 +13,9 @@ export {
   type InstanceStateChange,
   type InstanceStateListener,
   type SeedInstance,
+  type SpotPriceChange,
 } from './core.js';
+export { formatPrice, onDemandPrice } from './spot-prices.js';
 export { type Ec2Clock, ManualClock, systemClock } from './clock.js';
 export { DEFAULT_DELAYS, type LifecycleDelays } from './lifecycle.js';
 export {

@@ -26,6 +26,23 @@ export interface BlockDevice {
   deleteOnTermination: boolean;
 }
 
+/** How a spot instance was asked for (RunInstances `InstanceMarketOptions`). */
+export interface SpotLaunch {
+  requestId: string;
+  /** The most the owner pays per hour, in USD (the on-demand price when the request named none). */
+  maxPrice: number;
+  type: 'one-time' | 'persistent';
+  interruptionBehavior: 'terminate' | 'stop' | 'hibernate';
+}
+
+/** Where an instance sits in a placement group. */
+export interface PlacementRef {
+  groupName: string;
+  groupId: string;
+  /** Partition strategy only: 1-based. */
+  partitionNumber: number | undefined;
+}
+
 /** One emulated instance. Mutable: lifecycle and actions update it in place. */
 export interface InstanceRecord {
   /** Launch order within the region; pagination tokens point at it. */
@@ -63,6 +80,9 @@ export interface InstanceRecord {
   stateReason: StateReason | undefined;
   tags: Map<string, string>;
   userData: string | undefined;
+  /** Set for spot instances (`InstanceLifecycle: spot`). */
+  spot: SpotLaunch | undefined;
+  placement: PlacementRef | undefined;
 }
 
 export interface SecurityGroupRule {
@@ -100,6 +120,56 @@ export interface KeyPairRecord {
   tags: Map<string, string>;
 }
 
+export type PlacementStrategy = 'cluster' | 'spread' | 'partition';
+
+export interface PlacementGroupRecord {
+  id: string;
+  name: string;
+  strategy: PlacementStrategy;
+  /** Partition strategy only. */
+  partitionCount: number | undefined;
+  /** Spread strategy only. */
+  spreadLevel: 'rack' | 'host' | undefined;
+  tags: Map<string, string>;
+}
+
+/** States of a spot instance request (DescribeSpotInstanceRequests `State`). */
+export type SpotRequestState = 'open' | 'active' | 'closed' | 'cancelled' | 'failed' | 'disabled';
+
+/** The request EC2 keeps behind every spot instance RunInstances launches. */
+export interface SpotRequestRecord {
+  id: string;
+  instanceId: string;
+  type: 'one-time' | 'persistent';
+  /** The request's max price as EC2 echoes it (`0.050000`). */
+  maxPrice: number;
+  interruptionBehavior: 'terminate' | 'stop' | 'hibernate';
+  state: SpotRequestState;
+  /** Status code, e.g. `fulfilled`, `instance-terminated-by-price`, `instance-terminated-by-user`. */
+  statusCode: string;
+  statusMessage: string;
+  statusTime: number;
+  createTime: number;
+  instanceType: string;
+  availabilityZone: string;
+  imageId: string;
+  productDescription: string;
+  tags: Map<string, string>;
+}
+
+/** One point of a spot price history: `price` (USD/hour) applies from `time` on. */
+export interface SpotPricePoint {
+  time: number;
+  price: number;
+}
+
+/** What a RunInstances ClientToken stands for: its reservation and a digest of the request it came with. */
+export interface ClientTokenRecord {
+  reservationId: string;
+  /** Digest of the request's parameters (minus the token): a different request with the same token is refused. */
+  requestDigest: string;
+}
+
 export interface ImageRecord extends ImageSpec {
   id: string;
   tags: Map<string, string>;
@@ -125,8 +195,13 @@ export interface RegionState {
   subnets: SubnetRecord[];
   /** Insertion order is launch order. */
   instances: Map<string, InstanceRecord>;
-  /** RunInstances ClientToken → reservation id (the SDK fills a token in; a retried launch must not double-launch). */
-  clientTokens: Map<string, string>;
+  /** RunInstances ClientToken → its reservation (the SDK fills a token in; a retried launch must not double-launch). */
+  clientTokens: Map<string, ClientTokenRecord>;
+  /** By name (placement group names are unique per region). */
+  placementGroups: Map<string, PlacementGroupRecord>;
+  spotRequests: Map<string, SpotRequestRecord>;
+  /** Spot price history per `instanceType/zone`, oldest first; created on first use. */
+  spotPrices: Map<string, SpotPricePoint[]>;
   securityGroups: Map<string, SecurityGroupRecord>;
   keyPairs: Map<string, KeyPairRecord>;
   images: ImageRecord[];
@@ -165,6 +240,9 @@ export function createRegionState(name: string): RegionState {
     subnets,
     instances: new Map(),
     clientTokens: new Map(),
+    placementGroups: new Map(),
+    spotRequests: new Map(),
+    spotPrices: new Map(),
     securityGroups: new Map([[defaultGroupId, defaultGroup]]),
     keyPairs: new Map(),
     images,

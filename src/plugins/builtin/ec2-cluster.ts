@@ -10,11 +10,12 @@ import { expandHome } from '../../config/paths.js';
 import { loadEc2Sdk } from '../../ec2/sdk.js';
 import { sendEc2 } from '../../ec2/client.js';
 import { DEFAULT_CLUSTER_TAG } from '../../ec2/aws-settings.js';
-import { realSleep, waitForState } from '../../ec2/wait.js';
-import type { WaitSettings } from './ec2-power.js';
+import { listInstances } from '../../ec2/inventory-provider.js';
+import { CLUSTER_ROLE_TAG } from '../../ec2/lifecycle/names.js';
+import { defaultImageFilter, newestDefaultImage } from '../../ec2/images.js';
+import { waitAndReport, type WaitSettings } from '../../ec2/wait.js';
 
-/** Tag saying whether an instance is its cluster's `master` or a `worker`. */
-export const CLUSTER_ROLE_TAG = 'dust:cluster-role';
+export { CLUSTER_ROLE_TAG };
 
 const SUBCOMMANDS = ['up', 'down', 'list'] as const;
 const USAGE = 'cluster up <name> [--nodes N] [--type T] [--image AMI] [--key KEYNAME] [--subnet ID] [--sg ID[,ID]] [--user U] [--spec FILE] [-y] [--wait] | cluster down <name> [-y] [--wait] | cluster list';
@@ -24,8 +25,6 @@ const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const DEFAULT_TYPE = 't3.micro';
 const DEFAULT_NODES = 3;
 const MAX_NODES = 100;
-/** What `cluster up` picks without --image: the newest Amazon Linux 2023 x86_64 image Amazon publishes. */
-const DEFAULT_IMAGE_FILTER = { owner: 'amazon', name: 'al2023-ami-*-x86_64', architecture: 'x86_64' };
 const NOT_TERMINATED = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
 
 /** One group of identical nodes: `worker` with count 3 becomes worker0, worker1, worker2. */
@@ -125,24 +124,8 @@ const str = (ctx: CommandContext, k: string): string | undefined => (typeof ctx.
 const tagValue = (i: Instance, key: string): string | undefined => i.Tags?.find((t) => t.Key === key)?.Value;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Every instance with `filters`, across pages. */
-async function describeInstances(client: EC2Client, filters: { Name: string; Values: string[] }[]): Promise<Instance[]> {
-  const sdk = loadEc2Sdk();
-  const out: Instance[] = [];
-  let token: string | undefined;
-  do {
-    type Page = { Reservations?: { Instances?: Instance[] }[]; NextToken?: string };
-    const page: Page = await sendEc2<Page>(client, 'DescribeInstances', new sdk.DescribeInstancesCommand({
-      ...(filters.length > 0 ? { Filters: filters } : {}), MaxResults: 1000, ...(token ? { NextToken: token } : {}),
-    }));
-    for (const r of page.Reservations ?? []) out.push(...(r.Instances ?? []));
-    token = page.NextToken;
-  } while (token);
-  return out;
-}
-
 async function clusterInstances(client: EC2Client, tag: string, name: string): Promise<Instance[]> {
-  return describeInstances(client, [{ Name: `tag:${tag}`, Values: [name] }, { Name: 'instance-state-name', Values: NOT_TERMINATED }]);
+  return listInstances(client, { filters: [{ Name: `tag:${tag}`, Values: [name] }, { Name: 'instance-state-name', Values: NOT_TERMINATED }] });
 }
 
 // ---------------------------------------------------------------------------------------------- spec
@@ -245,14 +228,10 @@ function buildPlan(ctx: CommandContext, positionalName: string | undefined): Clu
 }
 
 async function defaultImage(client: EC2Client): Promise<Image> {
-  const sdk = loadEc2Sdk();
-  const out = await sendEc2<{ Images?: Image[] }>(client, 'DescribeImages', new sdk.DescribeImagesCommand({
-    Owners: [DEFAULT_IMAGE_FILTER.owner],
-    Filters: [{ Name: 'name', Values: [DEFAULT_IMAGE_FILTER.name] }, { Name: 'architecture', Values: [DEFAULT_IMAGE_FILTER.architecture] }, { Name: 'state', Values: ['available'] }],
-  }));
-  const newest = [...(out.Images ?? [])].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
+  const newest = await newestDefaultImage(client, 'x86_64');
   if (!newest?.ImageId) {
-    throw new DustError(ErrorCodes.Ec2Api, `cluster up: no default image (owner ${DEFAULT_IMAGE_FILTER.owner}, name ${DEFAULT_IMAGE_FILTER.name}) in this region`, { hint: 'pass --image ami-...' });
+    const filter = defaultImageFilter('x86_64');
+    throw new DustError(ErrorCodes.Ec2Api, `cluster up: no default image (owner ${filter.owner}, name ${filter.name}) in this region`, { hint: 'pass --image ami-...' });
   }
   return newest;
 }
@@ -335,32 +314,11 @@ async function clusterUp(ctx: CommandContext, positionalName: string | undefined
   }
 
   if (ctx.flags['wait'] === true) {
-    ok = (await waitFor(ctx, client, launched, 'running', 'launch', wait)) && ok;
+    ok = (await waitAndReport(ctx, client, launched, 'running', 'launch', wait)) && ok;
   }
   ctx.state.invalidate();
   await ctx.runLine(`show cluster=${plan.name}`);
   return ok;
-}
-
-async function waitFor(ctx: CommandContext, client: EC2Client, nodes: readonly { id: string; name: string }[], target: string, verb: string, wait: WaitSettings): Promise<boolean> {
-  const names = new Map(nodes.map((n) => [n.id, n.name]));
-  const count = plural(nodes.length, 'instance');
-  const progress = ctx.out.progress(`waiting for ${count} to be ${target}`);
-  const timeoutMs = wait.waitTimeoutMs ?? 15 * 60 * 1000;
-  const outcome = await waitForState({
-    client, ids: nodes.map((n) => n.id), names, target, progress, signal: ctx.signal,
-    intervalMs: wait.pollIntervalMs ?? 2000, timeoutMs, sleep: wait.sleep ?? realSleep,
-  }).finally(() => ctx.state.invalidate());
-  if (outcome.kind === 'done') {
-    progress.done(`${count} ${target}: ${foldNodeNames(nodes.map((n) => n.name))}`);
-    return true;
-  }
-  progress.done();
-  const where = [...outcome.states].filter(([, s]) => s !== target).map(([id, s]) => `${names.get(id) ?? id} ${s}`).join(', ');
-  ctx.out.warn(outcome.kind === 'interrupted'
-    ? `stopped waiting (the ${verb} carries on in EC2): ${where}`
-    : `gave up waiting after ${Math.round(timeoutMs / 1000)} s: ${where}`);
-  return outcome.kind === 'interrupted';
 }
 
 // ---------------------------------------------------------------------------------------------- down
@@ -393,7 +351,7 @@ async function clusterDown(ctx: CommandContext, name: string, wait: WaitSettings
     ctx.state.invalidate();
   }
   ctx.out.success(`cluster ${name}: terminating ${foldNodeNames(nodes.map((n) => n.name))}`);
-  if (ctx.flags['wait'] === true) return waitFor(ctx, client, nodes, 'terminated', 'termination', wait);
+  if (ctx.flags['wait'] === true) return waitAndReport(ctx, client, nodes, 'terminated', 'termination', wait);
   return true;
 }
 
@@ -402,7 +360,7 @@ async function clusterDown(ctx: CommandContext, name: string, wait: WaitSettings
 async function listClusters(ctx: CommandContext): Promise<boolean> {
   const tag = clusterTagOf(ctx);
   const client = await ctx.state.ec2();
-  const instances = await describeInstances(client, [{ Name: 'tag-key', Values: [tag] }]);
+  const instances = await listInstances(client, { filters: [{ Name: 'tag-key', Values: [tag] }] });
   const byCluster = new Map<string, Instance[]>();
   for (const i of instances) {
     const c = tagValue(i, tag);

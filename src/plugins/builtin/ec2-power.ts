@@ -6,17 +6,12 @@ import { renderNodeTable } from '../../output/node-table.js';
 import { makeChalk } from '../../output/style.js';
 import { loadEc2Sdk } from '../../ec2/sdk.js';
 import { sendEc2 } from '../../ec2/client.js';
-import { realSleep, waitForState, type Sleep } from '../../ec2/wait.js';
+import { waitAndReport, type WaitSettings } from '../../ec2/wait.js';
 import { instanceIdOf, splitEc2Nodes } from '../../ec2/node-info.js';
 
 export type PowerAction = 'start' | 'stop' | 'reboot' | 'terminate';
 
-/** How `--wait` polls; tests pass a sleep that moves the emulator's fake clock. */
-export interface WaitSettings {
-  pollIntervalMs?: number;
-  waitTimeoutMs?: number;
-  sleep?: Sleep;
-}
+export type { WaitSettings } from '../../ec2/wait.js';
 
 interface ActionTraits {
   api: 'StartInstances' | 'StopInstances' | 'RebootInstances' | 'TerminateInstances';
@@ -155,21 +150,7 @@ async function runPower(ctx: CommandContext, action: PowerAction, t: ActionTrait
   }
 
   if (ctx.flags['wait'] === true && t.finalState) {
-    const progress = ctx.out.progress(`waiting for ${count} to be ${t.finalState}`);
-    const outcome = await waitForState({
-      client, ids, names, target: t.finalState, progress, signal: ctx.signal,
-      intervalMs: wait.pollIntervalMs ?? 2000, timeoutMs: wait.waitTimeoutMs ?? 15 * 60 * 1000, sleep: wait.sleep ?? realSleep,
-    }).finally(() => ctx.state.invalidate());
-    if (outcome.kind === 'done') {
-      progress.done(`${count} ${t.finalState}: ${foldNodeNames(act.map((n) => n.name))}`);
-    } else {
-      progress.done();
-      const where = [...outcome.states].filter(([, s]) => s !== t.finalState).map(([id, s]) => `${names.get(id) ?? id} ${s}`).join(', ');
-      ctx.out.warn(outcome.kind === 'interrupted'
-        ? `stopped waiting (the ${t.verb} carries on in EC2): ${where}`
-        : `gave up waiting after ${Math.round((wait.waitTimeoutMs ?? 900000) / 1000)} s: ${where}`);
-      return outcome.kind === 'interrupted';
-    }
+    return waitAndReport(ctx, client, act.map((n) => ({ id: instanceIdOf(n), name: n.name })), t.finalState, t.verb, wait);
   }
   return true;
 }

@@ -1,7 +1,7 @@
 import { Ec2Errors } from '../errors.js';
 import { compileFilters, type FilterTable } from '../filters.js';
 import { IMAGE_ID, stableId } from '../ids.js';
-import type { ImageRecord, ZoneRecord } from '../model.js';
+import type { ImageRecord, SubnetRecord, ZoneRecord } from '../model.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import type { ActionHandler } from './context.js';
 import { tagSetXml } from './context.js';
@@ -152,5 +152,42 @@ export const describeImages: ActionHandler = (ctx) => {
       imdsSupport: 'v2.0',
     })),
     nextToken,
+  };
+};
+
+/** The default subnets (one per zone, all default-for-AZ in the default VPC). */
+export const describeSubnets: ActionHandler = (ctx) => {
+  const { region } = ctx;
+  const ids = ctx.params.list('SubnetId');
+  for (const id of ids) if (!region.subnets.some((s) => s.id === id)) throw Ec2Errors.subnetNotFound(id);
+  const zoneId = (s: SubnetRecord) => region.zones.find((z) => z.name === s.availabilityZone)?.id;
+  const filters: FilterTable<SubnetRecord> = {
+    'subnet-id': (s) => s.id,
+    'vpc-id': () => region.defaultVpcId,
+    'availability-zone': (s) => s.availabilityZone,
+    'availability-zone-id': (s) => zoneId(s),
+    'cidr-block': (s) => s.cidr,
+    'default-for-az': () => 'true',
+    state: () => 'available',
+    'owner-id': () => ctx.env.accountId,
+  };
+  const matches = compileFilters(ctx.params.filters(), filters, undefined, ctx.env.questionMark);
+  const subnets = region.subnets.filter((s) => ids.length === 0 || ids.includes(s.id)).filter(matches);
+  return {
+    subnetSet: subnets.map((s) => ({
+      subnetId: s.id,
+      subnetArn: `arn:aws:ec2:${region.name}:${ctx.env.accountId}:subnet/${s.id}`,
+      state: 'available',
+      vpcId: region.defaultVpcId,
+      cidrBlock: s.cidr,
+      availableIpAddressCount: 4091,
+      availabilityZone: s.availabilityZone,
+      availabilityZoneId: zoneId(s),
+      defaultForAz: true,
+      mapPublicIpOnLaunch: true,
+      ownerId: ctx.env.accountId,
+      ipv6CidrBlockAssociationSet: [],
+      tagSet: [],
+    })),
   };
 };

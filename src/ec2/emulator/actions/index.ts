@@ -1,4 +1,4 @@
-import { describeAvailabilityZones, describeImages, describeRegions } from './catalog.js';
+import { describeAvailabilityZones, describeImages, describeRegions, describeSubnets } from './catalog.js';
 import type { ActionHandler } from './context.js';
 import {
   describeInstances, rebootInstances, runInstances, startInstances, stopInstances, terminateInstances,
@@ -7,6 +7,8 @@ import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from '.
 import {
   authorizeSecurityGroupIngress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroups, revokeSecurityGroupIngress,
 } from './security-groups.js';
+import { createPlacementGroup, deletePlacementGroup, describePlacementGroups } from './placement-groups.js';
+import { cancelSpotInstanceRequests, describeSpotInstanceRequests, describeSpotPriceHistory } from './spot.js';
 import { createTags, deleteTags, describeTags } from './tags.js';
 
 /** Every EC2 action the emulator answers; anything else is `InvalidAction`. */
@@ -23,6 +25,7 @@ export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
   DescribeRegions: describeRegions,
   DescribeAvailabilityZones: describeAvailabilityZones,
   DescribeImages: describeImages,
+  DescribeSubnets: describeSubnets,
   DescribeSecurityGroups: describeSecurityGroups,
   CreateSecurityGroup: createSecurityGroup,
   DeleteSecurityGroup: deleteSecurityGroup,
@@ -32,6 +35,12 @@ export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
   CreateKeyPair: createKeyPair,
   ImportKeyPair: importKeyPair,
   DeleteKeyPair: deleteKeyPair,
+  CreatePlacementGroup: createPlacementGroup,
+  DescribePlacementGroups: describePlacementGroups,
+  DeletePlacementGroup: deletePlacementGroup,
+  DescribeSpotPriceHistory: describeSpotPriceHistory,
+  DescribeSpotInstanceRequests: describeSpotInstanceRequests,
+  CancelSpotInstanceRequests: cancelSpotInstanceRequests,
 };
 
 /** The action names, for docs and `dust emulator --help`. */

@@ -1,7 +1,10 @@
 import { Ec2Errors } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, newSpotRequestId } from '../ids.js';
 import { enterState, USER_SHUTDOWN, userInitiatedReason } from '../lifecycle.js';
-import type { GroupRef, ImageRecord, InstanceRecord, InstanceStateName, RegionState, SubnetRecord } from '../model.js';
+import type {
+  GroupRef, ImageRecord, InstanceRecord, InstanceStateName, PlacementRef, RegionState, SpotLaunch, SubnetRecord,
+} from '../model.js';
+import { SPOT_PRODUCTS } from '../spot-prices.js';
 import type { EmulatorEnv } from './context.js';
 
 /** Tag that pins an instance's public address when set at launch (RunInstances TagSpecifications). */
@@ -20,7 +23,15 @@ export interface LaunchPlan {
   groups: GroupRef[];
   tags: ReadonlyMap<string, string>;
   clientToken: string | undefined;
+  /** Digest of the RunInstances parameters, kept with the ClientToken (IdempotentParameterMismatch). */
+  requestDigest: string;
   userData: string | undefined;
+  /** Spot market options; each instance gets its own spot request. */
+  spot: Omit<SpotLaunch, 'requestId'> | undefined;
+  /** TagSpecifications with ResourceType spot-instances-request. */
+  spotRequestTags?: ReadonlyMap<string, string>;
+  /** The placement group; `partitionNumber` undefined = spread over the partitions. */
+  placement: (Omit<PlacementRef, 'partitionNumber'> & { partitionNumber: number | undefined; partitionCount: number | undefined }) | undefined;
   /** A pinned public address, `null` for none at all, `undefined` to draw from the pool. */
   publicIp: string | null | undefined;
   privateIp: string | undefined;
@@ -57,7 +68,7 @@ export function launchInstances(
     if (privateIp !== undefined) env.privatePool.reserve(privateIp);
     else privateIp = env.privatePool.allocate();
     if (privateIp === undefined) break;
-    created.push(buildInstance(region, env, plan, reservationId, index, privateIp, now));
+    created.push(buildInstance(region, env, plan, reservationId, index, privateIp, now, created));
   }
   if (created.length < minCount || created.length === 0) {
     for (const i of created) {
@@ -66,8 +77,31 @@ export function launchInstances(
     }
     throw Ec2Errors.noFreeAddresses();
   }
-  for (const i of created) region.instances.set(i.id, i);
-  if (plan.clientToken !== undefined) region.clientTokens.set(plan.clientToken, reservationId);
+  for (const i of created) {
+    region.instances.set(i.id, i);
+    if (i.spot) {
+      region.spotRequests.set(i.spot.requestId, {
+        id: i.spot.requestId,
+        instanceId: i.id,
+        type: i.spot.type,
+        maxPrice: i.spot.maxPrice,
+        interruptionBehavior: i.spot.interruptionBehavior,
+        state: 'active',
+        statusCode: 'fulfilled',
+        statusMessage: 'Your spot request is fulfilled.',
+        statusTime: now,
+        createTime: now,
+        instanceType: i.instanceType,
+        availabilityZone: i.availabilityZone,
+        imageId: i.imageId,
+        productDescription: SPOT_PRODUCTS[0] as string,
+        tags: new Map(plan.spotRequestTags),
+      });
+    }
+  }
+  if (plan.clientToken !== undefined) {
+    region.clientTokens.set(plan.clientToken, { reservationId, requestDigest: plan.requestDigest });
+  }
   return created;
 }
 
@@ -79,6 +113,7 @@ function buildInstance(
   launchIndex: number,
   privateIp: string,
   now: number,
+  siblings: readonly InstanceRecord[],
 ): InstanceRecord {
   const rootDeviceName = plan.image?.rootDeviceName ?? '/dev/xvda';
   const deviceNames = [rootDeviceName, ...plan.extraDeviceNames.filter((d) => d !== rootDeviceName)];
@@ -119,6 +154,14 @@ function buildInstance(
     stateReason: undefined,
     tags: new Map(plan.tags),
     userData: plan.userData,
+    spot: plan.spot ? { ...plan.spot, requestId: newSpotRequestId() } : undefined,
+    placement: plan.placement
+      ? {
+          groupName: plan.placement.groupName,
+          groupId: plan.placement.groupId,
+          partitionNumber: plan.placement.partitionNumber ?? leastUsedPartition([...region.instances.values(), ...siblings], plan.placement.groupId, plan.placement.partitionCount),
+        }
+      : undefined,
   };
   enterState(instance, plan.initialState, now);
   if (plan.initialState === 'stopped' || plan.initialState === 'terminated') {
@@ -133,6 +176,17 @@ function buildInstance(
     if (holdsPublic) assignPublicIp(instance, env, typeof plan.publicIp === 'string' ? plan.publicIp : undefined);
   }
   return instance;
+}
+
+/** Partition strategy: the partition with the fewest live instances (1-based); undefined for other strategies. */
+function leastUsedPartition(instances: readonly InstanceRecord[], groupId: string, partitionCount: number | undefined): number | undefined {
+  if (partitionCount === undefined) return undefined;
+  const used = new Array<number>(partitionCount).fill(0);
+  for (const i of instances) {
+    const n = i.placement?.groupId === groupId && i.state !== 'terminated' ? i.placement.partitionNumber : undefined;
+    if (n !== undefined && n >= 1 && n <= partitionCount) used[n - 1] = (used[n - 1] ?? 0) + 1;
+  }
+  return used.indexOf(Math.min(...used)) + 1;
 }
 
 /** Gives a running-bound instance its public address: the pinned one, or the next from the pool (or none if exhausted). */

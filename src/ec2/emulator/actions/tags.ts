@@ -1,6 +1,7 @@
 import { Ec2Errors } from '../errors.js';
 import { compileFilters, type FilterTable } from '../filters.js';
 import { GROUP_ID, IMAGE_ID } from '../ids.js';
+import { placementGroupById } from './placement-groups.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import type { ActionContext, ActionHandler } from './context.js';
 import { liveInstances, resolveInstances } from './context.js';
@@ -9,7 +10,7 @@ import { checkTagLimit, validateNewTags } from './resolve.js';
 /** A taggable resource: its id, EC2 resource type, and live tag map. */
 interface Taggable {
   id: string;
-  type: 'instance' | 'security-group' | 'key-pair' | 'image';
+  type: 'instance' | 'security-group' | 'key-pair' | 'image' | 'placement-group' | 'spot-instances-request';
   tags: Map<string, string>;
 }
 
@@ -40,6 +41,12 @@ function resolveTaggables(ctx: ActionContext, ids: readonly string[]): Taggable[
       const image = region.images.find((img) => img.id === id);
       if (!image) throw Ec2Errors.amiNotFound([id]);
       return { id, type: 'image', tags: image.tags };
+    }
+    if (id.startsWith('pg-')) return { id, type: 'placement-group', tags: placementGroupById(region, id).tags };
+    if (id.startsWith('sir-')) {
+      const request = region.spotRequests.get(id);
+      if (!request) throw Ec2Errors.spotRequestNotFound(id);
+      return { id, type: 'spot-instances-request', tags: request.tags };
     }
     throw Ec2Errors.invalidId(id);
   });
@@ -107,6 +114,8 @@ export const describeTags: ActionHandler = (ctx) => {
     ...[...region.securityGroups.values()].map((g): Taggable => ({ id: g.id, type: 'security-group', tags: g.tags })),
     ...[...region.keyPairs.values()].map((k): Taggable => ({ id: k.id, type: 'key-pair', tags: k.tags })),
     ...region.images.map((img): Taggable => ({ id: img.id, type: 'image', tags: img.tags })),
+    ...[...region.placementGroups.values()].map((g): Taggable => ({ id: g.id, type: 'placement-group', tags: g.tags })),
+    ...[...region.spotRequests.values()].map((r): Taggable => ({ id: r.id, type: 'spot-instances-request', tags: r.tags })),
   ];
   const rows = resources
     .flatMap((r) =>
