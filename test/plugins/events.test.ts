@@ -46,7 +46,7 @@ describe('plugin events', function () {
     configFile = writeDustConfig(cluster, tmp.home);
     writePlugin(tmp.home, 'recorder.mjs', RECORDER);
     (globalThis as { __dustEvents?: Recorded[] }).__dustEvents = [];
-    t = await buildApp({ home: tmp.home, configFile });
+    t = await buildApp({ home: tmp.home, configFile, interactive: true }); // a person answers prompts here
   });
 
   after(async () => {

@@ -51,7 +51,7 @@ export interface TestApp {
  * A DustApp wired exactly as src/shell/main.ts wires it (real config loading, real sessions, real plugin
  * loading), with its output captured. `configFile` is optional (no config: empty inventory).
  */
-export async function buildApp(opts: { home: string; configFile?: string; debug?: boolean; load?: boolean }): Promise<TestApp> {
+export async function buildApp(opts: { home: string; configFile?: string; debug?: boolean; load?: boolean; interactive?: boolean }): Promise<TestApp> {
   ensureDustHome(opts.home);
   const loaded = await loadConfig({ explicitFile: opts.configFile, dustHome: opts.home, cwd: opts.home });
   const stdout = new Capture();
@@ -68,6 +68,7 @@ export async function buildApp(opts: { home: string; configFile?: string; debug?
     out,
     prompt,
     terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
+    ...(opts.interactive ? { interactive: true } : {}),
   });
   if (opts.load !== false) await app.loadPlugins();
   return {
