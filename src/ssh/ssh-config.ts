@@ -180,6 +180,26 @@ function makeConfig(files: string[], blocks: Block[], sink: WarningSink, home: s
 /** Each config's warning sink, for warnings found while evaluating (kept off the public interface). */
 const sinks = new WeakMap<SshConfigFile, WarningSink>();
 
+const reporters = new WeakMap<object, (message: string) => void>();
+
+/**
+ * One reporter of ssh config warnings per output: the inventory (sshConfigHosts) and the logins read the same
+ * file, and the inventory re-reads it on refresh; each warning still reaches the user once, prefixed `ssh config:`.
+ */
+export function sshConfigWarner(out: { warn(message: string): void }): (message: string) => void {
+  let r = reporters.get(out);
+  if (!r) {
+    const seen = new Set<string>();
+    r = (message) => {
+      if (seen.has(message)) return;
+      seen.add(message);
+      out.warn(`ssh config: ${message}`);
+    };
+    reporters.set(out, r);
+  }
+  return r;
+}
+
 /** Values already decided elsewhere, used to evaluate `Match` and to expand %h %p %r. */
 export interface LookupOptions {
   /** Other names that select the same host (dust looks a node up by its name and its address together). */

@@ -8,7 +8,7 @@ import {
 } from '../../src/ssh/known-hosts.js';
 import type { HostKeyPolicy, HostKeyVerdict } from '../../src/ssh/known-hosts.js';
 import type { LoginSpec } from '../../src/ssh/login.js';
-import { cleanupTmp, connectOnce, genKey, startServer, tmpDir } from './fixtures.js';
+import { cleanupTmp, connectOnce, genKey, keyOnly, startServer, tmpDir } from './fixtures.js';
 import type { KeyPair } from './fixtures.js';
 
 const blob = (k: KeyPair): Buffer => k.parsed.getPublicSSH();
@@ -164,7 +164,7 @@ describe('known_hosts: real ssh2 handshakes', function () {
   const hostB = genKey('ed25519');
 
   const spec = (port: number): LoginSpec => ({
-    host: '127.0.0.1', port, username: 'tester', privateKey: Buffer.from(client.privateKey), source: 'test', explain: 'test key',
+    host: '127.0.0.1', port, username: 'tester', identities: keyOnly(client.privateKey), source: 'test', explain: 'test key',
   });
 
   it('accept-new records with mode 0600, the next connection passes without recording; a new host key is refused', async () => {
