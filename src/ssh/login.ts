@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import type { DustNode } from '../inventory/node.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -272,8 +271,7 @@ async function chooseAuth(ctx: ResolveContext, explicitKey: string | undefined, 
     }
     const k = await ctx.keys.load(cand.file);
     identities.push({ kind: 'key', file: k.file, privateKey: k.material, label: cand.label });
-    const pub = publicBlob(k.material);
-    if (pub) offered.push(pub);
+    offered.push(k.publicKey);
   }
   if (agent !== undefined && c.identitiesOnly !== true) {
     const others = agentKeys!.filter((k) => !offered.some((o) => o.equals(k))).length;
@@ -287,12 +285,6 @@ async function chooseAuth(ctx: ResolveContext, explicitKey: string | undefined, 
       ? 'no key (none of ~/.ssh/id_ed25519, id_ecdsa, id_rsa usable)'
       : 'no key';
   return { fields, explain: [offeredText, ...notes].join('; ') };
-}
-
-function publicBlob(material: Buffer): Buffer | undefined {
-  const parsed = ssh2.utils.parseKey(material);
-  if (parsed instanceof Error) return undefined;
-  return (Array.isArray(parsed) ? parsed[0] : parsed)?.getPublicSSH();
 }
 
 /** The host-key settings ssh config gives a host. */
