@@ -144,6 +144,18 @@ describe('OpenSSH fidelity (real sshd, built CLI)', function () {
     expect(r.stdout).to.include('from-named').and.not.include('from-home');
   });
 
+  it('known-hosts: one clear line for a missing or unknown subcommand and for a node not reached over SSH', () => {
+    const t = setup({ sshConfig: '', nodes: ['{ name: a, host: 127.0.0.1 }', '{ name: pod, host: pod-1, props: { transport: kubernetes } }'] });
+    const none = t.dust('known-hosts forget');
+    expect(none.code).to.equal(1);
+    expect(none.stderr).to.include('known-hosts: a target is required — usage: known-hosts show|forget <target> [DUST_USAGE]');
+    expect(t.dust('known-hosts frob a').stderr).to.include("known-hosts: unknown subcommand 'frob'");
+    const mixed = t.dust('known-hosts show a,pod');
+    expect(mixed.code).to.equal(1);
+    expect(mixed.stdout).to.include('a  127.0.0.1: no known host key');
+    expect(mixed.stderr).to.include('pod: is not reached over SSH');
+  });
+
   it('known-hosts forget: removes the key from dust\'s file, closes the session, names ~/.ssh/known_hosts; the next connection learns the new key', async () => {
     const t = setup({
       sshConfig: `Host *\n  IdentityFile ${cluster.clientKeyPath}\n`,
