@@ -259,7 +259,7 @@ export class KnownHosts {
     return state;
   }
 
-  /** Appends one entry; false (with one warning per file) when the file cannot be written. */
+  /** Appends one entry; false when it was not kept (a file that cannot be written: one warning per file; /dev/null). */
   private record(file: string, name: string, keyType: string, key: Buffer, hashed: boolean): boolean {
     const state = this.load(file);
     const hosts = hashed ? hashHostName(name) : name;
@@ -290,8 +290,8 @@ export class KnownHosts {
         needsNewline = last[0] !== 0x0a;
       }
       fs.writeSync(fd, needsNewline ? `\n${line}` : line);
-      // /dev/null (UserKnownHostsFile /dev/null) takes the line and keeps nothing: nothing to remember.
-      if (!isFile) return true;
+      // /dev/null (UserKnownHostsFile /dev/null) takes the line and keeps nothing: accepted, not recorded.
+      if (!isFile) return false;
       const after = fs.fstatSync(fd);
       // Our line is the file's last one; count again only if another process wrote meanwhile.
       const lineNo = untouched ? state.lineCount + 1 : countLines(file);

@@ -316,7 +316,7 @@ describe('known_hosts: the files OpenSSH uses for each host', () => {
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.contain(`cannot record host keys in ${path.join(ro, 'kh')}`).and.contain('h1 was accepted');
     for (let i = 0; i < 2; i++) {
-      expect(store.verify('ephemeral', 22, blob(i === 0 ? ed : ed2), { userKnownHostsFiles: ['/dev/null'] })).to.deep.equal({ ok: true, recorded: true });
+      expect(store.verify('ephemeral', 22, blob(i === 0 ? ed : ed2), { userKnownHostsFiles: ['/dev/null'] })).to.deep.equal({ ok: true, recorded: false });
     }
   });
 
