@@ -16,7 +16,7 @@ export type LoginIdentity =
   | { kind: 'key'; file: string; privateKey: Buffer; label: string }
   /** A key file whose private half is used through the agent (the file is encrypted, the agent holds it). */
   | { kind: 'agent-key'; file: string; publicKey: Buffer; label: string }
-  /** The agent's keys, except those offered above; `only` limits them (IdentitiesOnly). */
+  /** The agent's other keys (not under IdentitiesOnly): all but `exclude`, the keys offered above; `count` for messages. */
   | { kind: 'agent'; exclude: Buffer[]; count: number };
 
 /** ssh2 authHandler entries for `identities`, tried in order. */

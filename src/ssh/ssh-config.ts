@@ -1,6 +1,7 @@
 /**
- * OpenSSH client config (`~/.ssh/config`) reader: enough of ssh_config(5) for real users' files —
- * Host patterns, a safe subset of Match, first-obtained-value-wins, Include, tokens and `~`.
+ * OpenSSH client config (`~/.ssh/config`, then `/etc/ssh/ssh_config`) reader: enough of ssh_config(5) for real
+ * users' files — Host patterns, Match (exec included; localnetwork/tagged are warned about), first-obtained-value-
+ * wins, Include, tokens and `~` — and a warning with file:line for whatever it skips.
  *
  * The file is parsed once into a tree of blocks (an Include becomes a nested list of blocks, so
  * OpenSSH's "an Include inside an inactive block includes nothing" rule falls out of evaluation).
