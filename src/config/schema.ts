@@ -33,8 +33,10 @@ export const ConfigSchema = z.strictObject({
   logins: z.array(LoginRuleSchema).default([]),
   /** Read `Host` entries of an OpenSSH client config as nodes: `true` for ~/.ssh/config or a path. */
   sshConfigHosts: z.union([z.boolean(), z.string()]).default(false),
-  /** OpenSSH client config consulted for logins (User, Port, IdentityFile, ProxyJump). `false` to ignore. */
+  /** OpenSSH client config consulted for logins (User, Port, IdentityFile, ProxyJump, ProxyCommand...). `false` to ignore. */
   sshConfig: z.union([z.string(), z.literal(false)]).optional(),
+  /** System-wide OpenSSH client config read after `sshConfig` (default /etc/ssh/ssh_config). `false` to skip it. */
+  sshSystemConfig: z.union([z.string(), z.literal(false)]).optional(),
   hostKeyChecking: z.enum(['accept-new', 'strict', 'off']).default('accept-new'),
   ssh: z.strictObject({
     connectTimeoutMs: z.number().int().positive().optional(),

@@ -89,6 +89,8 @@ export const ErrorCodes = {
   ClusterNotReady: 'DUST_CLUSTER_NOT_READY',
   /** `cluster down` could not remove everything (what is left is in the message and the state file). */
   ClusterTeardown: 'DUST_CLUSTER_TEARDOWN',
+  /** SSH: the ProxyCommand could not start or exited before the connection ended (its last stderr line says why). */
+  SshProxyCommand: 'DUST_SSH_PROXY_COMMAND',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,4 +1,4 @@
-import { loadSshConfig, lookupHost, listConcreteHosts } from '../ssh/ssh-config.js';
+import { loadSshConfig, resolveHostConfig, listConcreteHosts } from '../ssh/ssh-config.js';
 import type { InventoryProvider, NodeDraft } from './provider.js';
 
 /**
@@ -8,12 +8,13 @@ import type { InventoryProvider, NodeDraft } from './provider.js';
  */
 export class SshConfigProvider implements InventoryProvider {
   readonly name = 'ssh-config';
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly opts: { warn?: (message: string) => void } = {}) {}
 
-  list(): Promise<NodeDraft[]> {
+  async list(): Promise<NodeDraft[]> {
     const cfg = loadSshConfig(this.file);
-    return Promise.resolve(listConcreteHosts(cfg).map((alias) => {
-      const h = lookupHost(cfg, alias);
+    if (this.opts.warn) cfg.onWarning(this.opts.warn);
+    return Promise.all(listConcreteHosts(cfg).map(async (alias) => {
+      const h = await resolveHostConfig(cfg, alias);
       return {
         name: alias,
         source: this.name,
@@ -28,7 +29,7 @@ export class SshConfigProvider implements InventoryProvider {
         tags: {},
         annotations: {},
         props: { hostname: h.hostName ?? alias, ip: h.hostName ?? alias, ...(h.user ? { ssh_user: h.user } : {}), ...(h.port ? { ssh_port: h.port } : {}) },
-      };
+      } satisfies NodeDraft;
     }));
   }
 }

@@ -13,8 +13,8 @@ import { Inventory } from '../inventory/inventory.js';
 import { StaticProvider } from '../inventory/static-provider.js';
 import type { InventoryProvider } from '../inventory/provider.js';
 import { SshConfigProvider } from '../inventory/ssh-config-provider.js';
-import { expandHome } from '../config/paths.js';
-import os from 'node:os';
+import { sshConfigWarner } from '../ssh/ssh-config.js';
+import { sshConfigFiles } from '../config/paths.js';
 import { ShellState } from './shell-state.js';
 import { CommandRunner, type TerminalHost } from './command-runner.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
@@ -66,10 +66,9 @@ export class DustApp {
     this.events = new EventBus((plugin, event, error) => out.warn(`plugin '${plugin}' failed handling ${event}: ${formatError(error)}`));
     const { config, file } = opts.loaded;
     const providers: InventoryProvider[] = [new StaticProvider(config.nodes, file)];
-    if (config.sshConfigHosts !== false) {
-      const sshFile = config.sshConfigHosts === true ? path.join(os.homedir(), '.ssh', 'config') : expandHome(config.sshConfigHosts);
-      providers.push(new SshConfigProvider(sshFile));
-    }
+    // sshConfigHosts: true lists "that file": the one `sshConfig` names, the one logins come from.
+    const sshFiles = sshConfigFiles(config);
+    if (sshFiles.hosts !== undefined) providers.push(new SshConfigProvider(sshFiles.hosts, { warn: sshConfigWarner(out) }));
     const baseProviders = [...providers, ...(opts.extraProviders ?? [])];
     const inventory = new Inventory(baseProviders, config.logins);
     this.contributions.onProvidersChanged = () => inventory.setProviders([...baseProviders, ...this.contributions.providers()]);
@@ -86,7 +85,7 @@ export class DustApp {
     // The SSH transport is a built-in plugin registered first, so plugin transports are asked before it.
     this.builtins = [
       sshPlugin({
-        config, dustHome: opts.dustHome, askSecret: (q) => opts.prompt.secret(q), warn: (m) => out.warn(m),
+        config, dustHome: opts.dustHome, askSecret: (q) => opts.prompt.secret(q), warn: (m) => out.warn(m), warnConfig: sshConfigWarner(out),
         ...(opts.extraKnownHosts ? { extraKnownHosts: opts.extraKnownHosts } : {}),
       }),
       ...builtinPlugins,

@@ -1,14 +1,16 @@
 /**
- * Turns a LoginSpec into an ssh2 ConnectConfig (host-key check, key, agent, jump tunnel) and turns
- * ssh2's connect errors into DustErrors that say which part failed. Sessions and the jump pool both
- * connect through this, so every connection gets the same host-key policy.
+ * Turns a LoginSpec into an ssh2 ConnectConfig (host-key check, keys and agent in order, jump tunnel or
+ * ProxyCommand) and turns ssh2's connect errors into DustErrors that say which part failed. Sessions and the
+ * jump pool both connect through this, so every connection gets the same host-key policy.
  */
 import type { Duplex } from 'node:stream';
 import type { ConnectConfig } from 'ssh2';
 import { DustError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { authMethods } from './auth.js';
 import { hostKeyCheck } from './known-hosts.js';
-import type { KnownHosts } from './known-hosts.js';
+import type { HostKeyVerdict, KnownHosts } from './known-hosts.js';
+import { openProxyCommand } from './proxy-command.js';
 import type { JumpHostPool } from './jump.js';
 import { describeChain } from './login.js';
 import type { LoginSpec } from './login.js';
@@ -33,7 +35,7 @@ export interface ConnectPlan {
 
 /** Builds the ssh2 config; opens the jump tunnel first when there is one (errors are DustErrors). */
 export async function planConnect(spec: LoginSpec, deps: ConnectDeps): Promise<ConnectPlan> {
-  const check = hostKeyCheck(deps.knownHosts, spec.host, spec.port, spec.hostKeyPolicy);
+  const check = hostKeyCheck(deps.knownHosts, spec.host, spec.port, spec.hostKeys);
   const readyTimeout = spec.connectTimeout !== undefined && spec.connectTimeout > 0
     ? spec.connectTimeout * 1000
     : deps.readyTimeoutMs ?? 20_000;
@@ -44,8 +46,7 @@ export async function planConnect(spec: LoginSpec, deps: ConnectDeps): Promise<C
     readyTimeout,
     hostVerifier: check.hostVerifier,
   };
-  if (spec.privateKey !== undefined) config.privateKey = spec.privateKey;
-  if (spec.agent !== undefined) config.agent = spec.agent;
+  config.authHandler = authMethods(spec.username, spec.agent, spec.identities);
   const keepalive = spec.serverAliveInterval !== undefined && spec.serverAliveInterval > 0
     ? spec.serverAliveInterval * 1000
     : deps.keepaliveIntervalMs;
@@ -55,6 +56,8 @@ export async function planConnect(spec: LoginSpec, deps: ConnectDeps): Promise<C
       throw new DustError(ErrorCodes.SshConnect, `${spec.host} needs jump host ${describeChain(spec.jump)} but no jump pool was given`);
     }
     config.sock = await deps.jumps.openTunnel(spec.jump, spec.host, spec.port);
+  } else if (spec.proxyCommand !== undefined) {
+    config.sock = openProxyCommand(spec.proxyCommand);
   }
   return {
     config,
@@ -67,7 +70,8 @@ export async function planConnect(spec: LoginSpec, deps: ConnectDeps): Promise<C
 export function explainConnectError(spec: LoginSpec, readyTimeoutMs: number, err: unknown): DustError {
   if (isDustError(err)) return err;
   const e = err as (Error & { level?: string; code?: string }) | undefined;
-  const target = `${spec.username}@${spec.host}:${spec.port}${spec.jump ? ` via ${describeChain(spec.jump)}` : ''}`;
+  const target = `${spec.username}@${spec.host}:${spec.port}${spec.jump ? ` via ${describeChain(spec.jump)}` : ''}` +
+    (spec.proxyCommand !== undefined ? ' via ProxyCommand' : '');
   const msg = e?.message ?? String(err);
   if (e?.level === 'client-authentication') {
     return new DustError(ErrorCodes.SshAuth, `Authentication failed for ${target} (${spec.explain})`, {
@@ -86,18 +90,35 @@ export function explainConnectError(spec: LoginSpec, readyTimeoutMs: number, err
   });
 }
 
+/** What the session layer's `LoginInfo` takes (its own type lives in session.ts, which imports no login code). */
+export interface FlatLogin {
+  host: string;
+  port: number;
+  username: string;
+  /** Keys then agent, in order (ssh2 authHandler). */
+  authHandler: NonNullable<ConnectConfig['authHandler']>;
+  /** What was offered, for an authentication failure: `key ~/.ssh/a (ssh config), ssh-agent (2 keys)`. */
+  authSummary: string;
+  /** An open tunnel through the jump host, or the ProxyCommand's stdio. */
+  sock?: Duplex;
+  /** This host's known_hosts check (its own files, policy and HostKeyAlias from ssh config). */
+  verifyHostKey: (key: Buffer) => HostKeyVerdict;
+}
+
 /**
- * The flat shape the session layer takes (its `LoginInfo`): the jump chain becomes an already-open
- * tunnel in `sock`, so the session only needs `KnownHosts.verify` for the node's own host key.
+ * The flat shape the session layer takes (its `LoginInfo`): the jump chain becomes an already-open tunnel
+ * (or the ProxyCommand a running process) in `sock`, and the host-key check is bound to this host's scope.
  */
-export async function flattenLogin(spec: LoginSpec, jumps: JumpHostPool): Promise<{
-  host: string; port: number; username: string; privateKey?: Buffer; agent?: string; sock?: Duplex;
-}> {
-  const out: { host: string; port: number; username: string; privateKey?: Buffer; agent?: string; sock?: Duplex } = {
-    host: spec.host, port: spec.port, username: spec.username,
+export async function flattenLogin(spec: LoginSpec, jumps: JumpHostPool, knownHosts: KnownHosts): Promise<FlatLogin> {
+  const out: FlatLogin = {
+    host: spec.host,
+    port: spec.port,
+    username: spec.username,
+    authHandler: authMethods(spec.username, spec.agent, spec.identities),
+    authSummary: spec.explain,
+    verifyHostKey: (key) => knownHosts.verify(spec.host, spec.port, key, spec.hostKeys),
   };
-  if (spec.privateKey !== undefined) out.privateKey = spec.privateKey;
-  if (spec.agent !== undefined) out.agent = spec.agent;
   if (spec.jump) out.sock = await jumps.openTunnel(spec.jump, spec.host, spec.port);
+  else if (spec.proxyCommand !== undefined) out.sock = openProxyCommand(spec.proxyCommand);
   return out;
 }

@@ -35,12 +35,15 @@ export interface LoadedKey {
   /** Unencrypted key text (the file itself when it was not encrypted). */
   material: Buffer;
   wasEncrypted: boolean;
+  /** The public key blob (SSH wire format), to match against the agent's keys. */
+  publicKey: Buffer;
 }
 
 /** Caches private keys for one dust session; concurrent loads of one file share one prompt. */
 export class PrivateKeyStore {
   private readonly loads = new Map<string, Promise<LoadedKey>>();
   private readonly warned = new Set<string>();
+  private readonly encrypted = new Map<string, { signature: string; value: boolean }>();
   /** Prompts are serialized: two encrypted files must not ask at the same time on one terminal. */
   private promptChain: Promise<unknown> = Promise.resolve();
   private readonly askSecret: AskSecret | undefined;
@@ -67,8 +70,20 @@ export class PrivateKeyStore {
     return p;
   }
 
-  /** True when the file exists and is a passphrase-protected key (used to skip default keys the agent holds). */
+  /**
+   * True when the file exists and is a passphrase-protected key (used to skip keys the agent holds instead of
+   * prompting). Remembered per file version: every login of a 200-node command asks about the same files.
+   */
   async isEncrypted(file: string): Promise<boolean> {
+    let st: fs.Stats;
+    try {
+      st = await fs.promises.stat(file);
+    } catch {
+      return false;
+    }
+    const signature = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    const known = this.encrypted.get(file);
+    if (known?.signature === signature) return known.value;
     let data: Buffer;
     try {
       data = await fs.promises.readFile(file);
@@ -76,7 +91,9 @@ export class PrivateKeyStore {
       return false;
     }
     const parsed = utils.parseKey(data);
-    return parsed instanceof Error && needsPassphrase(parsed);
+    const value = parsed instanceof Error && needsPassphrase(parsed);
+    this.encrypted.set(file, { signature, value });
+    return value;
   }
 
   /** Drops cached keys (one file, or all), e.g. after the user fixed a file or wants to retry a passphrase. */
@@ -106,7 +123,7 @@ export class PrivateKeyStore {
         });
       }
       this.warnIfLoose(file, mode);
-      return { file, type: key.type, material: data, wasEncrypted: false };
+      return { file, type: key.type, material: data, wasEncrypted: false, publicKey: key.getPublicSSH() };
     }
     if (!needsPassphrase(plain)) {
       // ssh2's parser messages describe the format problem only; they never quote key material.
@@ -156,7 +173,7 @@ export class PrivateKeyStore {
       secret = '';
       if (parsed instanceof Error) continue;
       const key = first(parsed);
-      return { file, type: key.type, material: unencryptedKeyText(key), wasEncrypted: true };
+      return { file, type: key.type, material: unencryptedKeyText(key), wasEncrypted: true, publicKey: key.getPublicSSH() };
     }
     throw new DustError(ErrorCodes.SshKey, `Wrong passphrase for ${file} (${this.maxAttempts} attempts)`, {
       hint: 'run the command again to retry, or check the key with: ssh-keygen -y -f ' + file,

@@ -10,6 +10,8 @@ export interface SshErrorContext {
   host: string;
   port: number;
   username?: string;
+  /** What the login offered (user source, keys, agent), named when authentication fails. */
+  authSummary?: string;
 }
 
 export function explainSshError(err: unknown, login: SshErrorContext | undefined): DustError {
@@ -22,7 +24,7 @@ export function explainSshError(err: unknown, login: SshErrorContext | undefined
   }
   if (isDustError(err)) return err;
   if (e?.level === 'client-authentication') {
-    return new DustError(ErrorCodes.SshAuth, `auth: ${msg} (user ${login?.username ?? '?'})`, {
+    return new DustError(ErrorCodes.SshAuth, `auth: ${msg} (${login?.authSummary ?? `user ${login?.username ?? '?'}`})`, {
       hint: 'check the login user and key (login rule, node fields or ~/.ssh/config), or load the key into ssh-agent',
       cause: err,
     });

@@ -1,18 +1,13 @@
 /**
  * The SSH transport as dust's config describes it: logins from the node (login rules already applied), then
- * ~/.ssh/config, then defaults; host keys against $DUST_HOME/known_hosts (written) and ~/.ssh/known_hosts (read);
- * encrypted keys asked for once; one connection per bastion for ProxyJump.
+ * the user's ssh config and /etc/ssh/ssh_config, then defaults; host keys against the known_hosts files OpenSSH
+ * would use for each host plus $DUST_HOME/known_hosts; encrypted keys asked for once; one connection per bastion
+ * for ProxyJump, a process per connection for ProxyCommand. The login machinery lives in ssh-logins.ts.
  */
 import os from 'node:os';
-import path from 'node:path';
 import type { DustConfig } from '../config/schema.js';
-import { expandHome } from '../config/paths.js';
-import { resolveLogin } from './login.js';
-import { flattenLogin } from './connect-plan.js';
-import { KnownHosts, type HostKeyPolicy } from './known-hosts.js';
-import { PrivateKeyStore } from './private-key.js';
-import { JumpHostPool } from './jump.js';
-import { loadSshConfig, parseSshConfig } from './ssh-config.js';
+import { SYSTEM_SSH_DIR, sshConfigFiles } from '../config/paths.js';
+import { SshLogins } from './ssh-logins.js';
 import { SshTransport } from './ssh-transport.js';
 
 export interface SshTransportDeps {
@@ -21,40 +16,50 @@ export interface SshTransportDeps {
   /** Asks for a key passphrase (without echo). */
   askSecret(prompt: string): Promise<string>;
   warn(message: string): void;
+  /** ssh config warnings (`file:line: ...`), each once. Default: `warn` with an `ssh config:` prefix. */
+  warnConfig?(message: string): void;
   /** Extra known_hosts files trusted read-only (the demo's own host keys). */
   extraKnownHosts?: string[];
+  /** The user's home for ~/.ssh (default os.homedir()); tests point it elsewhere. */
+  home?: string;
+  /** Where ssh_config and ssh_known_hosts live system-wide (default /etc/ssh); tests point it elsewhere. */
+  systemSshDir?: string;
 }
 
 export function createSshTransport(deps: SshTransportDeps): SshTransport {
+  return sshTransportFor(createSshLogins(deps), deps.config);
+}
+
+/** The login side alone (the `known-hosts` command shares it with the transport). */
+export function createSshLogins(deps: SshTransportDeps): SshLogins {
   const { config } = deps;
-  const home = os.homedir();
+  const home = deps.home ?? os.homedir();
+  const systemDir = deps.systemSshDir ?? SYSTEM_SSH_DIR;
   // The file nodes were listed from (sshConfigHosts) is also the one their logins come from, unless set apart.
-  const listedFrom = typeof config.sshConfigHosts === 'string' ? config.sshConfigHosts : undefined;
-  const sshConfigPath = config.sshConfig === false ? undefined : expandHome(config.sshConfig ?? listedFrom ?? path.join(home, '.ssh', 'config'));
-  let sshConfig: ReturnType<typeof loadSshConfig> | undefined;
-  const sshConfigFile = () => (sshConfig ??= sshConfigPath ? loadSshConfig(sshConfigPath) : parseSshConfig('', 'none'));
-  const knownHosts = new KnownHosts({
-    writableFile: path.join(deps.dustHome, 'known_hosts'),
-    readOnlyFiles: [path.join(home, '.ssh', 'known_hosts'), ...(deps.extraKnownHosts ?? [])],
+  const files = sshConfigFiles(config, home, systemDir);
+  return new SshLogins({
+    home,
+    dustHome: deps.dustHome,
+    userConfig: files.user,
+    systemConfig: files.system,
+    systemDir,
     policy: config.hostKeyChecking,
+    ...(deps.extraKnownHosts ? { extraKnownHosts: deps.extraKnownHosts } : {}),
+    askSecret: (q) => deps.askSecret(q),
+    warn: (m) => deps.warn(m),
+    ...(deps.warnConfig ? { warnConfig: (m: string) => deps.warnConfig!(m) } : {}),
+    ...(config.ssh.connectTimeoutMs ? { connectTimeoutMs: config.ssh.connectTimeoutMs } : {}),
   });
-  const keys = new PrivateKeyStore({ askSecret: deps.askSecret, warn: deps.warn });
-  const jumps = new JumpHostPool({ knownHosts, ...(config.ssh.connectTimeoutMs ? { readyTimeoutMs: config.ssh.connectTimeoutMs } : {}) });
-  // ssh config's StrictHostKeyChecking for a host overrides dust's policy for that host only.
-  const policyFor = new Map<string, HostKeyPolicy>();
+}
+
+export function sshTransportFor(logins: SshLogins, config: DustConfig): SshTransport {
   return new SshTransport({
-    async resolveLogin(node) {
-      const spec = await resolveLogin(node, { sshConfig: sshConfigFile(), keys, nodeLabel: node.props['login_rule'] ? 'login rule' : 'node' });
-      if (spec.hostKeyPolicy) policyFor.set(`${spec.host}:${spec.port}`, spec.hostKeyPolicy);
-      return flattenLogin(spec, jumps);
-    },
-    verifyHostKey(host, port, key) {
-      const verdict = knownHosts.verify(host, port, key, policyFor.get(`${host}:${port}`));
-      return verdict.ok ? { ok: true } : { ok: false, error: verdict.error };
-    },
+    resolveLogin: (node) => logins.login(node),
+    // Each login carries its own host's check (ssh config's files and policy); this is only the fallback.
+    verifyHostKey: (host, port, key) => logins.knownHosts.verify(host, port, key),
     ...(config.ssh.connectTimeoutMs ? { connectTimeoutMs: config.ssh.connectTimeoutMs } : {}),
     ...(config.ssh.maxConcurrentHandshakes ? { maxConcurrentHandshakes: config.ssh.maxConcurrentHandshakes } : {}),
     ...(config.ssh.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: config.ssh.keepaliveIntervalMs } : {}),
-    onClose: () => jumps.close(),
+    onClose: () => logins.close(),
   });
 }

@@ -2,7 +2,7 @@
  * The SSH transport: one ssh2 connection per node, opened on first use through a bounded handshake pool (with
  * retries when a server sheds load), kept alive, and shared by the node's persistent shell (a PTY exec channel),
  * its SFTP channel, one-off exec channels and port forwards — well under OpenSSH's MaxSessions of 10.
- * Everything about logins (ssh config, keys, agent, ProxyJump, known_hosts) arrives through `resolveLogin` and
+ * Everything about logins (ssh config, keys, agent, ProxyJump, ProxyCommand, known_hosts) arrives through `resolveLogin` and
  * `verifyHostKey`; src/ssh/ssh-transport-factory.ts composes them from dust's config.
  */
 import net from 'node:net';
@@ -28,7 +28,13 @@ export interface LoginInfo {
   privateKey?: Buffer;
   passphrase?: string;
   agent?: string;
-  /** An already-open stream to the node (a ProxyJump tunnel). Used once: no handshake retry with it. */
+  /** Keys and agent to offer in order (ssh2 authHandler); replaces privateKey/agent when set. */
+  authHandler?: ConnectConfig['authHandler'];
+  /** What the login offers (where the user came from, keys, agent): named when authentication fails. */
+  authSummary?: string;
+  /** This host's own host-key check (its known_hosts files and policy); the transport's verifyHostKey otherwise. */
+  verifyHostKey?: (key: Buffer) => HostKeyVerdict;
+  /** An already-open stream to the node (a ProxyJump tunnel, a ProxyCommand). Used once: no handshake retry with it. */
   sock?: NodeJS.ReadWriteStream;
 }
 
@@ -331,7 +337,7 @@ export class SshTransport implements Transport {
         keepaliveInterval: this.keepaliveIntervalMs,
         keepaliveCountMax: 3,
         hostVerifier: (key: Buffer) => {
-          const verdict = this.opts.verifyHostKey(login.host, login.port, key);
+          const verdict = login.verifyHostKey ? login.verifyHostKey(key) : this.opts.verifyHostKey(login.host, login.port, key);
           if (!verdict.ok) hostKeyError = verdict.error;
           return verdict.ok;
         },
@@ -339,6 +345,7 @@ export class SshTransport implements Transport {
       if (login.privateKey) cfg.privateKey = login.privateKey;
       if (login.passphrase !== undefined) cfg.passphrase = login.passphrase;
       if (login.agent) cfg.agent = login.agent;
+      if (login.authHandler) cfg.authHandler = login.authHandler;
       if (login.sock) cfg.sock = login.sock as unknown as NonNullable<ConnectConfig['sock']>;
       let settled = false;
       client.once('ready', () => {

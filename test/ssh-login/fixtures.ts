@@ -2,7 +2,7 @@
  * In-process ssh2 servers and key files for the login tests (ssh2's own test style): real SSH
  * handshakes on loopback, no mocks.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import type { AuthContext, Connection, ParsedKey } from 'ssh2';
 import { planConnect } from '../../src/ssh/connect-plan.js';
 import type { ConnectDeps } from '../../src/ssh/connect-plan.js';
 import type { LoginSpec } from '../../src/ssh/login.js';
+import type { LoginIdentity } from '../../src/ssh/auth.js';
 import { generateEd25519 } from '../../src/ssh/keygen.js';
 
 const { Client, Server, utils } = ssh2;
@@ -167,4 +168,40 @@ export async function connectOnce(spec: LoginSpec, deps: ConnectDeps): Promise<{
 export function everythingAbout(err: unknown): string {
   const e = err as { message?: string; hint?: string; code?: string; stack?: string; cause?: unknown };
   return [e.message, e.hint, e.code, e.stack, String(e.cause ?? ''), JSON.stringify(err)].join('\n');
+}
+
+/** A LoginSpec identity list holding one in-memory key. */
+export function keyOnly(privateKey: string | Buffer, file = 'test-key'): LoginIdentity[] {
+  return [{ kind: 'key', file, privateKey: Buffer.from(privateKey), label: 'test' }];
+}
+
+export interface TestAgent {
+  socket: string;
+  /** `ssh-add <file>` (an unencrypted key file). */
+  add(file: string): void;
+  close(): Promise<void>;
+}
+
+/** A real OpenSSH ssh-agent on a socket in `dir`, in the foreground (-D) so we own and end its process. */
+export async function startAgent(dir: string): Promise<TestAgent> {
+  const socket = path.join(dir, 'agent.sock');
+  const child = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+  for (let i = 0; i < 200 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!fs.existsSync(socket)) throw new Error('ssh-agent did not create its socket');
+  return {
+    socket,
+    add: (file) => { execFileSync('ssh-add', ['-q', file], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' }); },
+    close: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill();
+    }),
+  };
+}
+
+/** The ParsedKey of a key file's public half (for TestServerOptions.allowedKeys). */
+export function publicOfFile(file: string): ParsedKey {
+  const parsed = utils.parseKey(fs.readFileSync(`${file}.pub`));
+  if (parsed instanceof Error) throw parsed;
+  return Array.isArray(parsed) ? parsed[0]! : parsed;
 }

@@ -7,7 +7,7 @@ import { JumpHostPool } from '../../src/ssh/jump.js';
 import { KnownHosts } from '../../src/ssh/known-hosts.js';
 import type { LoginSpec } from '../../src/ssh/login.js';
 import ssh2 from 'ssh2';
-import { cleanupTmp, connectOnce, genKey, startServer, tmpDir } from './fixtures.js';
+import { cleanupTmp, connectOnce, genKey, keyOnly, startServer, tmpDir } from './fixtures.js';
 import type { TestServer } from './fixtures.js';
 
 describe('jump hosts', function () {
@@ -21,7 +21,7 @@ describe('jump hosts', function () {
   let knownHostsFile: string;
 
   const login = (host: string, port: number, jump?: LoginSpec): LoginSpec => ({
-    host, port, username: 'tester', privateKey: Buffer.from(clientKey.privateKey), source: 'test', explain: 'test key',
+    host, port, username: 'tester', identities: keyOnly(clientKey.privateKey), source: 'test', explain: 'test key',
     ...(jump ? { jump } : {}),
   });
   const bastionSpec = (): LoginSpec => login('127.0.0.1', bastion.port);
@@ -119,7 +119,7 @@ describe('jump hosts', function () {
     const jumps = new JumpHostPool({ knownHosts });
     try {
       const t = targets[3]!;
-      const info = await flattenLogin(login(t.host, t.port, bastionSpec()), jumps);
+      const info = await flattenLogin(login(t.host, t.port, bastionSpec()), jumps, knownHosts);
       expect(info.sock).to.not.equal(undefined);
       const client = new ssh2.Client();
       const out = await new Promise<string>((resolve, reject) => {
@@ -130,7 +130,7 @@ describe('jump hosts', function () {
           ch.on('data', (d: Buffer) => { s += d.toString(); });
           ch.on('close', () => { client.end(); resolve(s); });
         }));
-        client.connect({ ...info, hostVerifier: (key: Buffer) => knownHosts.verify(t.host, t.port, key).ok });
+        client.connect({ ...info, hostVerifier: (key: Buffer) => info.verifyHostKey(key).ok });
       });
       expect(out).to.equal('node3\n');
     } finally {

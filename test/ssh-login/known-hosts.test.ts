@@ -8,7 +8,7 @@ import {
 } from '../../src/ssh/known-hosts.js';
 import type { HostKeyPolicy, HostKeyVerdict } from '../../src/ssh/known-hosts.js';
 import type { LoginSpec } from '../../src/ssh/login.js';
-import { cleanupTmp, connectOnce, genKey, startServer, tmpDir } from './fixtures.js';
+import { cleanupTmp, connectOnce, genKey, keyOnly, startServer, tmpDir } from './fixtures.js';
 import type { KeyPair } from './fixtures.js';
 
 const blob = (k: KeyPair): Buffer => k.parsed.getPublicSSH();
@@ -164,7 +164,7 @@ describe('known_hosts: real ssh2 handshakes', function () {
   const hostB = genKey('ed25519');
 
   const spec = (port: number): LoginSpec => ({
-    host: '127.0.0.1', port, username: 'tester', privateKey: Buffer.from(client.privateKey), source: 'test', explain: 'test key',
+    host: '127.0.0.1', port, username: 'tester', identities: keyOnly(client.privateKey), source: 'test', explain: 'test key',
   });
 
   it('accept-new records with mode 0600, the next connection passes without recording; a new host key is refused', async () => {
@@ -215,5 +215,136 @@ describe('known_hosts: real ssh2 handshakes', function () {
     } finally {
       await a.close();
     }
+  });
+});
+
+describe('known_hosts: the files OpenSSH uses for each host', () => {
+  after(cleanupTmp);
+  const ed = genKey('ed25519');
+  const ed2 = genKey('ed25519');
+  const ec = genKey('ecdsa');
+
+  /** dust's own file, ~/.ssh/known_hosts{,2} and /etc/ssh/ssh_known_hosts{,2} under a temp dir. */
+  function layout() {
+    const dir = tmpDir();
+    const f = {
+      dust: path.join(dir, 'dust', 'known_hosts'),
+      user: path.join(dir, 'ssh', 'known_hosts'),
+      user2: path.join(dir, 'ssh', 'known_hosts2'),
+      global: path.join(dir, 'etc', 'ssh_known_hosts'),
+      global2: path.join(dir, 'etc', 'ssh_known_hosts2'),
+      custom: path.join(dir, 'project', 'kh'),
+    };
+    for (const p of Object.values(f)) fs.mkdirSync(path.dirname(p), { recursive: true });
+    const warnings: string[] = [];
+    const kh = (policy: HostKeyPolicy = 'accept-new') => new KnownHosts({
+      writableFile: f.dust, readOnlyFiles: [], userFiles: [f.user, f.user2], globalFiles: [f.global, f.global2], policy,
+      warn: (m) => warnings.push(m),
+    });
+    return { dir, f, kh, warnings };
+  }
+
+  it('refuses a key that UserKnownHostsFile contradicts, and records nothing anywhere', () => {
+    const { f, kh } = layout();
+    fs.writeFileSync(f.custom, `${line('[10.0.0.1]:2222', ed)}\n`);
+    const r = refused(kh().verify('10.0.0.1', 2222, blob(ed2), { userKnownHostsFiles: [f.custom] }));
+    expect(r.code).to.equal('DUST_SSH_HOSTKEY_CHANGED');
+    expect(r.message).to.contain(`${f.custom}:1`);
+    expect(r.hint).to.contain(`ssh-keygen -R '[10.0.0.1]:2222' -f ${f.custom}`).and.contain('known-hosts forget');
+    expect(fs.existsSync(f.dust)).to.equal(false);
+    expect(fs.readFileSync(f.custom, 'utf8').trim().split('\n')).to.have.length(1);
+  });
+
+  it('reads ~/.ssh/known_hosts2 and both global files by default; an explicit UserKnownHostsFile replaces only the user files', () => {
+    const { f, kh } = layout();
+    fs.writeFileSync(f.user2, `${line('u2host', ed)}\n`);
+    fs.writeFileSync(f.global2, `${line('g2host', ed)}\n`);
+    fs.writeFileSync(f.global, `${line('contradicted', ed)}\n`);
+    const store = kh('strict');
+    expect(store.verify('u2host', 22, blob(ed))).to.deep.equal({ ok: true, recorded: false });
+    expect(store.verify('g2host', 22, blob(ed))).to.deep.equal({ ok: true, recorded: false });
+    // With UserKnownHostsFile set, ~/.ssh/known_hosts2 is not consulted, the global files still are.
+    expect(refused(store.verify('u2host', 22, blob(ed), { userKnownHostsFiles: [f.custom] })).code).to.equal('DUST_SSH_HOSTKEY_UNKNOWN');
+    expect(store.verify('g2host', 22, blob(ed), { userKnownHostsFiles: [f.custom] }).ok).to.equal(true);
+    expect(refused(store.verify('g2host', 22, blob(ed), { globalKnownHostsFiles: [] })).code).to.equal('DUST_SSH_HOSTKEY_UNKNOWN');
+    // A global entry contradicting the key refuses it under accept-new too: nothing is recorded.
+    const r = refused(kh().verify('contradicted', 22, blob(ed2)));
+    expect(r.message).to.contain(`${f.global}:1`);
+    expect(fs.existsSync(f.dust)).to.equal(false);
+  });
+
+  it('records new keys in the first UserKnownHostsFile when ssh config names one, else in dust\'s own file', () => {
+    const { f, kh } = layout();
+    const store = kh();
+    expect(store.verify('a', 22, blob(ed), { userKnownHostsFiles: [f.custom, f.user] })).to.deep.equal({ ok: true, recorded: true });
+    expect(fs.readFileSync(f.custom, 'utf8')).to.equal(`${line('a', ed)}\n`);
+    expect(store.verify('b', 22, blob(ed))).to.deep.equal({ ok: true, recorded: true });
+    expect(fs.readFileSync(f.dust, 'utf8')).to.equal(`${line('b', ed)}\n`);
+    expect(fs.existsSync(f.user)).to.equal(false);
+    // dust's own file is trusted for every host, even one with its own UserKnownHostsFile.
+    expect(refused(store.verify('b', 22, blob(ed2), { userKnownHostsFiles: [f.custom] })).message).to.contain(`${f.dust}:1`);
+  });
+
+  it('HashKnownHosts records |1|salt|hash entries that dust and ssh-keygen -F both find later', () => {
+    const { f, kh } = layout();
+    expect(kh().verify('10.9.8.7', 2200, blob(ec), { hashNewEntries: true })).to.deep.equal({ ok: true, recorded: true });
+    const text = fs.readFileSync(f.dust, 'utf8');
+    expect(text).to.match(/^\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+ ecdsa-sha2-nistp256 /);
+    expect(text).to.not.contain('10.9.8.7');
+    expect(kh('strict').verify('10.9.8.7', 2200, blob(ec))).to.deep.equal({ ok: true, recorded: false });
+    const found = execFileSync('ssh-keygen', ['-F', '[10.9.8.7]:2200', '-f', f.dust], { encoding: 'utf8' });
+    expect(found).to.contain('found: line 1');
+  });
+
+  it('HostKeyAlias files the key under the alias', () => {
+    const { f, kh } = layout();
+    expect(kh().verify('10.0.0.1', 2222, blob(ed), { hostKeyAlias: 'Bastion-Prod' }).ok).to.equal(true);
+    expect(fs.readFileSync(f.dust, 'utf8')).to.equal(`${line('bastion-prod', ed)}\n`);
+    // Any address with the same alias is the same host for key purposes.
+    expect(kh('strict').verify('10.0.0.99', 22, blob(ed), { hostKeyAlias: 'bastion-prod' }).ok).to.equal(true);
+  });
+
+  it('a key that cannot be recorded is accepted once with one warning (as ssh does); /dev/null takes nothing', () => {
+    const { dir, kh, warnings } = layout();
+    const ro = path.join(dir, 'ro');
+    fs.mkdirSync(ro, { mode: 0o500 });
+    const store = kh();
+    const target = { userKnownHostsFiles: [path.join(ro, 'kh')] };
+    if (process.getuid?.() === 0) return; // root writes anywhere: nothing to test
+    expect(store.verify('h1', 22, blob(ed), target)).to.deep.equal({ ok: true, recorded: false });
+    expect(store.verify('h2', 22, blob(ed), target)).to.deep.equal({ ok: true, recorded: false });
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.contain(`cannot record host keys in ${path.join(ro, 'kh')}`).and.contain('h1 was accepted');
+    for (let i = 0; i < 2; i++) {
+      expect(store.verify('ephemeral', 22, blob(i === 0 ? ed : ed2), { userKnownHostsFiles: ['/dev/null'] })).to.deep.equal({ ok: true, recorded: false });
+    }
+  });
+
+  it('forget removes exact and hashed entries from the files dust writes, keeps a .old copy and mode, and reports the rest', () => {
+    const { f, kh } = layout();
+    const name = '[10.0.0.5]:2222';
+    fs.writeFileSync(f.dust, [
+      line('other', ed), line(name, ed), `${hashHostName(name)} ${ec.parsed.type} ${blob(ec).toString('base64')}`,
+      line(`web5,${name}`, ed2), line('[10.0.0.*]:2222', ed), `@revoked ${name} ${ed2.parsed.type} ${blob(ed2).toString('base64')}`, '',
+    ].join('\n'), { mode: 0o600 });
+    fs.writeFileSync(f.custom, `${line(name, ec)}\n`);
+    fs.writeFileSync(f.user, `# mine\n${line(name, ed)}\n`);
+    const report = kh().forget('10.0.0.5', 2222, { userKnownHostsFiles: [f.custom, f.user] });
+    expect(report.name).to.equal(name);
+    expect(report.removed.map((e) => `${path.basename(e.file)}:${e.line}`)).to.deep.equal(['kh:1', 'known_hosts:2', 'known_hosts:3', 'known_hosts:4']);
+    expect(report.remaining.map((e) => `${path.basename(e.file)}:${e.line}:${e.why}`)).to.deep.equal([
+      'known_hosts:2:read-only', 'known_hosts:5:pattern', 'known_hosts:6:revoked',
+    ]);
+    expect(fs.readFileSync(f.dust, 'utf8').split('\n')).to.deep.equal([
+      line('other', ed), line('[10.0.0.*]:2222', ed), `@revoked ${name} ${ed2.parsed.type} ${blob(ed2).toString('base64')}`, '',
+    ]);
+    expect(fs.statSync(f.dust).mode & 0o777).to.equal(0o600);
+    expect(fs.readFileSync(`${f.dust}.old`, 'utf8')).to.contain(line(name, ed));
+    expect(fs.readFileSync(f.custom, 'utf8')).to.equal('');
+    expect(fs.readFileSync(f.user, 'utf8')).to.contain(line(name, ed));
+    // The store sees the change at once: a new ecdsa key is recorded (in the first UserKnownHostsFile), while the
+    // pattern line that was left still speaks for ed25519 keys.
+    expect(kh().verify('10.0.0.5', 2222, blob(genKey('ecdsa')), { userKnownHostsFiles: [f.custom] })).to.deep.equal({ ok: true, recorded: true });
+    expect(refused(kh().verify('10.0.0.5', 2222, blob(genKey('ed25519')), { userKnownHostsFiles: [f.custom] })).message).to.contain(`${f.dust}:2`);
   });
 });

@@ -6,7 +6,7 @@ import type { ParsedKey } from 'ssh2';
 import { isDustError } from '../../src/errors/dust-error.js';
 import { KnownHosts } from '../../src/ssh/known-hosts.js';
 import { PrivateKeyStore } from '../../src/ssh/private-key.js';
-import { cleanupTmp, connectOnce, everythingAbout, genKey, sshKeygen, startServer, tmpDir } from './fixtures.js';
+import { cleanupTmp, connectOnce, everythingAbout, genKey, keyOnly, sshKeygen, startServer, tmpDir } from './fixtures.js';
 
 const { utils } = ssh2;
 const PASS = 'correct horse battery';
@@ -61,7 +61,7 @@ describe('private keys', function () {
     try {
       const knownHosts = new KnownHosts({ writableFile: path.join(dir, 'kh'), readOnlyFiles: [], policy: 'accept-new' });
       const r = await connectOnce({
-        host: '127.0.0.1', port: server.port, username: 'u', privateKey: loaded[0]!.material, source: 'test', explain: '',
+        host: '127.0.0.1', port: server.port, username: 'u', identities: keyOnly(loaded[0]!.material), source: 'test', explain: '',
       }, { knownHosts });
       expect(r.output).to.equal('ok\n');
     } finally {
