@@ -17,8 +17,19 @@ export interface InventorySnapshot {
  * Cached until `invalidate()` (after refresh, start/stop, tag, rule changes), so indexes don't move
  * between commands.
  */
+/** States a node leaves by itself (a launch, a stop): a cache that holds one goes stale. */
+const TRANSITIONAL_STATES = new Set(['pending', 'stopping', 'shutting-down', 'rebooting', 'terminating']);
+
 export class Inventory {
   private cached: Promise<InventorySnapshot> | undefined;
+  /** When the cached snapshot was built, and whether a node in it was in a transitional state. */
+  private cachedAt = 0;
+  private cachedTransitional = false;
+  /**
+   * How long a snapshot holding a node in a transitional state is trusted. Without this, `show` kept saying
+   * `pending` long after `cluster list` (which asks the cloud) said running, until someone typed `refresh`.
+   */
+  transitionalTtlMs = 3000;
   private annotationSource: ((name: string) => Record<string, string>) | undefined;
   /** Told after every rebuild (plugins subscribe through the `inventory:refreshed` event). */
   onRefreshed: ((nodes: readonly DustNode[]) => void) | undefined;
@@ -57,6 +68,7 @@ export class Inventory {
   }
 
   snapshot(): Promise<InventorySnapshot> {
+    if (this.cached && this.cachedTransitional && Date.now() - this.cachedAt >= this.transitionalTtlMs) this.cached = undefined;
     this.cached ??= this.build().catch((err: unknown) => {
       this.cached = undefined;
       throw err;
@@ -83,6 +95,8 @@ export class Inventory {
     const annotated = drafts.map((d) => ({ ...d, annotations: { ...d.annotations, ...(this.annotationSource?.(d.name) ?? {}) } }));
     const withRules = applyLoginRules(annotated, this.rules);
     const nodes = sortAndIndex(withRules);
+    this.cachedAt = Date.now();
+    this.cachedTransitional = nodes.some((n) => TRANSITIONAL_STATES.has(n.state));
     this.onRefreshed?.(nodes);
     return { nodes, failures };
   }

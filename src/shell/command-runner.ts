@@ -106,6 +106,11 @@ export class CommandRunner {
       while (word.startsWith('-') && spec.flags) {
         leading.push(word);
         [word, rest] = splitFirstWord(rest);
+        // `--timeout 30`: a flag that takes a value takes the next word too (unless written `--timeout=30`).
+        if (!leading.at(-1)!.includes('=') && takesValue(spec, leading.at(-1)!) && word !== '') {
+          leading.push(word);
+          [word, rest] = splitFirstWord(rest);
+        }
       }
       if (leading.length > 0) ({ flags } = parseFlags(spec, leading));
       gluedTarget = word === '' ? undefined : word;
@@ -172,6 +177,14 @@ export class CommandRunner {
       requestExit: () => this.deps.requestExit(),
     };
   }
+}
+
+/** Whether a leading `--name` / `-x` of the command is a flag that takes a value. */
+function takesValue(spec: RegisteredCommand['spec'], word: string): boolean {
+  const flags = spec.flags ?? {};
+  if (word.startsWith('--')) return flags[word.slice(2)]?.type === 'string';
+  if (word.length === 2) return Object.values(flags).some((f) => f.short === word.slice(1) && f.type === 'string');
+  return false;
 }
 
 function describeStates(nodes: readonly DustNode[]): string {

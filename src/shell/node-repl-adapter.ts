@@ -108,8 +108,10 @@ export class ReplAdapter {
    * line (`prevRows`) and climbs that many rows before it redraws; the rows are gone now, so it must not.
    */
   erase(): void {
-    const rl = this.server as unknown as { prevRows?: number };
-    const up = rl.prevRows ?? 0;
+    // getCursorPos() is the cursor's row within prompt + line now; prevRows is only updated by a full refresh, not
+    // while characters are typed.
+    const rl = this.server as unknown as { prevRows?: number; getCursorPos?: () => { rows: number } };
+    const up = rl.getCursorPos?.().rows ?? rl.prevRows ?? 0;
     this.opts.output.write(`${up > 0 ? `\x1b[${up}A` : ''}\r\x1b[J`);
     rl.prevRows = 0;
   }

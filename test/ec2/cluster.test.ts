@@ -38,6 +38,26 @@ describe('ec2: cluster up/down/list through the command runner', () => {
     expect(await namesOf(t, 'cluster=spark1')).to.have.members(['master', 'worker0', 'worker1']);
   });
 
+  it('with a working set active, up still shows the new nodes; show and @ see them running without refresh', async () => {
+    await t.run('cluster up web -y --nodes 1');
+    expect(await t.run('use web')).to.equal(true);
+    t.out.take();
+    (t.app.state.inventory as unknown as { transitionalTtlMs: number }).transitionalTtlMs = 0; // a fresh read whenever a node is mid-transition (real time: 3 s)
+    expect(await t.run('cluster up spark1 -y --nodes 2')).to.equal(true);
+    const out = t.out.take();
+    expect(errorLines(out)).to.deep.equal([]);
+    expect(out).to.match(/│ master\s+│/).and.to.match(/│ worker\s+│/).and.to.match(/pending/);
+    expect(out).to.match(/the working set is web: `use spark1`/);
+    t.clock.advance(5000); // the emulator's instances reach running; nobody types refresh
+    expect(await t.run('cluster list')).to.equal(true);
+    expect(t.out.take()).to.match(/spark1[\s\S]*running/);
+    expect(await t.run('use spark1')).to.equal(true);
+    expect(await t.run('show')).to.equal(true);
+    const shown = t.out.take();
+    expect(shown).to.match(/master[^\n]*running/).and.to.match(/worker[^\n]*running/);
+    expect(shown).to.not.match(/pending/);
+  });
+
   it('--nodes, --type and --image are honoured', async () => {
     const debian = t.core.region(R).images.find((i) => i.name.startsWith('debian'))!;
     expect(await t.run(`cluster up c2 -y --nodes 2 --type t3.small --image ${debian.id}`)).to.equal(true);

@@ -317,7 +317,12 @@ async function clusterUp(ctx: CommandContext, positionalName: string | undefined
     ok = (await waitAndReport(ctx, client, launched, 'running', 'launch', wait)) && ok;
   }
   ctx.state.invalidate();
-  await ctx.runLine(`show cluster=${plan.name}`);
+  // By index: indexes are global, so a working set (`use webtest`) cannot hide the new cluster.
+  const fresh = (await ctx.state.nodes()).filter((n) => n.cluster === plan.name);
+  if (fresh.length > 0) await ctx.runLine(`show ${fresh.map((n) => n.index).join(',')}`);
+  if (ctx.state.workingCluster !== undefined && ctx.state.workingCluster !== plan.name) {
+    ctx.out.info(`the working set is ${ctx.state.workingCluster}: \`use ${plan.name}\` to work on the new cluster`);
+  }
   return ok;
 }
 
