@@ -11,8 +11,9 @@ import type { DustNode } from '../../src/inventory/node.js';
 import type { SessionManager } from '../../src/sessions/index.js';
 import { startDemoCluster, type DemoCluster } from '../../src/demo/index.js';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
-import { clusterNodes, dustNode, eventually, managerFor, type Collected } from '../ssh-sessions/helpers.js';
+import { clusterNodes, dustNode, eventually, managerFor, typeUntil, type Collected } from '../ssh-sessions/helpers.js';
 import { FakeTerminal } from '../ssh-sessions/fake-terminal.js';
+import { stripAnsi } from '../helpers/pty-driver.js';
 import { makeTempDir, randomBasePort, removeDir } from '../demo/helpers.js';
 
 interface Backend {
@@ -166,7 +167,7 @@ for (const backend of backends) {
       fs.writeFileSync(file, 'original\n');
       const term = new FakeTerminal(24, 80);
       const attached = sm.attachRaw(n, term.terminal);
-      await eventually(() => /node1:.*\$ $/.test(term.text), 'the raw prompt');
+      await eventually(() => /node1:.*\$ $/.test(stripAnsi(term.text)), 'the raw prompt');
       term.type(`${vimPath} -u NONE -n ${file}\r`);
       await eventually(() => term.text.includes('\x1b[?1049h'), 'vim on the alternate screen');
       await eventually(() => term.text.includes('original'), 'vim showing the file');
@@ -180,8 +181,7 @@ for (const backend of backends) {
       const again = new FakeTerminal(24, 80);
       const attached2 = sm.attachRaw(n, again.terminal);
       await eventually(() => again.text.includes('\x1b[?1049h'), 'the alternate screen replayed');
-      again.type(':q!\r');
-      await eventually(() => /node1:.*\$ $/.test(again.text), 'the raw prompt after vim');
+      await typeUntil((k) => again.type(k), ':q!\r', () => /node1:.*\$ $/.test(stripAnsi(again.text)), 'the raw prompt after vim');
       again.type('\x03\x03\x03');
       expect(await attached2).to.equal('detached');
       await eventually(() => sm.stateOf(n) === 'idle', 'line mode back');
@@ -204,7 +204,7 @@ for (const backend of backends) {
       const term = new FakeTerminal(24, 80);
       const attached = sm.attachRaw(n, term.terminal);
       await eventually(() => term.text.includes('done-late'), 'the program to finish on screen');
-      await eventually(() => /node2:[^\n]*\$ $/.test(term.text), 'a raw prompt once it finished');
+      await eventually(() => /node2:[^\n]*\$ $/.test(stripAnsi(term.text)), 'a raw prompt once it finished');
       const mark = term.text.length;
       term.type('\r\r');
       await eventually(() => (term.since(mark).match(/node2:[^\n]*\$ /g) ?? []).length >= 2, 'a prompt per Enter');

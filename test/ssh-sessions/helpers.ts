@@ -90,3 +90,19 @@ export function useSessionCluster(
   });
   return fixture;
 }
+
+/**
+ * Types `keys` until `done` holds (each try waits `everyMs`). For programs that may drop keys typed while they
+ * handle an earlier interrupt (vim flushes its typeahead on ^C, as on any terminal).
+ */
+export async function typeUntil(type: (s: string) => void, keys: string, done: () => boolean, what: string, tries = 6, everyMs = 1000): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    type(keys);
+    const end = Date.now() + everyMs;
+    while (Date.now() < end) {
+      if (done()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
