@@ -43,6 +43,8 @@ export function prepareEc2(options: PrepareEc2Options): Ec2Wiring {
         app.state.region = settings.region;
       }
       const store = new LoginRulesStore(options.dustHome);
+      // A broken logins.yaml costs its rules, not the session: one line, and `assign` refuses to overwrite it.
+      if (store.problem) app.out.error(store.problem);
       const rulesNow = () => [...leading, ...effectiveRules(options.config.logins, store)];
       app.state.inventory.setRules(rulesNow());
       await app.addBuiltinPlugin(createEc2Plugin({

@@ -228,10 +228,20 @@ export interface RegisteredCommand {
   readonly source: string;
 }
 
+/**
+ * A persistent key/value store shared by every dust process on this machine. Reads see other processes'
+ * writes; each write changes only its own key in the file as it is on disk, so concurrent writers never
+ * undo each other.
+ */
 export interface KeyValueStore {
   get<T = unknown>(key: string): T | undefined;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Read-modify-write of one key, atomic across processes: `fn` receives the value currently on disk and
+   * returns the new one (undefined deletes the key). Use it for counters and for merging into records.
+   */
+  update<T = unknown>(key: string, fn: (current: T | undefined) => T | undefined): Promise<void>;
   keys(): string[];
 }
 

@@ -106,6 +106,11 @@ export class DustApp {
     });
   }
 
+  /** The terminal writer every part of this process prints through. */
+  get out(): TerminalOutput {
+    return this.opts.out;
+  }
+
   get wantsExit(): boolean {
     return this.exitRequested;
   }

@@ -133,3 +133,46 @@ describe('interactive shell through a real PTY', function () {
     expect(out).to.not.match(/Error:|at .*\.js/);
   });
 });
+
+describe('two interactive shells sharing one $DUST_HOME', function () {
+  this.timeout(60000);
+
+  it('keep each other\'s history lines (the last to type does not overwrite the other)', async () => {
+    const tmp = makeTempHome(SAMPLE_CONFIG);
+    const a = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home });
+    const b = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home });
+    try {
+      await a.waitFor('[dust]$ ');
+      await b.waitFor('[dust]$ ');
+      const type = async (s: PtySession, line: string) => {
+        const m = s.mark();
+        s.write(`${line}\r`);
+        await s.waitFor(/\[dust\]\$ $/, { from: m + line.length + 1 });
+      };
+      await type(a, 'show master');
+      await type(b, 'show lonely');
+      await type(a, 'show web1');
+      await type(b, 'show web2');
+      a.write('\x04');
+      expect(await a.waitForExit()).to.equal(0);
+      b.write('\x04');
+      expect(await b.waitForExit()).to.equal(0);
+      const history = fs.readFileSync(path.join(tmp.home, 'history'), 'utf8').split('\n').filter((l) => l !== '');
+      expect(history).to.deep.equal(['show web2', 'show web1', 'show lonely', 'show master']);
+      // A third shell recalls them: Up brings back the newest.
+      const c = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home });
+      try {
+        await c.waitFor('[dust]$ ');
+        const m = c.mark();
+        c.write('\x1b[A');
+        await c.waitFor('show web2', { from: m });
+      } finally {
+        c.kill();
+      }
+    } finally {
+      a.kill();
+      b.kill();
+      tmp.cleanup();
+    }
+  });
+});
