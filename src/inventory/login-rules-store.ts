@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { LoginRuleSchema, type LoginRule } from '../config/schema.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { describeYamlError } from '../config/yaml-error.js';
+import { describeParseError } from '../config/parse-error.js';
 import { withFileLock } from '../state/file-lock.js';
 import writeFileAtomic from 'write-file-atomic';
 
@@ -116,7 +116,7 @@ function readRules(file: string): { first: LoginRule[]; last: LoginRule[] } {
   try {
     data = yaml.load(text) ?? {};
   } catch (err) {
-    throw new DustError(ErrorCodes.ConfigUnreadable, `${file}: ${describeYamlError(err)}`, {
+    throw new DustError(ErrorCodes.ConfigUnreadable, `${file}: ${describeParseError(err)}`, {
       hint: 'fix the YAML or move the file away (it only holds rules written by assign); its rules are not used meanwhile', cause: err,
     });
   }

@@ -18,7 +18,8 @@ import { sshConfigFiles } from '../config/paths.js';
 import { ShellState } from './shell-state.js';
 import { CommandRunner, type TerminalHost } from './command-runner.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
-import { formatError } from '../errors/dust-error.js';
+import { DustError, formatError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
 import { Contributions } from '../plugins/contributions.js';
 import { createSessions } from './sessions-api.js';
 import { sshPlugin } from '../ssh/plugin.js';
@@ -205,6 +206,27 @@ export class DustApp {
 
 /** `$DUST_HOME` exists with owner-only permissions: it holds known_hosts, history and plugin state. */
 export function ensureDustHome(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.mkdirSync(path.join(dir, 'plugins'), { recursive: true, mode: 0o700 });
+  for (const d of [dir, path.join(dir, 'plugins')]) {
+    try {
+      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EEXIST' || code === 'ENOTDIR' ? `${blocking(d)} is a file, not a directory` : (err as Error).message;
+      throw new DustError(ErrorCodes.HomeUnusable, `DUST_HOME ${dir}: ${why}`, {
+        hint: 'point DUST_HOME at a directory (default ~/.cluster), or move that file away', cause: err,
+      });
+    }
+  }
+}
+
+/** The first existing non-directory on the way to `dir` (what stops mkdir). */
+function blocking(dir: string): string {
+  for (let p = dir; ; p = path.dirname(p)) {
+    try {
+      if (!fs.statSync(p).isDirectory()) return p;
+    } catch {
+      // missing: look further up
+    }
+    if (path.dirname(p) === p) return dir;
+  }
 }

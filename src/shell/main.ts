@@ -43,9 +43,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const debug = args.verbose || (process.env['DUST_DEBUG'] ?? '') !== '';
   const out = new TerminalOutput(process.stdout, process.stderr, { ...(args.color === undefined ? {} : { color: args.color }), debug, json: args.json });
   const home = defaultDustHome();
-  ensureDustHome(home);
   let loaded;
   try {
+    ensureDustHome(home);
     loaded = await loadConfig({ explicitFile: args.config, dustHome: home });
   } catch (err) {
     out.error(err);
