@@ -55,6 +55,7 @@ export class DustApp {
   /** Transports and inventory providers added by plugins (built-ins included). */
   readonly contributions = new Contributions();
   private exitRequested = false;
+  private inventoryFailureCount = 0;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */
   private readonly builtins: DustPlugin[];
@@ -73,7 +74,10 @@ export class DustApp {
     const baseProviders = [...providers, ...(opts.extraProviders ?? [])];
     const inventory = new Inventory(baseProviders, config.logins);
     this.contributions.onProvidersChanged = () => inventory.setProviders([...baseProviders, ...this.contributions.providers()]);
-    inventory.onProviderFailure = (provider, error) => out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
+    inventory.onProviderFailure = (provider, error) => {
+      this.inventoryFailureCount++;
+      out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
+    };
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
     this.sessions = createSessions({
@@ -110,6 +114,11 @@ export class DustApp {
   /** The terminal writer every part of this process prints through. */
   get out(): TerminalOutput {
     return this.opts.out;
+  }
+
+  /** How many times an inventory source failed so far: a script line during which this grew did not succeed. */
+  get inventoryFailures(): number {
+    return this.inventoryFailureCount;
   }
 
   get wantsExit(): boolean {
