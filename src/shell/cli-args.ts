@@ -15,6 +15,8 @@ export interface CliArgs {
   json: boolean;
   /** Default `--timeout` (seconds) for every line that runs on nodes. */
   timeout: number | undefined;
+  /** The arguments that were dust's options (what comes before the line). */
+  optionArgs: string[];
 }
 
 /**
@@ -103,6 +105,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     endpointUrl: values['endpoint-url'],
     json: values.json ?? false,
     timeout,
+    optionArgs: options,
   };
 }
 

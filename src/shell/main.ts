@@ -44,6 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
+  // chalk's colour detection reads --color/--no-color from process.argv: only dust's own options may
+  // count, not a word of the line (`dust @* grep --color=always x` must not colour a pipe).
+  process.argv = [...process.argv.slice(0, 2), ...args.optionArgs];
   const { runCli } = await import('./cli.js');
   return runCli(args, version);
 }

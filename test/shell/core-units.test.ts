@@ -210,6 +210,31 @@ describe('terminal output above the prompt', () => {
   });
 });
 
+describe('terminal output on a dumb terminal, and JSON records', () => {
+  it('TERM=dumb: no progress line and no line erasing, the text goes below the prompt', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    let written = '';
+    stream.on('data', (d: Buffer) => { written += d.toString(); });
+    const out = new TerminalOutput(stream, stream, { color: false, env: { TERM: 'dumb' } });
+    const p = out.progress('running on 3');
+    p.update('running on 3: 1 done');
+    p.done('all done');
+    out.attachPrompt({ isShowing: () => true, erase: () => stream.write('<erase>'), redraw: () => stream.write('[dust]$ ') });
+    out.print('[worker0] late line');
+    expect(written).to.equal('all done\n\n[worker0] late line\n[dust]$ ');
+    expect(written).to.not.include('\x1b');
+  });
+
+  it('strips terminal escape sequences from every string in a record', () => {
+    const stdout = new PassThrough();
+    let written = '';
+    stdout.on('data', (d: Buffer) => { written += d.toString(); });
+    const out = new TerminalOutput(stdout, new PassThrough(), { color: false, json: true });
+    out.record({ type: 'result', output: ['\x1b[01;31mred\x1b[0m', 'plain', '\x1b]0;title\x07\x1b(B\x1b[mx'], nested: { s: '\x1b[1mbold\x1b[22m' }, n: 3 });
+    expect(JSON.parse(written)).to.deep.equal({ type: 'result', output: ['red', 'plain', 'x'], nested: { s: 'bold' }, n: 3 });
+  });
+});
+
 describe('event bus', () => {
   it('isolates a throwing handler and reports it with the plugin name', async () => {
     const reports: string[] = [];
