@@ -251,10 +251,11 @@ export interface Output {
   readonly colorEnabled: boolean;
   /**
    * `dust --json`: stdout carries only NDJSON records (`record`); everything `print`, `info` and `table` write
-   * goes to stderr instead. Commands with results (`@`, `gather`, `show`) emit records in this mode.
+   * goes to stderr instead. Commands with results or effects (`@`, `gather`, `show`, `use`, `!`, `put`,
+   * `get`, `tag`) emit records in this mode.
    */
   readonly json: boolean;
-  /** One JSON object as one line on stdout (only meaningful when `json` is set; ignored otherwise). */
+  /** One JSON object as one line on stdout (only when `json` is set; ignored otherwise); escape sequences are stripped from its strings. */
   record(obj: Record<string, unknown>): void;
   print(text: string): void;
   info(text: string): void;

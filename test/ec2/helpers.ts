@@ -77,6 +77,8 @@ export interface Ec2AppOptions {
   pageSize?: number;
   /** Default: a sleep that advances the emulator clock, so --wait needs no real time. */
   sleep?: Sleep;
+  /** As `dust --json`: records go to `records`, everything else to `out`. */
+  json?: boolean;
 }
 
 export interface Ec2TestApp {
@@ -84,6 +86,8 @@ export interface Ec2TestApp {
   core: Ec2EmulatorCore;
   clock: ManualClock;
   out: Capture;
+  /** stdout under `json` (records only). */
+  records: Capture;
   prompter: Prompter;
   ec2: Ec2Integration;
   store: LoginRulesStore;
@@ -104,12 +108,13 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
     ...(opts.endpoint ? {} : { requestHandler: createEc2RequestHandler(core) }),
   }, opts.pageSize ? { pageSize: opts.pageSize } : {});
   const out = new Capture(opts.tty ?? false);
+  const records = new Capture(false);
   const prompter = opts.prompter ?? new ScriptedPrompter();
   const app = new DustApp({
     version: '0.1.0-test',
     dustHome: home,
     loaded: { config, file: undefined },
-    out: new TerminalOutput(out, out, { color: false }),
+    out: opts.json ? new TerminalOutput(records, out, { color: false, json: true }) : new TerminalOutput(out, out, { color: false }),
     prompt: prompter,
     terminal: { withTerminal: () => Promise.reject(new Error('no terminal in tests')) },
     extraProviders: [ec2.provider],
@@ -132,7 +137,7 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
     wait: { pollIntervalMs: 1000, sleep },
   }));
   return {
-    app, core, clock, out, prompter, ec2, store, home,
+    app, core, clock, out, records, prompter, ec2, store, home,
     run: (line) => app.runner.runLine(line),
     cleanup: () => {
       ec2.close();

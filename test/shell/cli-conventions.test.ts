@@ -75,4 +75,23 @@ describe('dust as a Unix command: arguments, pipes, exit status', function () {
       expect(ours, flag).to.deep.equal(['dist/shell/main.js', 'dist/shell/cli-args.js']);
     }
   });
+
+  it('--json: !cmd and a local fallback give a `local` record instead of printing on stdout', () => {
+    const r = dust(['--json', '-c', '!echo local; echo two; echo oops >&2; exit 3', '-c', 'echo via-fallback']);
+    expect(r.code).to.equal(1);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([
+      { type: 'local', command: 'echo local; echo two; echo oops >&2; exit 3', exitCode: 3, output: ['local', 'two'] },
+      { type: 'local', command: 'echo via-fallback', exitCode: 0, output: ['via-fallback'] },
+    ]);
+    expect(r.stderr).to.include('oops').and.include("'echo' is not a dust command");
+  });
+
+  it('--json: use gives one `context` record, not a node listing', () => {
+    const r = dust(['--json', '-c', 'use webtest', '-c', 'use *']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([
+      { type: 'context', cluster: 'webtest', region: null },
+      { type: 'context', cluster: null, region: null },
+    ]);
+  });
 });
