@@ -29,8 +29,8 @@ export interface PrepareEc2Options {
 }
 
 /** Resolves settings and builds the EC2 pieces. Loads no SDK. */
-export function prepareEc2(options: PrepareEc2Options): Ec2Wiring {
-  const settings = options.integration?.settings ?? resolveAwsSettings({ cli: options.cli, config: options.config });
+export async function prepareEc2(options: PrepareEc2Options): Promise<Ec2Wiring> {
+  const settings = options.integration?.settings ?? await resolveAwsSettings({ cli: options.cli, config: options.config });
   const integration = options.integration ?? (settings.enabled ? createEc2Integration(settings) : undefined);
   const leading = options.leadingRules ?? [];
   return {

@@ -41,7 +41,7 @@ export async function runCli(args: CliArgs, version: string): Promise<number> {
     }
     out.info(demo.banner);
   }
-  const ec2 = prepareEc2({
+  const ec2 = await prepareEc2({
     cli: { region: args.region, profile: args.profile, endpointUrl: args.endpointUrl },
     config: loaded.config,
     dustHome: home,

@@ -101,7 +101,7 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
   const core = new Ec2EmulatorCore({ clock, delays: { pending: 4000, stopping: 4000, shuttingDown: 4000 }, ...opts.emulator });
   const { home, cleanup } = makeTempHome();
   const config = ConfigSchema.parse({ region: 'us-east-1', ...opts.config });
-  const settings = resolveAwsSettings({ config, env: {}, homeDir: home, cli: opts.endpoint ? { endpointUrl: opts.endpoint } : {} });
+  const settings = await resolveAwsSettings({ config, env: {}, homeDir: home, cli: opts.endpoint ? { endpointUrl: opts.endpoint } : {} });
   const ec2 = createEc2Integration(settings, {
     credentials: FAKE_CREDENTIALS,
     maxAttempts: opts.maxAttempts ?? 1,
