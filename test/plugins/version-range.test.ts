@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { loadUserPlugins } from '../../src/plugins/loader.js';
 import { CommandRegistry } from '../../src/plugins/registry.js';
 import { EventBus } from '../../src/plugins/events.js';
+import { Contributions } from '../../src/plugins/contributions.js';
 import type { ClusterState } from '../../src/plugins/api.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 
@@ -17,7 +18,7 @@ async function outcome(version: string, range: string): Promise<string> {
     const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
     const report = await loadUserPlugins({
       pluginDir: dir, configured: [], dustHome: tmp.home, cwd: tmp.home,
-      deps: { registry: new CommandRegistry(), events: new EventBus(() => undefined), dustVersion: version, log: quiet, state: {} as ClusterState },
+      deps: { registry: new CommandRegistry(), events: new EventBus(() => undefined), dustVersion: version, log: quiet, state: {} as ClusterState, contributions: new Contributions() },
     });
     return report.loaded.length === 1 ? 'loaded' : (report.failed[0]?.error as { code?: string }).code ?? 'failed';
   } finally {
