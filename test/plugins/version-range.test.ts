@@ -5,7 +5,7 @@ import { loadUserPlugins } from '../../src/plugins/loader.js';
 import { CommandRegistry } from '../../src/plugins/registry.js';
 import { EventBus } from '../../src/plugins/events.js';
 import { Contributions } from '../../src/plugins/contributions.js';
-import type { ClusterState } from '../../src/plugins/api.js';
+import { DUST_PLUGIN_API, type ClusterState } from '../../src/plugins/api.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 
 /** Loads one drop-in whose `dust` field is `range` into a dust of version `version`; the outcome's code or 'loaded'. */
@@ -14,7 +14,7 @@ async function outcome(version: string, range: string): Promise<string> {
   try {
     const dir = path.join(tmp.home, 'plugins');
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'p.mjs'), `export default { name: 'p', apiVersion: 1, dust: ${JSON.stringify(range)}, setup() {} };\n`);
+    fs.writeFileSync(path.join(dir, 'p.mjs'), `export default { name: 'p', apiVersion: ${DUST_PLUGIN_API}, dust: ${JSON.stringify(range)}, setup() {} };\n`);
     const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
     const report = await loadUserPlugins({
       pluginDir: dir, configured: [], dustHome: tmp.home, cwd: tmp.home,
