@@ -7,6 +7,8 @@ import { ConfigSchema, type DustConfig } from './schema.js';
 import { describeIssue, formatPath } from './issue-text.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { expandNodeRange } from '../targets/index.js';
+import { describeParseError } from './parse-error.js';
 
 export interface LoadedConfig {
   config: DustConfig;
@@ -49,9 +51,11 @@ export async function loadConfig(opts: { explicitFile?: string | undefined; cwd?
     }
   } catch (err) {
     if (err instanceof DustError) throw err;
-    const file = opts.explicitFile ?? 'config';
-    throw new DustError(ErrorCodes.ConfigUnreadable, `config: cannot read ${file}: ${firstLine(err)}`, {
-      hint: 'fix the syntax (YAML or JSON) and start dust again',
+    // cosmiconfig names the file it was reading (a search may have found it anywhere up the tree).
+    const named = (err as { filepath?: unknown } | null)?.filepath;
+    const file = typeof named === 'string' ? named : opts.explicitFile ? path.resolve(opts.explicitFile) : 'config';
+    throw new DustError(ErrorCodes.ConfigUnreadable, `config: ${file}: ${describeParseError(err)}`, {
+      hint: 'fix that and start dust again (docs/config.md)',
       cause: err,
     });
   }
@@ -63,11 +67,39 @@ export async function loadConfig(opts: { explicitFile?: string | undefined; cwd?
 
 export function validateConfig(raw: unknown, file: string): DustConfig {
   const parsed = ConfigSchema.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    checkNodeRanges(parsed.data, file);
+    return parsed.data;
+  }
   const issue = parsed.error.issues[0]!;
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
   throw new DustError(ErrorCodes.ConfigInvalid, `config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`, {
     hint: 'see docs/config.md for every key',
+  });
+}
+
+/**
+ * A range entry must expand, and its host range must give one host or one per name: caught here, at
+ * start-up, rather than as an inventory warning while the nodes silently go missing.
+ */
+function checkNodeRanges(config: DustConfig, file: string): void {
+  config.nodes.forEach((entry, i) => {
+    const expand = (key: 'name' | 'host'): string[] => {
+      try {
+        return expandNodeRange(entry[key]);
+      } catch (err) {
+        throw new DustError(ErrorCodes.ConfigInvalid, `config: ${file}: nodes[${i}].${key}: ${firstLine(err).replace(/^target: /, '')}`, {
+          hint: 'a name or host is plain text or a numeric range such as worker[01-12] or 10.0.0.[10-21]',
+        });
+      }
+    };
+    const names = expand('name');
+    const hosts = expand('host');
+    if (hosts.length !== 1 && hosts.length !== names.length) {
+      throw new DustError(ErrorCodes.ConfigInvalid,
+        `config: ${file}: nodes[${i}]: name '${entry.name}' gives ${names.length} node${names.length === 1 ? '' : 's'} but host '${entry.host}' gives ${hosts.length}`,
+        { hint: 'use one host for all, or a host range with as many members as the name range' });
+    }
   });
 }
 

@@ -49,7 +49,7 @@ const nonEmpty = (v: string | undefined): string | undefined => (v === undefined
  * The JS SDK ignores AWS_DEFAULT_REGION, so it is read here. EC2 is enabled when a region resolves or
  * `ec2.enabled: true` (region then defaults to us-east-1), and never when `ec2.enabled: false`.
  */
-export function resolveAwsSettings(input: AwsSettingsInput): AwsSettings {
+export async function resolveAwsSettings(input: AwsSettingsInput): Promise<AwsSettings> {
   const env = input.env ?? process.env;
   const cli = input.cli ?? {};
   const ec2 = input.config.ec2 ?? {};
@@ -62,11 +62,14 @@ export function resolveAwsSettings(input: AwsSettingsInput): AwsSettings {
 
   let region: string | undefined;
   let regionSource: SettingSource | undefined;
-  const profileRegion = () => nonEmpty(readProfileSetting(profile ?? 'default', 'region', env, input.homeDir));
+  // The shared config files are read only when they can decide something: EC2 not switched off, and no
+  // region given on the command line or in the environment.
+  const profileRegion = async () => (ec2.enabled === false ? undefined : readProfileRegion(profile ?? 'default', env, input.homeDir));
+  let fromProfile: string | undefined;
   if (nonEmpty(cli.region)) [region, regionSource] = [nonEmpty(cli.region), '--region'];
   else if (nonEmpty(env['AWS_REGION'])) [region, regionSource] = [nonEmpty(env['AWS_REGION']), 'AWS_REGION'];
   else if (nonEmpty(env['AWS_DEFAULT_REGION'])) [region, regionSource] = [nonEmpty(env['AWS_DEFAULT_REGION']), 'AWS_DEFAULT_REGION'];
-  else if (profileRegion()) [region, regionSource] = [profileRegion(), 'profile'];
+  else if ((fromProfile = await profileRegion()) !== undefined) [region, regionSource] = [fromProfile, 'profile'];
   else if (nonEmpty(input.config.region)) [region, regionSource] = [nonEmpty(input.config.region), 'config'];
 
   let endpoint: string | undefined;
@@ -102,55 +105,34 @@ export function resolveAwsSettings(input: AwsSettingsInput): AwsSettings {
 
 /** ~/.aws/config, or AWS_CONFIG_FILE. */
 export function awsConfigFile(env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): string {
-  const explicit = nonEmpty(env['AWS_CONFIG_FILE']);
-  if (explicit) return explicit.startsWith('~/') ? path.join(homeDir, explicit.slice(2)) : explicit;
-  return path.join(homeDir, '.aws', 'config');
+  return sharedFile(env['AWS_CONFIG_FILE'], path.join(homeDir, '.aws', 'config'), homeDir);
+}
+
+/** ~/.aws/credentials, or AWS_SHARED_CREDENTIALS_FILE. */
+export function awsCredentialsFile(env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): string {
+  return sharedFile(env['AWS_SHARED_CREDENTIALS_FILE'], path.join(homeDir, '.aws', 'credentials'), homeDir);
+}
+
+function sharedFile(explicit: string | undefined, fallback: string, homeDir: string): string {
+  const given = nonEmpty(explicit);
+  if (!given) return fallback;
+  return given.startsWith('~/') ? path.join(homeDir, given.slice(2)) : given;
 }
 
 /**
- * One setting of a profile in the shared config file: section `[default]` or `[profile NAME]`
- * (a plain `[NAME]` is accepted too, as the SDK does for non-default names). A missing file is no error.
+ * A profile's `region`, read by the SDK's own shared-config loader, so dust and the SDK (and the AWS CLI)
+ * always agree: `[profile NAME]` and `[default]` count, a bare `[NAME]` does not (in the config file), the
+ * credentials file's section wins over the config file's, inline comments and sub-sections are handled as
+ * the SDK does.
+ * The loader is imported only when one of the files exists. Missing files are no error.
  */
-export function readProfileSetting(profile: string, key: string, env: NodeJS.ProcessEnv = process.env, homeDir?: string): string | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(awsConfigFile(env, homeDir ?? os.homedir()), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const sections = parseIni(text);
-  const wanted = profile === 'default' ? ['default', 'profile default'] : [`profile ${profile}`, profile];
-  for (const name of wanted) {
-    const value = sections.get(name)?.get(key);
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
-
-/**
- * A small INI reader for the AWS shared config: `[section]`, `key = value`, `#`/`;` comments. Indented
- * lines continue a sub-section (`s3 =\n  max_concurrency = 2`) and are ignored here: no top-level
- * setting dust reads lives in one.
- */
-export function parseIni(text: string): Map<string, Map<string, string>> {
-  const sections = new Map<string, Map<string, string>>();
-  let current: Map<string, string> | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    if (/^\s/.test(raw) && raw.trim() !== '') continue;
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const header = /^\[\s*([^\]]+?)\s*\]/.exec(line);
-    if (header) {
-      const name = header[1]!.replace(/\s+/g, ' ');
-      current = sections.get(name) ?? new Map<string, string>();
-      sections.set(name, current);
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq < 0 || !current) continue;
-    const key = line.slice(0, eq).trim().toLowerCase();
-    const value = line.slice(eq + 1).replace(/\s[#;].*$/, '').trim();
-    current.set(key, value);
-  }
-  return sections;
+export async function readProfileRegion(profile: string, env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): Promise<string | undefined> {
+  const configFilepath = awsConfigFile(env, homeDir);
+  const filepath = awsCredentialsFile(env, homeDir);
+  if (!fs.existsSync(configFilepath) && !fs.existsSync(filepath)) return undefined;
+  const { loadSharedConfigFiles } = await import('@smithy/shared-ini-file-loader');
+  const { configFile, credentialsFile } = await loadSharedConfigFiles({ configFilepath, filepath, ignoreCache: true });
+  // As the SDK's region provider (NODE_REGION_CONFIG_FILE_OPTIONS, preferredFile 'credentials'): where both
+  // files name the profile, the credentials file's region wins.
+  return nonEmpty({ ...configFile[profile], ...credentialsFile[profile] }['region']);
 }

@@ -46,7 +46,12 @@ export function translateEc2Error(err: unknown, action: string, where: { region?
   const opts = { cause: err };
 
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return new DustError(ErrorCodes.Ec2Credentials, `EC2 ${action}: no AWS credentials found`, { ...opts, hint: CREDENTIALS_HINT });
+    if (/could not load credentials from any providers/i.test(message) || message === '') {
+      return new DustError(ErrorCodes.Ec2Credentials, `EC2 ${action}: no AWS credentials found`, { ...opts, hint: CREDENTIALS_HINT });
+    }
+    // A provider that knows what is wrong (an SSO session to renew, a profile that is missing or broken):
+    // its own words are the useful ones, "run aws configure" would send the person the wrong way.
+    return new DustError(ErrorCodes.Ec2Credentials, `EC2 ${action}: AWS credentials: ${message}`, { ...opts, hint: credentialsHintFor(message) });
   }
   if (BAD_CREDENTIALS.has(awsCode)) {
     return new DustError(ErrorCodes.Ec2Credentials, `EC2 ${action}: AWS refused the credentials${regionText} (${awsCode})`, {
@@ -78,6 +83,12 @@ export function translateEc2Error(err: unknown, action: string, where: { region?
   return new DustError(ErrorCodes.Ec2Api, `EC2 ${action} failed${regionText}: ${message}${awsCode && !message.includes(awsCode) ? ` (${awsCode})` : ''}`, {
     ...opts, ...(hint ? { hint } : {}),
   });
+}
+
+function credentialsHintFor(message: string): string {
+  const profile = /profile[= ](?:')?([\w.@+-]+)/i.exec(message)?.[1];
+  if (/aws sso login/i.test(message)) return `run \`aws sso login${profile ? ` --profile ${profile}` : ''}\`, then try again`;
+  return CREDENTIALS_HINT;
 }
 
 function hintFor(code: string): string | undefined {

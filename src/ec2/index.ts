@@ -2,7 +2,7 @@
  * dust's EC2 integration over `@aws-sdk/client-ec2`. Nothing exported here loads the SDK: it is
  * loaded by the first call that talks to EC2 (see sdk.ts).
  */
-export { resolveAwsSettings, readProfileSetting, awsConfigFile, parseIni, DEFAULT_CLUSTER_TAG, type AwsSettings, type AwsSettingsInput, type SettingSource } from './aws-settings.js';
+export { resolveAwsSettings, readProfileRegion, awsConfigFile, awsCredentialsFile, DEFAULT_CLUSTER_TAG, type AwsSettings, type AwsSettingsInput, type SettingSource } from './aws-settings.js';
 export { Ec2ClientFactory, sendEc2, DEFAULT_MAX_ATTEMPTS, type Ec2ClientFactoryOptions, type StaticCredentials } from './client.js';
 export { translateEc2Error, CREDENTIALS_HINT } from './errors.js';
 export { Ec2InventoryProvider, listAllInstances, listInstances, type Ec2InventoryProviderOptions, type ListInstancesOptions } from './inventory-provider.js';

@@ -29,8 +29,8 @@ export interface PrepareEc2Options {
 }
 
 /** Resolves settings and builds the EC2 pieces. Loads no SDK. */
-export function prepareEc2(options: PrepareEc2Options): Ec2Wiring {
-  const settings = options.integration?.settings ?? resolveAwsSettings({ cli: options.cli, config: options.config });
+export async function prepareEc2(options: PrepareEc2Options): Promise<Ec2Wiring> {
+  const settings = options.integration?.settings ?? await resolveAwsSettings({ cli: options.cli, config: options.config });
   const integration = options.integration ?? (settings.enabled ? createEc2Integration(settings) : undefined);
   const leading = options.leadingRules ?? [];
   return {
@@ -43,6 +43,8 @@ export function prepareEc2(options: PrepareEc2Options): Ec2Wiring {
         app.state.region = settings.region;
       }
       const store = new LoginRulesStore(options.dustHome);
+      // A broken logins.yaml costs its rules, not the session: one line, and `assign` refuses to overwrite it.
+      if (store.problem) app.out.error(store.problem);
       const rulesNow = () => [...leading, ...effectiveRules(options.config.logins, store)];
       app.state.inventory.setRules(rulesNow());
       await app.addBuiltinPlugin(createEc2Plugin({

@@ -91,6 +91,13 @@ export const ErrorCodes = {
   ClusterTeardown: 'DUST_CLUSTER_TEARDOWN',
   /** SSH: the ProxyCommand could not start or exited before the connection ended (its last stderr line says why). */
   SshProxyCommand: 'DUST_SSH_PROXY_COMMAND',
+  /**
+   * A file dust keeps under $DUST_HOME (a plugin store, annotations, logins.yaml, history) could not be
+   * updated: another process holds its lock, or the file is corrupt and dust refused to overwrite it.
+   */
+  StateWrite: 'DUST_STATE_WRITE',
+  /** $DUST_HOME is not a usable directory (a file is in the way, or it cannot be created). */
+  HomeUnusable: 'DUST_HOME_UNUSABLE',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { LoginRuleSchema, type LoginRule } from '../config/schema.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { describeParseError } from '../config/parse-error.js';
+import { withFileLock } from '../state/file-lock.js';
+import writeFileAtomic from 'write-file-atomic';
 
 const StoreSchema = z.strictObject({
   first: z.array(LoginRuleSchema).default([]),
@@ -18,47 +21,33 @@ const HEADER = '# Login rules written by `assign` (dust). `first` rules win over
 /**
  * Login rules `assign` writes, kept apart from the user's config (which dust never rewrites) in
  * `$DUST_HOME/logins.yaml`, mode 0600. See `effectiveRules` for how they combine with the config.
+ *
+ * Another dust process may assign at the same time, and people edit the file by hand: a change is made
+ * under the file's lock against the file as it is then (never from the copy read at start-up), and a file
+ * that does not parse is never overwritten.
  */
 export class LoginRulesStore {
   readonly file: string;
   private first: LoginRule[] = [];
   private last: LoginRule[] = [];
+  /** Why the file could not be used at start-up (reported once by the caller; its rules are not applied). */
+  problem: DustError | undefined;
 
   constructor(dustHome: string) {
     this.file = path.join(dustHome, 'logins.yaml');
-    this.load();
+    try {
+      this.load();
+    } catch (err) {
+      this.problem = err instanceof DustError ? err : new DustError(ErrorCodes.ConfigUnreadable, `cannot read ${this.file}: ${String(err)}`, { cause: err });
+    }
   }
 
   /** Reads the file again (a missing file is an empty store; a broken one is a clear error). */
   load(): void {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.first = [];
-        this.last = [];
-        return;
-      }
-      throw new DustError(ErrorCodes.ConfigUnreadable, `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
-    }
-    let data: unknown;
-    try {
-      data = yaml.load(text) ?? {};
-    } catch (err) {
-      throw new DustError(ErrorCodes.ConfigUnreadable, `cannot parse ${this.file}: ${(err as Error).message.split('\n')[0] ?? ''}`, {
-        hint: 'fix the YAML or delete the file (it only holds rules written by assign)', cause: err,
-      });
-    }
-    const parsed = StoreSchema.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new DustError(ErrorCodes.ConfigInvalid, `${this.file}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`, {
-        hint: 'each rule needs a selector and may have user, identityFile, port, proxyJump, cluster, address',
-      });
-    }
-    this.first = parsed.data.first;
-    this.last = parsed.data.last;
+    const { first, last } = readRules(this.file);
+    this.first = first;
+    this.last = last;
+    this.problem = undefined;
   }
 
   get firstRules(): readonly LoginRule[] {
@@ -73,31 +62,72 @@ export class LoginRulesStore {
    * Adds a rule. `first`: ahead of every other rule (the newest first-rule wins); `last`: after all
    * others. A rule with the same selector and precedence replaces the old one instead of piling up.
    */
-  add(rule: LoginRule, precedence: RulePrecedence): void {
+  add(rule: LoginRule, precedence: RulePrecedence): Promise<void> {
     const checked = LoginRuleSchema.parse(rule);
-    if (precedence === 'first') this.first = [checked, ...this.first.filter((r) => r.selector !== checked.selector)];
-    else this.last = [...this.last.filter((r) => r.selector !== checked.selector), checked];
-    this.save();
+    return this.change(() => {
+      if (precedence === 'first') this.first = [checked, ...this.first.filter((r) => r.selector !== checked.selector)];
+      else this.last = [...this.last.filter((r) => r.selector !== checked.selector), checked];
+      return true;
+    });
   }
 
-  /** Removes rules with this selector; returns how many went. */
-  remove(selector: string): number {
-    const before = this.first.length + this.last.length;
-    this.first = this.first.filter((r) => r.selector !== selector);
-    this.last = this.last.filter((r) => r.selector !== selector);
-    const removed = before - this.first.length - this.last.length;
-    if (removed > 0) this.save();
+  /** Removes rules with this selector; resolves to how many went. */
+  async remove(selector: string): Promise<number> {
+    let removed = 0;
+    await this.change(() => {
+      const before = this.first.length + this.last.length;
+      this.first = this.first.filter((r) => r.selector !== selector);
+      this.last = this.last.filter((r) => r.selector !== selector);
+      removed = before - this.first.length - this.last.length;
+      return removed > 0;
+    });
     return removed;
   }
 
-  private save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const body = yaml.dump({ first: this.first, last: this.last }, { lineWidth: 120, noRefs: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, HEADER + body, { mode: 0o600 });
-    fs.chmodSync(tmp, 0o600);
-    fs.renameSync(tmp, this.file);
+  /** Re-reads the file under its lock, applies `edit` to what is there now, and writes it back atomically. */
+  private change(edit: () => boolean): Promise<void> {
+    return withFileLock(this.file, async () => {
+      try {
+        this.load();
+      } catch (err) {
+        // Replacing a file we cannot read would lose whatever the person wrote in it.
+        throw new DustError(ErrorCodes.StateWrite, `${err instanceof Error ? err.message : String(err)}; not overwriting it`, {
+          hint: 'fix the file, or move it away to start a new one (it only holds rules written by assign)', cause: err,
+        });
+      }
+      if (!edit()) return;
+      await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      const body = yaml.dump({ first: this.first, last: this.last }, { lineWidth: 120, noRefs: true });
+      await writeFileAtomic(this.file, HEADER + body, { mode: 0o600 });
+    });
   }
+}
+
+/** The file's rules; none when it does not exist. */
+function readRules(file: string): { first: LoginRule[]; last: LoginRule[] } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { first: [], last: [] };
+    throw new DustError(ErrorCodes.ConfigUnreadable, `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let data: unknown;
+  try {
+    data = yaml.load(text) ?? {};
+  } catch (err) {
+    throw new DustError(ErrorCodes.ConfigUnreadable, `${file}: ${describeParseError(err)}`, {
+      hint: 'fix the YAML or move the file away (it only holds rules written by assign); its rules are not used meanwhile', cause: err,
+    });
+  }
+  const parsed = StoreSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DustError(ErrorCodes.ConfigInvalid, `${file}: ${issue ? `${issue.path.join('.') || '(top level)'}: ${issue.message}` : 'invalid'}`, {
+      hint: 'each rule needs a selector and may have user, identityFile, port, proxyJump, cluster, address; its rules are not used meanwhile',
+    });
+  }
+  return { first: parsed.data.first, last: parsed.data.last };
 }
 
 /**

@@ -1,101 +1,52 @@
+import { structuredPatch } from 'diff';
+
 /**
- * Line diff in unified format (`@@ -a,n +b,m @@`, ` `/`-`/`+` lines), for `gather --diff`.
- *
- * Node outputs usually differ in a few lines of a long, mostly equal text, so the common head and tail are
- * cut first and the longest common subsequence is computed only on what remains (O(n·m) on that part).
- * Past MAX_CELLS the diff is refused rather than making the shell stall.
+ * Line diff in unified format (`@@ -a,n +b,m @@`, then ` `/`-`/`+` lines as `diff -u` prints them), for
+ * `gather --diff`. jsdiff's Myers diff costs (lines + edits) × edits, so two long outputs that differ in a
+ * few lines are cheap however long they are; outputs that differ in more than MAX_EDITS lines are not
+ * diffed (such a diff is no easier to read than the output itself, and the shell must not stall).
  */
 
-export type DiffOp = { kind: ' ' | '-' | '+'; text: string; a: number; b: number };
+/** Inserted plus deleted lines beyond which no diff is computed (~0.3 s worst case on a small machine). */
+export const MAX_EDITS = 1000;
 
-const MAX_CELLS = 4_000_000;
-
-/** Edit script turning `a` into `b`, or undefined when the differing middle is too large to diff. */
-export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] | undefined {
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  const n = a.length - head - tail;
-  const m = b.length - head - tail;
-  if (n * m > MAX_CELLS) return undefined;
-  // lcs[i][j]: LCS length of a[head+i..] and b[head+j..] within the middle part, one flat array.
-  const w = m + 1;
-  const lcs = new Uint32Array((n + 1) * w);
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i * w + j] = a[head + i] === b[head + j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
-    }
-  }
-  const ops: DiffOp[] = [];
-  for (let k = 0; k < head; k++) ops.push({ kind: ' ', text: a[k]!, a: k, b: k });
-  let i = 0, j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[head + i] === b[head + j]) {
-      ops.push({ kind: ' ', text: a[head + i]!, a: head + i, b: head + j });
-      i++; j++;
-    } else if (j < m && (i === n || lcs[i * w + j + 1]! >= lcs[(i + 1) * w + j]!)) {
-      ops.push({ kind: '+', text: b[head + j]!, a: head + i, b: head + j });
-      j++;
-    } else {
-      ops.push({ kind: '-', text: a[head + i]!, a: head + i, b: head + j });
-      i++;
-    }
-  }
-  for (let k = 0; k < tail; k++) {
-    ops.push({ kind: ' ', text: a[a.length - tail + k]!, a: a.length - tail + k, b: b.length - tail + k });
-  }
-  // Within a run of changes, show removals before additions, as diff -u does.
-  return groupChanges(ops);
-}
-
-function groupChanges(ops: DiffOp[]): DiffOp[] {
-  const out: DiffOp[] = [];
-  let k = 0;
-  while (k < ops.length) {
-    if (ops[k]!.kind === ' ') { out.push(ops[k++]!); continue; }
-    const run: DiffOp[] = [];
-    while (k < ops.length && ops[k]!.kind !== ' ') run.push(ops[k++]!);
-    out.push(...run.filter((o) => o.kind === '-'), ...run.filter((o) => o.kind === '+'));
-  }
-  // Reordering moved ops: give each again the a/b positions it has in the final order.
-  let ai = 0, bi = 0;
-  for (const o of out) {
-    o.a = ai;
-    o.b = bi;
-    if (o.kind !== '+') ai++;
-    if (o.kind !== '-') bi++;
-  }
-  return out;
-}
-
-/** Unified hunks with `context` lines around each change; [] when equal, undefined when too large. */
+/** Unified hunks with `context` lines around each change; [] when equal, undefined when too different. */
 export function unifiedDiff(a: readonly string[], b: readonly string[], context = 3): string[] | undefined {
-  const ops = diffLines(a, b);
-  if (!ops) return undefined;
-  const changed = ops.map((o, k) => (o.kind === ' ' ? -1 : k)).filter((k) => k >= 0);
-  if (changed.length === 0) return [];
-  // Hunks: changes closer than 2·context lines apart share one hunk.
-  const hunks: [number, number][] = [];
-  for (const k of changed) {
-    const from = Math.max(0, k - context), to = Math.min(ops.length - 1, k + context);
-    const last = hunks.at(-1);
-    if (last && from <= last[1] + 1) last[1] = to;
-    else hunks.push([from, to]);
+  if (editsAtLeast(a, b) > MAX_EDITS) return undefined;
+  const patch = structuredPatch('', '', asText(a), asText(b), undefined, undefined, { context, maxEditLength: MAX_EDITS });
+  if (!patch) return undefined;
+  return patch.hunks.flatMap((h) => [
+    `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@`,
+    ...h.lines.filter((l) => !l.startsWith('\\')),
+  ]);
+}
+
+/** Every line newline-terminated, so the last line is compared like the others (no "\ No newline"). */
+function asText(lines: readonly string[]): string {
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** As `diff -u`: a count of 1 is left out; an empty range names the line before it (0 at the top). */
+function range(start: number, count: number): string {
+  // jsdiff numbers an empty range by the line after it; diff -u (and jsdiff's own formatPatch) by the one before.
+  if (count === 0) return `${start - 1},0`;
+  return count === 1 ? `${start}` : `${start},${count}`;
+}
+
+/**
+ * A lower bound of the edits turning `a` into `b`: every line of one without a partner among the other's
+ * lines must be deleted or inserted. Linear, so wildly different outputs are refused without running Myers.
+ */
+function editsAtLeast(a: readonly string[], b: readonly string[]): number {
+  const counts = new Map<string, number>();
+  for (const l of a) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let common = 0;
+  for (const l of b) {
+    const n = counts.get(l) ?? 0;
+    if (n > 0) {
+      common++;
+      counts.set(l, n - 1);
+    }
   }
-  const lines: string[] = [];
-  for (const [from, to] of hunks) {
-    const part = ops.slice(from, to + 1);
-    const aLines = part.filter((o) => o.kind !== '+').length;
-    const bLines = part.filter((o) => o.kind !== '-').length;
-    const first = part[0]!;
-    // diff -u numbers from 1; an empty side starts at the line before (0 for an empty file).
-    const aStart = aLines === 0 ? first.a : first.a + 1;
-    const bStart = bLines === 0 ? first.b : first.b + 1;
-    // As diff -u: a count of 1 is left out.
-    const range = (start: number, count: number): string => (count === 1 ? `${start}` : `${start},${count}`);
-    lines.push(`@@ -${range(aStart, aLines)} +${range(bStart, bLines)} @@`);
-    for (const o of part) lines.push(`${o.kind}${o.text}`);
-  }
-  return lines;
+  return a.length + b.length - 2 * common;
 }

@@ -1,17 +1,34 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance, type ColorSupportLevel } from 'chalk';
 
 /**
- * Colour policy in one place: NO_COLOR (any value) disables colour, FORCE_COLOR enables it,
- * otherwise colour only on a TTY. cli-table3 and chalk both read from here.
+ * Colour policy in one place: NO_COLOR (any non-empty value) disables colour; otherwise chalk's own
+ * detection (supports-color) decides for stdout and stderr, so FORCE_COLOR (0 to 3), TERM=dumb, CI
+ * terminals and --color/--no-color mean what they mean for every other chalk-based tool. cli-table3 and
+ * chalk both read from here. Streams that are not the process's own (tests) get colour only on a TTY.
  */
 export function colorWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
-  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
-  return stream.isTTY === true;
+  const detected = detectedFor(stream);
+  if (detected !== undefined) return detected > 0;
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
+/** Whether the terminal can redraw a line in place (`\r` + erase): a TTY that is not TERM=dumb. */
+export function canRedrawLine(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
+}
+
+function detectedFor(stream: unknown): ColorSupportLevel | undefined {
+  if (stream === process.stdout) return supportsColor === false ? 0 : supportsColor.level;
+  if (stream === process.stderr) return supportsColorStderr === false ? 0 : supportsColorStderr.level;
+  return undefined;
+}
+
+/** A chalk at the terminal's own colour depth (256 colours where it cannot tell, e.g. `--color` on a pipe). */
 export function makeChalk(enabled: boolean): ChalkInstance {
-  return new Chalk({ level: enabled ? 2 : 0 });
+  if (!enabled) return new Chalk({ level: 0 });
+  const level = Math.max(detectedFor(process.stdout) ?? 0, detectedFor(process.stderr) ?? 0);
+  return new Chalk({ level: (level === 0 ? 2 : level) as ColorSupportLevel });
 }
 
 const NODE_PALETTE = [39, 208, 41, 170, 220, 75, 204, 114, 141, 180, 45, 214, 99, 150, 33, 168];

@@ -2,7 +2,8 @@ import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Output, Progress } from '../plugins/api.js';
 import { formatError } from '../errors/dust-error.js';
-import { colorWanted, makeChalk } from './style.js';
+import { stripVTControlCharacters } from 'node:util';
+import { canRedrawLine, colorWanted, makeChalk } from './style.js';
 
 /**
  * What the line editor lends the output layer so asynchronous text can be printed above the prompt
@@ -34,14 +35,17 @@ export class TerminalOutput implements Output {
   private promptLine: PromptLine | undefined;
   private progressText: string | undefined;
   private readonly debugEnabled: boolean;
+  /** A terminal that can erase a line (not TERM=dumb): progress lines and prompt redraws need it. */
+  private readonly redraws: boolean;
 
   constructor(
     private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
     private readonly stderr: NodeJS.WritableStream = stdout,
-    opts: { color?: boolean; debug?: boolean; json?: boolean } = {},
+    opts: { color?: boolean; debug?: boolean; json?: boolean; env?: NodeJS.ProcessEnv } = {},
   ) {
     this.json = opts.json ?? false;
     this.isTTY = stdout.isTTY === true;
+    this.redraws = canRedrawLine(stdout, opts.env);
     // JSON mode: the human text goes to stderr, so colour follows stderr's terminal.
     this.colorEnabled = opts.color ?? colorWanted(this.json ? (stderr as typeof stdout) : stdout);
     this.chalk = makeChalk(this.colorEnabled);
@@ -64,8 +68,9 @@ export class TerminalOutput implements Output {
     this.write(this.json ? this.stderr : this.stdout, text);
   }
 
+  /** Terminal escape sequences (a remote program's colours) are taken out of every string: JSON is data. */
   record(obj: Record<string, unknown>): void {
-    if (this.json) this.write(this.stdout, JSON.stringify(obj));
+    if (this.json) this.write(this.stdout, JSON.stringify(obj, (_key, value: unknown) => (typeof value === 'string' ? stripVTControlCharacters(value) : value)));
   }
 
   success(text: string): void {
@@ -99,7 +104,7 @@ export class TerminalOutput implements Output {
 
   /** A status line that later output replaces; only shown on a terminal. */
   progress(text: string): Progress {
-    if (!this.isTTY || this.json) return { update: () => undefined, done: (final) => { if (final) this.print(final); } };
+    if (!this.redraws || this.json) return { update: () => undefined, done: (final) => { if (final) this.print(final); } };
     this.progressText = text;
     this.stdout.write(CLEAR_LINE + this.chalk.dim(text));
     return {
@@ -119,8 +124,10 @@ export class TerminalOutput implements Output {
     const body = text.endsWith('\n') ? text : `${text}\n`;
     const prompting = this.isTTY && this.promptLine?.isShowing() === true;
     // Clearing only the cursor's row would leave the other rows of a wrapped half-typed line behind, and the
-    // editor's redraw would then climb over the text just printed.
-    if (prompting) this.promptLine!.erase();
+    // editor's redraw would then climb over the text just printed. A dumb terminal cannot erase at all:
+    // the text goes below the prompt, and the prompt follows.
+    if (prompting && !this.redraws) this.stdout.write('\n');
+    else if (prompting) this.promptLine!.erase();
     else if (this.isTTY && this.progressText !== undefined) this.stdout.write(CLEAR_LINE);
     stream.write(body);
     if (this.isTTY && this.progressText !== undefined) this.stdout.write(this.chalk.dim(this.progressText));

@@ -228,10 +228,20 @@ export interface RegisteredCommand {
   readonly source: string;
 }
 
+/**
+ * A persistent key/value store shared by every dust process on this machine. Reads see other processes'
+ * writes; each write changes only its own key in the file as it is on disk, so concurrent writers never
+ * undo each other.
+ */
 export interface KeyValueStore {
   get<T = unknown>(key: string): T | undefined;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Read-modify-write of one key, atomic across processes: `fn` receives the value currently on disk and
+   * returns the new one (undefined deletes the key). Use it for counters and for merging into records.
+   */
+  update<T = unknown>(key: string, fn: (current: T | undefined) => T | undefined): Promise<void>;
   keys(): string[];
 }
 
@@ -241,10 +251,11 @@ export interface Output {
   readonly colorEnabled: boolean;
   /**
    * `dust --json`: stdout carries only NDJSON records (`record`); everything `print`, `info` and `table` write
-   * goes to stderr instead. Commands with results (`@`, `gather`, `show`) emit records in this mode.
+   * goes to stderr instead. Commands with results or effects (`@`, `gather`, `show`, `use`, `!`, `put`,
+   * `get`, `tag`) emit records in this mode.
    */
   readonly json: boolean;
-  /** One JSON object as one line on stdout (only meaningful when `json` is set; ignored otherwise). */
+  /** One JSON object as one line on stdout (only when `json` is set; ignored otherwise); escape sequences are stripped from its strings. */
   record(obj: Record<string, unknown>): void;
   print(text: string): void;
   info(text: string): void;

@@ -6,7 +6,7 @@ import { importTypeScript } from '../modules/import-typescript.js';
 import { DUST_PLUGIN_API, type DustPlugin } from './api.js';
 import { setupPlugin, type PluginHostDeps } from './plugin-host.js';
 import type { NameClash } from './registry.js';
-import { satisfies } from './version-range.js';
+import semver from 'semver';
 import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 
@@ -159,13 +159,15 @@ function validatePlugin(p: unknown, source: string, dustVersion: string): assert
   }
   const range = obj['dust'];
   if (range !== undefined) {
-    let ok: boolean;
-    try {
-      ok = typeof range === 'string' && satisfies(dustVersion, range);
-    } catch (err) {
-      throw new DustError(ErrorCodes.PluginInvalid, `plugin '${obj['name']}' (${source}): ${firstLine(err)}`, { hint: 'the dust field takes a semver range such as ^0.1' });
+    // npm's own semver: `>= 0.1`, `0.1.0 - 1.0`, `^0.1 || ^1`, `1.x` mean what they mean in package.json.
+    // A prerelease dust (0.2.0-rc.1) counts as the release it leads to: `>=0.2`, `0.2.x` and `*` accept it,
+    // `^0.1` and `>=0.2.0` (exactly that release) do not. semver's default would match it with no range at all.
+    if (typeof range !== 'string' || semver.validRange(range) === null) {
+      throw new DustError(ErrorCodes.PluginInvalid, `plugin '${obj['name']}' (${source}): invalid version range '${String(range)}' in its dust field`, {
+        hint: 'the dust field takes a semver range such as ^0.1 or >=0.2 <2',
+      });
     }
-    if (!ok) {
+    if (!semver.satisfies(dustVersion, range, { includePrerelease: true })) {
       throw new DustError(ErrorCodes.PluginApiMismatch, `plugin '${obj['name']}' (${source}) needs dust ${String(range)}, this is dust ${dustVersion}`, {
         hint: 'update dust or the plugin',
       });

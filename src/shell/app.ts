@@ -18,7 +18,8 @@ import { sshConfigFiles } from '../config/paths.js';
 import { ShellState } from './shell-state.js';
 import { CommandRunner, type TerminalHost } from './command-runner.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
-import { formatError } from '../errors/dust-error.js';
+import { DustError, formatError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
 import { Contributions } from '../plugins/contributions.js';
 import { createSessions } from './sessions-api.js';
 import { sshPlugin } from '../ssh/plugin.js';
@@ -54,6 +55,7 @@ export class DustApp {
   /** Transports and inventory providers added by plugins (built-ins included). */
   readonly contributions = new Contributions();
   private exitRequested = false;
+  private inventoryFailureCount = 0;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */
   private readonly builtins: DustPlugin[];
@@ -72,7 +74,10 @@ export class DustApp {
     const baseProviders = [...providers, ...(opts.extraProviders ?? [])];
     const inventory = new Inventory(baseProviders, config.logins);
     this.contributions.onProvidersChanged = () => inventory.setProviders([...baseProviders, ...this.contributions.providers()]);
-    inventory.onProviderFailure = (provider, error) => out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
+    inventory.onProviderFailure = (provider, error) => {
+      this.inventoryFailureCount++;
+      out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
+    };
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
     this.sessions = createSessions({
@@ -104,6 +109,16 @@ export class DustApp {
         this.onExitRequested?.();
       },
     });
+  }
+
+  /** The terminal writer every part of this process prints through. */
+  get out(): TerminalOutput {
+    return this.opts.out;
+  }
+
+  /** How many times an inventory source failed so far: a script line during which this grew did not succeed. */
+  get inventoryFailures(): number {
+    return this.inventoryFailureCount;
   }
 
   get wantsExit(): boolean {
@@ -200,6 +215,27 @@ export class DustApp {
 
 /** `$DUST_HOME` exists with owner-only permissions: it holds known_hosts, history and plugin state. */
 export function ensureDustHome(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.mkdirSync(path.join(dir, 'plugins'), { recursive: true, mode: 0o700 });
+  for (const d of [dir, path.join(dir, 'plugins')]) {
+    try {
+      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EEXIST' || code === 'ENOTDIR' ? `${blocking(d)} is a file, not a directory` : (err as Error).message;
+      throw new DustError(ErrorCodes.HomeUnusable, `DUST_HOME ${dir}: ${why}`, {
+        hint: 'point DUST_HOME at a directory (default ~/.cluster), or move that file away', cause: err,
+      });
+    }
+  }
+}
+
+/** The first existing non-directory on the way to `dir` (what stops mkdir). */
+function blocking(dir: string): string {
+  for (let p = dir; ; p = path.dirname(p)) {
+    try {
+      if (!fs.statSync(p).isDirectory()) return p;
+    } catch {
+      // missing: look further up
+    }
+    if (path.dirname(p) === p) return dir;
+  }
 }

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
-import { DustError } from '../errors/dust-error.js';
-import { ErrorCodes } from '../errors/codes.js';
 
 export interface CliArgs {
   help: boolean;
   version: boolean;
+  /** Lines to run in order: each `-c LINE`, then the words after the options joined into one line. */
   commands: string[];
   config: string | undefined;
   verbose: boolean;
@@ -16,12 +15,24 @@ export interface CliArgs {
   json: boolean;
   /** Default `--timeout` (seconds) for every line that runs on nodes. */
   timeout: number | undefined;
-  subcommand: string[];
+  /** The arguments that were dust's options (what comes before the line). */
+  optionArgs: string[];
 }
 
+/**
+ * Words that will be dust subcommands (a long-lived `dust serve`, `attach`, `run` against it, `status`,
+ * shell `completion`). Refused now, so no script comes to depend on them meaning a shell line.
+ */
+export const RESERVED_SUBCOMMANDS: readonly string[] = ['serve', 'attach', 'run', 'status', 'completion'];
+
 export const USAGE = `usage: dust [options]                 interactive cluster shell
+       dust [options] LINE...           run one line and exit (dust show -v = dust -c 'show -v')
        dust -c LINE [-c LINE ...]       run lines non-interactively (exit 0 only if all succeed)
        dust < script.dust               lines from stdin when it is not a terminal
+
+LINE...: the words after dust's options, joined with spaces into one line as ssh joins a remote command;
+quote a line with pipes or quotes whole: dust '@web* tail -n1 /var/log/syslog | cut -c1-80'. Options after
+the first word are the line's. Reserved for subcommands: ${RESERVED_SUBCOMMANDS.join(', ')} (use -c for those).
 
 options:
   -c, --command LINE     run LINE (repeatable; in order; one session)
@@ -30,21 +41,29 @@ options:
       --profile NAME     AWS profile
       --endpoint-url URL EC2-compatible endpoint (LocalStack, moto, dust emulator)
       --demo             start on the built-in demo cluster (no AWS account or sshd needed)
-      --json             stdout: one JSON object per line (@ and gather: one per node result; show: one
-                         per node); everything else goes to stderr
+      --json             stdout: one JSON object per line (records: see README); everything else on stderr
   -t, --timeout SECONDS  interrupt nodes still running a line after SECONDS (reported as timeout)
   -v, --verbose          stack traces for errors (also DUST_DEBUG=1)
-      --no-color         no colours (also NO_COLOR=1)
+      --no-color         no colours (also NO_COLOR=1, FORCE_COLOR=0, TERM=dumb)
   -h, --help             this help
   -V, --version          print the version
 
+exit status: 0 all lines succeeded; 1 a line failed (a node failed or was unreachable, an error, an
+inventory source failed); 2 bad arguments or config; 141 stdout closed early (dust ... | head).
 environment: DUST_HOME (default ~/.cluster): history, known_hosts, plugins/, config.yaml
 docs: README.md, docs/ (config, targets, plugins, errors)`;
 
+/** Options that take a value: the word after them is that value, not the start of a line. */
+const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout']);
+
+/** Thrown for arguments dust cannot use; main prints it with the usage and exits 2. */
+export class CliUsageError extends Error {}
+
 export function parseCliArgs(argv: readonly string[]): CliArgs {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
+  const { options, line } = splitAtLine(argv);
+  const { values } = parseArgs({
+    args: options,
+    allowPositionals: false,
     strict: true,
     options: {
       help: { type: 'boolean', short: 'h' },
@@ -64,12 +83,19 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   });
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
-    throw new DustError(ErrorCodes.Usage, `--timeout: '${values.timeout}' is not a number of seconds`, { hint: 'e.g. --timeout 30, or 0 for no limit' });
+    throw new CliUsageError(`--timeout: '${values.timeout}' is not a number of seconds (e.g. --timeout 30, or 0 for no limit)`);
   }
+  const first = line[0];
+  if (first !== undefined && RESERVED_SUBCOMMANDS.includes(first)) {
+    throw new CliUsageError(`'${first}' is reserved for a dust subcommand this version does not have; to run a shell command named ${first}: dust -c '${line.join(' ')}'`);
+  }
+  const commands = [...(values.command ?? [])];
+  // One word is taken as the whole line (dust '@* a | b'); several are joined as ssh joins a remote command.
+  if (line.length > 0) commands.push(line.join(' '));
   return {
     help: values.help ?? false,
     version: values.version ?? false,
-    commands: values.command ?? [],
+    commands,
     config: values.config,
     verbose: values.verbose ?? false,
     color: values['no-color'] ? false : values.color,
@@ -79,6 +105,22 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     endpointUrl: values['endpoint-url'],
     json: values.json ?? false,
     timeout,
-    subcommand: positionals,
+    optionArgs: options,
   };
+}
+
+/**
+ * dust's options come first; the first word that is neither an option nor an option's value starts the
+ * line, and everything from there on is the line's (`dust show -v`: -v is show's, not dust's --verbose).
+ * `--` ends the options explicitly.
+ */
+function splitAtLine(argv: readonly string[]): { options: string[]; line: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return { options: argv.slice(0, i), line: argv.slice(i + 1) };
+    if (!arg.startsWith('-') || arg === '-') return { options: argv.slice(0, i), line: argv.slice(i) };
+    // `-c LINE`, `--config FILE`, and `-vc LINE` (short flags bundled, the last one taking the value).
+    if (VALUE_OPTIONS.has(arg) || /^-[a-zA-Z]*[ct]$/.test(arg)) i++;
+  }
+  return { options: [...argv], line: [] };
 }

@@ -5,6 +5,7 @@ import { ReplAdapter } from './node-repl-adapter.js';
 import { KeyboardArbiter } from './keyboard-arbiter.js';
 import { complete } from './completer.js';
 import { filterHistoryLine } from './history-filter.js';
+import { HistoryFile } from '../state/history-file.js';
 
 /**
  * The interactive shell: prompt, line editing, history, completion, Ctrl-C/Ctrl-D semantics.
@@ -13,6 +14,7 @@ import { filterHistoryLine } from './history-filter.js';
  */
 export class InteractiveShell {
   private readonly adapter: ReplAdapter;
+  private readonly history: HistoryFile;
   readonly keyboard: KeyboardArbiter;
   private readonly queue: string[] = [];
   private draining = false;
@@ -25,6 +27,8 @@ export class InteractiveShell {
     private readonly input: NodeJS.ReadStream,
     output: NodeJS.WriteStream,
   ) {
+    const historySize = app.state.dustConfig.history.size ?? 5000;
+    this.history = new HistoryFile(path.join(app.state.dustHome, 'history'), historySize, (m) => out.warn(m));
     // Before the line editor starts: it draws its prompt at once.
     out.info(out.chalk.dim(`dust ${app.state.version} — type help (or ?) for commands, Ctrl-D to leave`));
     this.adapter = new ReplAdapter({
@@ -37,9 +41,9 @@ export class InteractiveShell {
       onLine: (line) => this.enqueue(line),
       onInterrupt: () => this.interrupt(),
       onClose: () => void this.close(),
-      historyFile: path.join(app.state.dustHome, 'history'),
-      historySize: app.state.dustConfig.history.size ?? 5000,
+      historySize,
       filterHistory: (line) => filterHistoryLine(line, { answeringSecret: app.sessions.anyWaitingForSecret() }),
+      history: this.history,
     });
     this.keyboard = new KeyboardArbiter(this.adapter, input, () => this.interrupt());
     out.attachPrompt(this.adapter);
@@ -49,7 +53,7 @@ export class InteractiveShell {
 
   /** Resolves when the user leaves (exit, quit, Ctrl-D). */
   async run(): Promise<void> {
-    await this.adapter.setupHistory();
+    await this.adapter.loadHistory();
     this.adapter.showPrompt();
     return new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -120,6 +124,7 @@ export class InteractiveShell {
     this.closing = true;
     this.out.attachPrompt(undefined);
     try {
+      await this.history.flush();
       await this.app.shutdown();
     } finally {
       this.adapter.close();

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
+/**
+ * The `dust` entry point, kept tiny on purpose: `--version` and `--help` are answered from here, before
+ * anything heavy is imported (the app, ssh2, cosmiconfig, zod: ~200 ms of loading); only real work
+ * loads ./cli.js.
+ */
 import fs from 'node:fs';
-import { parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
-import { dustHome as defaultDustHome } from '../config/paths.js';
-import { loadConfig } from '../config/load-config.js';
-import { TerminalOutput } from '../output/terminal-output.js';
-import { DustApp, ensureDustHome } from './app.js';
-import { InteractiveShell } from './interactive.js';
-import { runScript } from './script-runner.js';
-import { NoTerminalPrompter, TerminalPrompter } from './prompter.js';
-import { prepareEc2 } from '../ec2/wiring.js';
-import { DustError, formatError } from '../errors/dust-error.js';
-import { ErrorCodes } from '../errors/codes.js';
+import { CliUsageError, parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
+
+/** `dust ... | head -2`: once the reader is gone, stop quietly with SIGPIPE's status, as Unix tools do. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
 
 function readVersion(): string {
   try {
@@ -22,13 +25,14 @@ function readVersion(): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  // `dust emulator [--port N]` is the `emulator` command run as a script line (its flags are its own).
-  if (argv[0] === 'emulator') argv = ['-c', argv.map((a) => (/^[\w.:/=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')];
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
   } catch (err) {
-    process.stderr.write(`dust: ${formatError(err)}\n${USAGE}\n`);
+    const message = err instanceof CliUsageError || err instanceof TypeError ? err.message : String(err);
+    process.stderr.write(`dust: ${message}\n${USAGE}\n`);
     return 2;
   }
   const version = readVersion();
@@ -40,73 +44,11 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  const debug = args.verbose || (process.env['DUST_DEBUG'] ?? '') !== '';
-  const out = new TerminalOutput(process.stdout, process.stderr, { ...(args.color === undefined ? {} : { color: args.color }), debug, json: args.json });
-  const home = defaultDustHome();
-  ensureDustHome(home);
-  let loaded;
-  try {
-    loaded = await loadConfig({ explicitFile: args.config, dustHome: home });
-  } catch (err) {
-    out.error(err);
-    return 2;
-  }
-  const interactive = args.commands.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
-  if (args.timeout !== undefined) loaded.config.run.timeout = args.timeout;
-  // The demo: embedded SSH nodes behind an in-process EC2 emulator (src/ec2/demo.ts); loaded only when asked for.
-  let demo: import('../ec2/demo.js').DemoSession | undefined;
-  if (args.demo) {
-    try {
-      const { startDemo } = await import('../ec2/demo.js');
-      demo = await startDemo({ dustHome: home });
-    } catch (err) {
-      out.error(err);
-      return 2;
-    }
-    out.info(demo.banner);
-  }
-  const ec2 = prepareEc2({
-    cli: { region: args.region, profile: args.profile, endpointUrl: args.endpointUrl },
-    config: loaded.config,
-    dustHome: home,
-    ...(demo ? { integration: demo.ec2, leadingRules: demo.loginRules } : {}),
-  });
-  let shell: InteractiveShell | undefined;
-  const prompter = interactive
-    ? new TerminalPrompter(process.stdin, process.stdout, () => shell!.keyboard.borrow())
-    : new NoTerminalPrompter();
-  const app = new DustApp({
-    version,
-    dustHome: home,
-    loaded,
-    out,
-    prompt: prompter,
-    terminal: {
-      withTerminal: (fn) => (shell ? shell.withTerminal(fn) : fn({ input: process.stdin, output: process.stdout })),
-    },
-    ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
-    extraProviders: ec2.providers,
-    interactive,
-  });
-  app.closers.push(() => ec2.close());
-  if (demo) app.closers.push(() => demo.close());
-  // Last line of defence: a stray error from a plugin's timer or a library callback is reported in one
-  // line and the shell keeps running (every known path already catches its own errors).
-  process.on('uncaughtException', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
-  process.on('unhandledRejection', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
-  await app.loadPlugins();
-  await ec2.attach(app);
-  if (!interactive) {
-    const onSigint = () => {
-      if (!app.runner.interrupt()) process.exit(130);
-    };
-    process.on('SIGINT', onSigint);
-    const stdin = args.commands.length === 0 ? process.stdin : undefined;
-    return runScript(app, args.commands, stdin);
-  }
-  shell = new InteractiveShell(app, out, process.stdin, process.stdout);
-  await shell.run();
-  return 0;
+  // chalk's colour detection reads --color/--no-color from process.argv: only dust's own options may
+  // count, not a word of the line (`dust @* grep --color=always x` must not colour a pipe).
+  process.argv = [...process.argv.slice(0, 2), ...args.optionArgs];
+  const { runCli } = await import('./cli.js');
+  return runCli(args, version);
 }
 
 main(process.argv.slice(2)).then(

@@ -20,10 +20,11 @@ export interface ReplAdapterOptions {
   onLine: (line: string) => void;
   onInterrupt: () => void;
   onClose: () => void;
-  historyFile: string;
   historySize: number;
-  /** Decides what reaches the history file: return undefined to drop the line, or a redacted text. */
+  /** Decides what reaches the history: return undefined to drop the line, or a redacted text. */
   filterHistory: (line: string) => string | undefined;
+  /** Where history persists (node:repl's own `setupHistory` would overwrite other shells' lines). */
+  history: { load(): Promise<string[]>; add(entry: string): void };
 }
 
 export class ReplAdapter {
@@ -57,23 +58,23 @@ export class ReplAdapter {
     this.server.on('SIGINT', () => opts.onInterrupt());
     this.server.on('exit', () => opts.onClose());
     // readline records the line in its history array before emitting 'line'; filter it there so a
-    // secret never reaches the history file (setupHistory writes that array on each line).
+    // secret is neither recalled with the arrow keys nor written to the history file.
     this.server.on('history', (history: string[]) => {
       const first = history[0];
       if (first === undefined) return;
       const kept = opts.filterHistory(first);
       if (kept === undefined) history.shift();
-      else history[0] = kept;
+      else {
+        history[0] = kept;
+        opts.history.add(kept);
+      }
     });
   }
 
-  setupHistory(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.setupHistory(this.opts.historyFile, (err) => {
-        if (err) this.opts.output.write(`dust: history disabled: ${err.message}\n`);
-        resolve();
-      });
-    });
+  /** Fills the line editor's history (Up, Ctrl-R) from the persisted one. */
+  async loadHistory(): Promise<void> {
+    const entries = await this.opts.history.load();
+    (this.server as unknown as { history: string[] }).history = entries.slice(0, this.opts.historySize);
   }
 
   setPrompt(prompt: string): void {

@@ -75,11 +75,13 @@ export class ShellState implements ClusterState {
   }
 
   async annotate(node: DustNode, key: string, value: string | undefined): Promise<void> {
-    const current = { ...(this.annotationStore.get<Record<string, string>>(node.name) ?? {}) };
-    if (value === undefined) delete current[key];
-    else current[key] = value;
-    if (Object.keys(current).length === 0) await this.annotationStore.delete(node.name);
-    else await this.annotationStore.set(node.name, current);
+    // Merged into the node's record as it is on disk now: another dust may have annotated it meanwhile.
+    await this.annotationStore.update<Record<string, string>>(node.name, (onDisk) => {
+      const next = { ...(onDisk ?? {}) };
+      if (value === undefined) delete next[key];
+      else next[key] = value;
+      return Object.keys(next).length === 0 ? undefined : next;
+    });
     this.inventory.invalidate();
   }
 

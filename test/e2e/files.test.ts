@@ -52,4 +52,21 @@ describe('put and get over the persistent connections (SFTP, real sshd)', functi
     r = dust('put src/a.txt');
     expect(r.out).to.include('put: a target is required');
   });
+
+  it('--json: one transfer record per node on stdout (files, bytes, status, error), nothing else there', () => {
+    fs.writeFileSync(path.join(f.cluster.node('node2').homeDir, 'json-only.txt'), 'twelve bytes');
+    fs.mkdirSync(path.join(f.tmp.home, 'jfetch'));
+    const r = runDust(['--config', f.configFile, '--json', ...lines('put src/a.txt node[0-1] .', 'get node[1-2] json-only.txt jfetch')], { home: f.tmp.home });
+    expect(r.code).to.equal(1);
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const key = (x: Record<string, unknown>) => `${String(x.direction)}:${String(x.node)}`;
+    records.sort((a, b) => key(a).localeCompare(key(b)));
+    expect(records.map((x) => [x.type, key(x), x.status])).to.deep.equal([
+      ['transfer', 'get:node1', 'failed'], ['transfer', 'get:node2', 'ok'], ['transfer', 'put:node0', 'ok'], ['transfer', 'put:node1', 'ok'],
+    ]);
+    expect(records[0]!.error).to.match(/json-only\.txt: No such file/);
+    expect(records[1]).to.deep.include({ bytes: 12, files: [{ local: path.join('jfetch', 'node2', 'json-only.txt'), remote: 'json-only.txt' }] });
+    expect(records[2]).to.deep.include({ bytes: 6, files: [{ local: 'src/a.txt', remote: 'a.txt' }] });
+    expect(r.stderr).to.include('[node0] 1 file → .');
+  });
 });

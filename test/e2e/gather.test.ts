@@ -36,6 +36,17 @@ describe('gather: identical outputs folded under their nodes (real sshd)', funct
     expect(r.err).to.match(/gather: unknown option '-x'.*usage: gather \[--diff\] \[--timeout S\] \[--max-output N\] <target> <command>/);
   });
 
+  it('--diff on long outputs: a few changed lines among 3000 are a diff; a wholly different output is shown in full', () => {
+    const r = dust(
+      'gather --diff node[0-2] seq 1 3002 | sed "/^1500$/s/^/$DUST_TEST_NODE-/;t;s/^2999$/x/" | if [ "$DUST_TEST_NODE" = node2 ]; then cat; else seq 1 3002; fi',
+      'gather --diff node[0-2] if [ "$DUST_TEST_NODE" = node2 ]; then seq 5001 7000; else seq 1 2000; fi',
+    );
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.include(['── node2 (1) ── diff against node[0-1]', '@@ -1497,7 +1497,7 @@', ' 1497', ' 1498', ' 1499', '-1500', '+node2-1500', ' 1501'].join('\n'));
+    expect(r.out).to.include(['@@ -2996,7 +2996,7 @@', ' 2996', ' 2997', ' 2998', '-2999', '+x', ' 3000'].join('\n'));
+    expect(r.out).to.include('── node2 (1) ── diff against node[0-1]\n(differs in more than 1000 lines: shown in full)\n5001\n5002\n');
+  });
+
   it('shares the persistent shells with @ and names failures and exit codes', () => {
     const r = dust('@node[0-1] cd /tmp', 'gather node[0-1] pwd', 'gather node* test "$DUST_TEST_NODE" != node4');
     expect(r.out).to.include('── node[0-1] (2) ──\n/tmp\n');

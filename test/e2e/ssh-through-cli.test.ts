@@ -73,7 +73,11 @@ describe('dust over real OpenSSH (built CLI, real PTY)', function () {
       dust.write('@node0 echo after\r');
       await dust.waitFor(/\[node0\]\s+after/, { from: m });
       expect(dust.text).to.not.include('hunter22');
-      const history = fs.readFileSync(path.join(f.tmp.home, 'history'), 'utf8');
+      // History is saved in the background (merged with other shells' lines under the file's lock): wait for it.
+      const historyFile = path.join(f.tmp.home, 'history');
+      const saved = (): string => (fs.existsSync(historyFile) ? fs.readFileSync(historyFile, 'utf8') : '');
+      for (let i = 0; i < 200 && !saved().includes('@node0 echo after'); i++) await new Promise((r) => setTimeout(r, 25));
+      const history = saved();
       expect(history).to.not.include('hunter22').and.not.include('opensesame');
       expect(history).to.include('@node0 echo after');
     });

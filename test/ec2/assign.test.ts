@@ -69,8 +69,14 @@ describe('ec2: assign writes login rules that apply at once', () => {
     }
   });
 
-  it('a broken logins.yaml is a clear error', () => {
-    fs.writeFileSync(path.join(t.home, 'logins.yaml'), 'first:\n  - user: x\n');
-    expect(() => new LoginRulesStore(t.home)).to.throw(/logins\.yaml: first\.0\.selector/);
+  it('a broken logins.yaml is a clear error, and assign does not overwrite it', async () => {
+    const file = path.join(t.home, 'logins.yaml');
+    fs.writeFileSync(file, 'first:\n  - user: x\n');
+    const store = new LoginRulesStore(t.home);
+    expect(store.problem?.message).to.match(/logins\.yaml: first\.0\.selector/);
+    // Broken by hand while the shell was open: assign refuses rather than replace it.
+    expect(await t.run('assign web1 --user bob')).to.equal(false);
+    expect(t.out.take()).to.match(/logins\.yaml: first\.0\.selector.*not overwriting it.*\[DUST_STATE_WRITE\]/);
+    expect(fs.readFileSync(file, 'utf8')).to.equal('first:\n  - user: x\n');
   });
 });

@@ -169,3 +169,23 @@ describe('ec2: start/stop/reboot/terminate through the command runner', () => {
     expect(await namesOf(t, 'newbie')).to.deep.equal(['newbie']);
   });
 });
+
+describe('ec2: tag and untag under --json', () => {
+  it('give one record per instance, with the tags set or removed; nothing else on stdout', async () => {
+    const t = await ec2App({ json: true, config: { nodes: [{ name: 'static1', host: '127.0.0.1' }] } });
+    try {
+      const [a, b] = t.core.seed('us-east-1', [{ name: 'alpha' }, { name: 'beta' }]);
+      expect(await t.run('tag alpha,beta,static1 env=dev,empty')).to.equal(true);
+      expect(await t.run('untag beta env,owner=alice')).to.equal(true);
+      const records = t.records.take().trim().split('\n').map((l) => JSON.parse(l) as unknown);
+      expect(records).to.deep.equal([
+        { type: 'tags', action: 'tag', node: 'alpha', instanceId: a, tags: { env: 'dev', empty: '' } },
+        { type: 'tags', action: 'tag', node: 'beta', instanceId: b, tags: { env: 'dev', empty: '' } },
+        { type: 'tags', action: 'untag', node: 'beta', instanceId: b, tags: { env: null, owner: 'alice' } },
+      ]);
+      expect(t.out.take()).to.include('not EC2 instances, skipped: static1').and.include('tagged 2 instances');
+    } finally {
+      t.cleanup();
+    }
+  });
+});

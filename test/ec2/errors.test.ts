@@ -29,7 +29,7 @@ describe('ec2: errors are one line with a stable code', () => {
       process.env['AWS_CONFIG_FILE'] = path.join(t.home, 'none-config');
       process.env['AWS_SHARED_CREDENTIALS_FILE'] = path.join(t.home, 'none-credentials');
       process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
-      const settings = resolveAwsSettings({ config: ConfigSchema.parse({ region: 'us-east-1' }), cli: { endpointUrl: server.url } });
+      const settings = await resolveAwsSettings({ config: ConfigSchema.parse({ region: 'us-east-1' }), cli: { endpointUrl: server.url } });
       const ec2 = createEc2Integration(settings, { maxAttempts: 1 });
       try {
         let caught: unknown;

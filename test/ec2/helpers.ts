@@ -77,6 +77,8 @@ export interface Ec2AppOptions {
   pageSize?: number;
   /** Default: a sleep that advances the emulator clock, so --wait needs no real time. */
   sleep?: Sleep;
+  /** As `dust --json`: records go to `records`, everything else to `out`. */
+  json?: boolean;
 }
 
 export interface Ec2TestApp {
@@ -84,6 +86,8 @@ export interface Ec2TestApp {
   core: Ec2EmulatorCore;
   clock: ManualClock;
   out: Capture;
+  /** stdout under `json` (records only). */
+  records: Capture;
   prompter: Prompter;
   ec2: Ec2Integration;
   store: LoginRulesStore;
@@ -97,19 +101,20 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
   const core = new Ec2EmulatorCore({ clock, delays: { pending: 4000, stopping: 4000, shuttingDown: 4000 }, ...opts.emulator });
   const { home, cleanup } = makeTempHome();
   const config = ConfigSchema.parse({ region: 'us-east-1', ...opts.config });
-  const settings = resolveAwsSettings({ config, env: {}, homeDir: home, cli: opts.endpoint ? { endpointUrl: opts.endpoint } : {} });
+  const settings = await resolveAwsSettings({ config, env: {}, homeDir: home, cli: opts.endpoint ? { endpointUrl: opts.endpoint } : {} });
   const ec2 = createEc2Integration(settings, {
     credentials: FAKE_CREDENTIALS,
     maxAttempts: opts.maxAttempts ?? 1,
     ...(opts.endpoint ? {} : { requestHandler: createEc2RequestHandler(core) }),
   }, opts.pageSize ? { pageSize: opts.pageSize } : {});
   const out = new Capture(opts.tty ?? false);
+  const records = new Capture(false);
   const prompter = opts.prompter ?? new ScriptedPrompter();
   const app = new DustApp({
     version: '0.1.0-test',
     dustHome: home,
     loaded: { config, file: undefined },
-    out: new TerminalOutput(out, out, { color: false }),
+    out: opts.json ? new TerminalOutput(records, out, { color: false, json: true }) : new TerminalOutput(out, out, { color: false }),
     prompt: prompter,
     terminal: { withTerminal: () => Promise.reject(new Error('no terminal in tests')) },
     extraProviders: [ec2.provider],
@@ -132,7 +137,7 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
     wait: { pollIntervalMs: 1000, sleep },
   }));
   return {
-    app, core, clock, out, prompter, ec2, store, home,
+    app, core, clock, out, records, prompter, ec2, store, home,
     run: (line) => app.runner.runLine(line),
     cleanup: () => {
       ec2.close();

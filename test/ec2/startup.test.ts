@@ -12,12 +12,12 @@ import { makeTempHome } from '../helpers/temp-home.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A preload that records, at exit, whether any @aws-sdk/client-ec2 file was loaded. */
-function preload(dir: string): { file: string; result: string } {
+/** A preload that records, at exit, whether any file of `pkg` (default @aws-sdk/client-ec2) was loaded. */
+function preload(dir: string, pkg = '@aws-sdk/client-ec2'): { file: string; result: string } {
   const result = path.join(dir, 'sdk-loaded.txt');
   const file = path.join(dir, 'sdk-probe.cjs');
   fs.writeFileSync(file, `process.on('exit', () => {
-  const loaded = Object.keys(require('module')._cache).some((k) => k.includes('@aws-sdk' + require('path').sep + 'client-ec2'));
+  const loaded = Object.keys(require('module')._cache).some((k) => k.includes(${JSON.stringify(pkg)}.split('/').join(require('path').sep)));
   require('fs').writeFileSync(${JSON.stringify(result)}, String(loaded));
 });\n`);
   return { file, result };
@@ -36,7 +36,7 @@ describe('ec2: the SDK is not loaded on start-up', function () {
 import { resolveAwsSettings, createEc2Integration, createEc2Plugin, ec2SdkLoaded } from ${JSON.stringify(path.join(root, 'src/ec2/index.ts'))};
 import { LoginRulesStore } from ${JSON.stringify(path.join(root, 'src/inventory/login-rules-store.ts'))};
 import { ConfigSchema } from ${JSON.stringify(path.join(root, 'src/config/schema.ts'))};
-const settings = resolveAwsSettings({ config: ConfigSchema.parse({ region: 'us-east-1' }), env: {} });
+const settings = await resolveAwsSettings({ config: ConfigSchema.parse({ region: 'us-east-1' }), env: {} });
 const ec2 = createEc2Integration(settings);
 const plugin = createEc2Plugin({ rulesStore: new LoginRulesStore(${JSON.stringify(tmp.home)}), configRules: [], onRulesChanged: () => {} });
 const names: string[] = [];
@@ -70,5 +70,25 @@ console.log(JSON.stringify({ before, names }));
     });
     expect(r.status, r.stderr).to.equal(0);
     expect(fs.readFileSync(probe.result, 'utf8')).to.equal('false');
+  });
+
+  it('the shared-config reader loads only when ~/.aws files exist and the region is not known yet', function () {
+    const main = path.join(root, 'dist/shell/main.js');
+    if (!fs.existsSync(main)) this.skip();
+    const config = path.join(tmp.home, 'config.yaml');
+    fs.writeFileSync(config, 'nodes:\n  - name: a\n    host: 127.0.0.1\n');
+    const loads = (env: Record<string, string>): string => {
+      const probe = preload(tmp.home, '@smithy/shared-ini-file-loader');
+      const r = spawnSync(process.execPath, ['--require', probe.file, main, '--config', config, '-c', 'help'], {
+        cwd: tmp.home, encoding: 'utf8', env: { PATH: process.env['PATH'], DUST_HOME: tmp.home, HOME: tmp.home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+      });
+      expect(r.status, r.stderr).to.equal(0);
+      return fs.readFileSync(probe.result, 'utf8');
+    };
+    expect(loads({}), 'no ~/.aws files').to.equal('false');
+    fs.mkdirSync(path.join(tmp.home, '.aws'));
+    fs.writeFileSync(path.join(tmp.home, '.aws', 'config'), '[default]\nregion = eu-west-1\n');
+    expect(loads({ AWS_REGION: 'us-east-1' }), 'region from the environment').to.equal('false');
+    expect(loads({}), 'control: the profile decides the region').to.equal('true');
   });
 });

@@ -28,7 +28,8 @@ export class PtySession {
     const cols = opts.cols ?? 120, rows = opts.rows ?? 40;
     this.term = new xterm.Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true });
     this.proc = pty.spawn(process.execPath, [DUST_BIN, ...args], {
-      name: 'xterm-256color',
+      // node-pty sets TERM from `name`: a test's own TERM (dumb) must win.
+      name: env['TERM'] ?? 'xterm-256color',
       cols,
       rows,
       cwd: opts.cwd ?? REPO_ROOT,
@@ -46,6 +47,11 @@ export class PtySession {
 
   get text(): string {
     return stripAnsi(this.buffer);
+  }
+
+  /** Everything received, escape sequences included. */
+  get raw(): string {
+    return this.buffer;
   }
 
   /** Output received since `mark()`. */

@@ -71,9 +71,40 @@ describe('history filter', () => {
   it('drops leading-space lines and masks secrets', () => {
     expect(filterHistoryLine(' secret')).to.equal(undefined);
     expect(filterHistoryLine('@* export API_TOKEN=abc')).to.equal('@* export API_TOKEN=***');
-    expect(filterHistoryLine('!mysql --password hunter2 -e x')).to.equal('!mysql --password *** -e x');
+    expect(filterHistoryLine('!mysql --password hunter2 -e x')).to.equal("!mysql --password '***' -e x");
     expect(filterHistoryLine('@* echo AKIAABCDEFGHIJKLMNOP')).to.equal('@* echo AKIA****************');
     expect(filterHistoryLine('show worker*')).to.equal('show worker*');
+  });
+  it('masks only the secret value, never the words around it, and keeps the line runnable', () => {
+    const kept = (line: string) => expect(filterHistoryLine(line), line).to.equal(line);
+    const masked = (line: string, want: string) => expect(filterHistoryLine(line), line).to.equal(want);
+    // words that merely mention secrets are not secrets
+    kept('@* echo "reset password for user alice"');
+    kept('@* passwd alice');
+    kept('!grep -i token app.log | wc -l');
+    kept('@* aws secretsmanager get-secret-value --secret-id prod/db');
+    kept('@* export TOKEN_FILE=/run/secrets/token; cat "$TOKEN_FILE"');
+    kept('@* export API_TOKEN=$VAULT_TOKEN');
+    kept('@* export GITHUB_TOKEN="$(pass show gh)"');
+    // the value goes, the separators stay
+    masked('@* export AWS_SECRET_ACCESS_KEY=abcd; echo set', '@* export AWS_SECRET_ACCESS_KEY=***; echo set');
+    masked('@* DB_PASSWORD=hunter2 ./migrate && echo ok', '@* DB_PASSWORD=*** ./migrate && echo ok');
+    masked("@* export PGPASSWORD='p a s s'; psql", "@* export PGPASSWORD='***'; psql");
+    masked('@* export PGPASSWORD="p a s s" X=1', '@* export PGPASSWORD="***" X=1');
+    masked('!app --api-key=k3y --verbose', '!app --api-key=*** --verbose');
+    masked('!vault login --token s.abc123 -method=token', "!vault login --token '***' -method=token");
+    masked('@* mysql -u root -phunter2 -e "show databases"', '@* mysql -u root -p\'***\' -e "show databases"');
+    masked('!sshpass -p hunter2 ssh host', "!sshpass -p '***' ssh host");
+    masked("!curl -u alice:hunter2 https://x/y", "!curl -u alice:*** https://x/y");
+    masked('!git clone https://alice:ghp_abc@github.example/r.git', '!git clone https://alice:***@github.example/r.git');
+    masked('!curl -H "Authorization: Bearer eyJhbGciOi.x.y" https://x', '!curl -H "Authorization: Bearer ***" https://x');
+    masked(`!curl -d '{"user":"a","password":"hunter2"}' https://x`, `!curl -d '{"user":"a","password":"***"}' https://x`);
+  });
+  it('keeps a line out of history rather than store it with its structure changed', async () => {
+    const { sameShellStructure } = await import('../../src/shell/history-filter.js');
+    expect(sameShellStructure('a=1; b "c|d"', 'a=***; b "***"')).to.equal(true);
+    expect(sameShellStructure('a=1; b', 'a=*** b')).to.equal(false);
+    expect(sameShellStructure("echo 'x", "echo 'x'")).to.equal(false);
   });
   it('while a node waits at a password prompt, keeps no @target answer line (it may be the password)', () => {
     expect(filterHistoryLine('@worker* hunter2', { answeringSecret: true })).to.equal(undefined);
@@ -176,6 +207,31 @@ describe('terminal output above the prompt', () => {
     const plain = new TerminalOutput(stdout, stderr, { color: false });
     plain.record({ ignored: true });
     expect(out1.split('\n').filter(Boolean)).to.have.length(1);
+  });
+});
+
+describe('terminal output on a dumb terminal, and JSON records', () => {
+  it('TERM=dumb: no progress line and no line erasing, the text goes below the prompt', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    let written = '';
+    stream.on('data', (d: Buffer) => { written += d.toString(); });
+    const out = new TerminalOutput(stream, stream, { color: false, env: { TERM: 'dumb' } });
+    const p = out.progress('running on 3');
+    p.update('running on 3: 1 done');
+    p.done('all done');
+    out.attachPrompt({ isShowing: () => true, erase: () => stream.write('<erase>'), redraw: () => stream.write('[dust]$ ') });
+    out.print('[worker0] late line');
+    expect(written).to.equal('all done\n\n[worker0] late line\n[dust]$ ');
+    expect(written).to.not.include('\x1b');
+  });
+
+  it('strips terminal escape sequences from every string in a record', () => {
+    const stdout = new PassThrough();
+    let written = '';
+    stdout.on('data', (d: Buffer) => { written += d.toString(); });
+    const out = new TerminalOutput(stdout, new PassThrough(), { color: false, json: true });
+    out.record({ type: 'result', output: ['\x1b[01;31mred\x1b[0m', 'plain', '\x1b]0;title\x07\x1b(B\x1b[mx'], nested: { s: '\x1b[1mbold\x1b[22m' }, n: 3 });
+    expect(JSON.parse(written)).to.deep.equal({ type: 'result', output: ['red', 'plain', 'x'], nested: { s: 'bold' }, n: 3 });
   });
 });
 

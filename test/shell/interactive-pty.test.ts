@@ -133,3 +133,76 @@ describe('interactive shell through a real PTY', function () {
     expect(out).to.not.match(/Error:|at .*\.js/);
   });
 });
+
+describe('two interactive shells sharing one $DUST_HOME', function () {
+  this.timeout(60000);
+
+  it('keep each other\'s history lines (the last to type does not overwrite the other)', async () => {
+    const tmp = makeTempHome(SAMPLE_CONFIG);
+    const a = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home });
+    const b = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home });
+    try {
+      await a.waitFor('[dust]$ ');
+      await b.waitFor('[dust]$ ');
+      const type = async (s: PtySession, line: string) => {
+        const m = s.mark();
+        s.write(`${line}\r`);
+        await s.waitFor(/\[dust\]\$ $/, { from: m + line.length + 1 });
+      };
+      await type(a, 'show master');
+      await type(b, 'show lonely');
+      await type(a, 'show web1');
+      await type(b, 'show web2');
+      a.write('\x04');
+      expect(await a.waitForExit()).to.equal(0);
+      b.write('\x04');
+      expect(await b.waitForExit()).to.equal(0);
+      const history = fs.readFileSync(path.join(tmp.home, 'history'), 'utf8').split('\n').filter((l) => l !== '');
+      // Each shell saves in the background, so the two shells' lines may interleave either way; none is lost.
+      expect([...history].sort()).to.deep.equal(['show lonely', 'show master', 'show web1', 'show web2']);
+      expect(history.filter((l) => l === 'show web1' || l === 'show master')).to.deep.equal(['show web1', 'show master']);
+      expect(history.filter((l) => l === 'show web2' || l === 'show lonely')).to.deep.equal(['show web2', 'show lonely']);
+      // A third shell recalls them: Up brings back the newest.
+      const c = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home });
+      try {
+        await c.waitFor('[dust]$ ');
+        const m = c.mark();
+        c.write('\x1b[A');
+        await c.waitFor(history[0]!, { from: m });
+      } finally {
+        c.kill();
+      }
+    } finally {
+      a.kill();
+      b.kill();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('colour follows the terminal and the environment (chalk\'s detection, NO_COLOR)', function () {
+  this.timeout(60000);
+  const SGR = /\x1b\[[0-9;]*m/;
+
+  for (const [label, env, coloured] of [
+    ['xterm-256color', {}, true],
+    ['TERM=dumb', { TERM: 'dumb' }, false],
+    ['FORCE_COLOR=0', { FORCE_COLOR: '0' }, false],
+    ['NO_COLOR=1', { NO_COLOR: '1' }, false],
+  ] as const) {
+    it(`${label}: ${coloured ? 'colours' : 'no colour codes at all'}`, async () => {
+      const tmp = makeTempHome(SAMPLE_CONFIG);
+      const dust = new PtySession(['--config', tmp.configFile], { DUST_HOME: tmp.home, ...env });
+      try {
+        await dust.waitFor('[dust]$ ');
+        const m = dust.mark();
+        dust.write('show\r');
+        await dust.waitFor(/nodes · [\s\S]*\[dust\]\$ /, { from: m });
+        expect(SGR.test(dust.raw.slice(m)), dust.raw.slice(m)).to.equal(coloured);
+      } finally {
+        dust.kill();
+        tmp.cleanup();
+      }
+    });
+  }
+});

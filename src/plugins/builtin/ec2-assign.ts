@@ -125,7 +125,7 @@ async function runAssign(ctx: CommandContext, options: AssignOptions): Promise<b
     }
   }
 
-  options.store.add(rule, precedence);
+  await options.store.add(rule, precedence);
   options.onRulesChanged(effectiveRules(options.configRules, options.store));
   ctx.state.invalidate();
   const parts = [

@@ -1,4 +1,4 @@
-import type { CommandContext, CommandSpec } from '../api.js';
+import type { CommandContext, CommandSpec, DustNode } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
@@ -35,11 +35,11 @@ export function parseTagList(command: string, words: readonly string[]): TagSpec
   });
 }
 
-function targetIds(ctx: CommandContext): { ids: string[]; names: string } {
+function targetIds(ctx: CommandContext): { ids: string[]; names: string; nodes: DustNode[] } {
   const { ec2, other } = splitEc2Nodes(ctx.nodes);
   if (other.length > 0) ctx.out.info(`not EC2 instances, skipped: ${foldNodeNames(other.map((n) => n.name))}`);
   if (ec2.length === 0) throw new DustError(ErrorCodes.TargetNoMatch, `${ctx.command}: no EC2 instance among the targeted nodes`, { hint: '`show` lists the nodes and their source' });
-  return { ids: ec2.map(instanceIdOf), names: foldNodeNames(ec2.map((n) => n.name)) };
+  return { ids: ec2.map(instanceIdOf), names: foldNodeNames(ec2.map((n) => n.name)), nodes: ec2 };
 }
 
 const show = (tags: readonly TagSpec[]) => tags.map((t) => (t.value === undefined ? t.key : `${t.key}=${t.value}`)).join(', ');
@@ -90,7 +90,7 @@ export const refreshCommand: CommandSpec = {
 async function changeTags(ctx: CommandContext, verb: 'tag' | 'untag', action: string,
   build: (ids: string[], tags: ReturnType<typeof parseTagList>) => Parameters<typeof sendEc2>[2]): Promise<void> {
   const tags = parseTagList(verb, ctx.positionals);
-  const { ids, names } = targetIds(ctx);
+  const { ids, names, nodes } = targetIds(ctx);
   const client = await ctx.state.ec2();
   try {
     await sendEc2(client, action, build(ids, tags));
@@ -98,4 +98,8 @@ async function changeTags(ctx: CommandContext, verb: 'tag' | 'untag', action: st
     ctx.state.invalidate();
   }
   ctx.out.success(`${verb}ged ${ids.length} instance${ids.length === 1 ? '' : 's'} (${names}): ${show(tags)}`);
+  // One call for all instances: it changed every one of them (a failure is an error, and no record).
+  // `tags` maps each key to the value set, or for untag to the value removed (null: whatever it was).
+  const changed = Object.fromEntries(tags.map((t) => [t.key, verb === 'tag' ? (t.value ?? '') : (t.value ?? null)]));
+  nodes.forEach((node, i) => ctx.out.record({ type: 'tags', action: verb, node: node.name, instanceId: ids[i], tags: changed }));
 }

@@ -27,10 +27,11 @@ export const putCommand: CommandSpec = {
     const files = expandLocal(localSpec);
     const dir = remoteDir ?? '.';
     const total = files.reduce((sum, f) => sum + fs.statSync(f).size, 0) * ctx.nodes.length;
-    return transfer(ctx, 'put', total, async (node, remoteFiles, onBytes) => {
+    return transfer(ctx, 'put', total, async (node, remoteFiles, onBytes, copied) => {
       for (const file of files) {
         const remote = path.posix.join(dir, path.basename(file));
         await uploadFile(remoteFiles, file, remote, { onBytes }).catch((err: unknown) => { throw new Error(`${remote}: ${err instanceof Error ? err.message : String(err)}`); });
+        copied.push({ local: file, remote });
       }
       return `${files.length} file${files.length === 1 ? '' : 's'} → ${dir}`;
     });
@@ -52,18 +53,27 @@ export const getCommand: CommandSpec = {
       throw new DustError(ErrorCodes.Usage, `get: local directory '${localDir}' does not exist`, { hint: 'create it first, or leave it out for the current directory' });
     }
     const remotePath = remote.startsWith('~/') ? remote.slice(2) : remote;
-    return transfer(ctx, 'get', 0, async (node, remoteFiles, onBytes) => {
+    return transfer(ctx, 'get', 0, async (node, remoteFiles, onBytes, copied) => {
       const targetDir = path.join(localDir, node.name);
       await fs.promises.mkdir(targetDir, { recursive: true });
       const local = path.join(targetDir, path.posix.basename(remotePath));
       await downloadFile(remoteFiles, remotePath, local, { onBytes }).catch((err: unknown) => { throw new Error(`${remote}: ${err instanceof Error ? err.message : String(err)}`); });
+      copied.push({ local, remote });
       return `→ ${local}`;
     });
   },
 };
 
-async function transfer(ctx: CommandContext, verb: string, totalBytes: number,
-  perNode: (node: DustNode, files: RemoteFiles, onBytes: (n: number) => void) => Promise<string>): Promise<boolean> {
+/** One file copied to or from a node: `remote` on the node, `local` here. */
+interface CopiedFile { local: string; remote: string }
+
+/**
+ * Runs `perNode` on every node at once. Under --json each node gives one record:
+ * `{type: 'transfer', direction: 'put'|'get', node, status: 'ok'|'failed', bytes, files: [{local, remote}], error?}`
+ * (`files` lists what was copied before a failure too).
+ */
+async function transfer(ctx: CommandContext, verb: 'put' | 'get', totalBytes: number,
+  perNode: (node: DustNode, files: RemoteFiles, onBytes: (n: number) => void, copied: CopiedFile[]) => Promise<string>): Promise<boolean> {
   warnSkipped(ctx);
   let bytes = 0;
   let done = 0;
@@ -71,14 +81,19 @@ async function transfer(ctx: CommandContext, verb: string, totalBytes: number,
   const progress = ctx.out.progress(progressText());
   const failed: { node: DustNode; reason: string }[] = [];
   await Promise.all(ctx.nodes.map(async (node) => {
+    const copied: CopiedFile[] = [];
+    let nodeBytes = 0;
     try {
       if (ctx.signal.aborted) throw new Error('interrupted');
       const remoteFiles = await ctx.sessions.files(node);
-      const what = await perNode(node, remoteFiles, (n) => { bytes += n; progress.update(progressText()); });
+      const what = await perNode(node, remoteFiles, (n) => { bytes += n; nodeBytes += n; progress.update(progressText()); }, copied);
       ctx.out.print(`[${node.name}] ${what}`);
+      ctx.out.record({ type: 'transfer', direction: verb, node: node.name, status: 'ok', bytes: nodeBytes, files: copied });
     } catch (err) {
-      failed.push({ node, reason: err instanceof Error ? err.message : String(err) });
-      ctx.out.print(`[${node.name}] ✖ ${err instanceof Error ? err.message : String(err)}`);
+      const reason = err instanceof Error ? err.message : String(err);
+      failed.push({ node, reason });
+      ctx.out.print(`[${node.name}] ✖ ${reason}`);
+      ctx.out.record({ type: 'transfer', direction: verb, node: node.name, status: 'failed', bytes: nodeBytes, files: copied, error: reason });
     } finally {
       done++;
       progress.update(progressText());

@@ -4,7 +4,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
-import { unifiedDiff } from '../../output/line-diff.js';
+import { MAX_EDITS, unifiedDiff } from '../../output/line-diff.js';
 import { adviseRetry, anyFailed, resultRecord, summarize, warnSkipped } from './at.js';
 import { RUN_FLAGS, runOptionsFrom } from './run-flags.js';
 
@@ -77,7 +77,10 @@ export const gatherCommand: CommandSpec = {
 /** A group's output as a unified diff against the reference group's, coloured like `diff -u --color`. */
 function diffText(reference: readonly string[], output: readonly string[], chalk: ReturnType<typeof makeChalk>): string {
   const hunks = unifiedDiff(reference, output);
-  if (hunks === undefined) return chalk.dim(`(differs: ${reference.length} vs ${output.length} lines, too much to diff here)`);
+  if (hunks === undefined) {
+    // So different that a diff would be longer than the output: show the output itself.
+    return `${chalk.dim(`(differs in more than ${MAX_EDITS} lines: shown in full)`)}\n${output.length > 0 ? output.join('\n') : chalk.dim('(no output)')}`;
+  }
   // Equal output in another group means only the exit status differs (already in the heading).
   if (hunks.length === 0) return chalk.dim('(same output)');
   return hunks.map((l) => (l.startsWith('@@') ? chalk.cyan(l) : l.startsWith('-') ? chalk.red(l) : l.startsWith('+') ? chalk.green(l) : l)).join('\n');

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../api.js';
+import type { CommandContext, CommandSpec } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 
@@ -27,7 +27,7 @@ export const useCommand: CommandSpec = {
     if (name === '*') {
       ctx.state.useCluster(undefined);
       ctx.out.info('working set cleared: all nodes');
-      return;
+      return contextRecord(ctx);
     }
     if (!clusters.includes(name)) {
       // Not caught: without credentials, `use eu-west-1` must say so rather than "no such cluster".
@@ -36,7 +36,7 @@ export const useCommand: CommandSpec = {
         if (regions.includes(name)) {
           await ctx.state.useRegion(name);
           ctx.out.info(`region ${name}`);
-          return ctx.runLine('show');
+          return ctx.out.json ? contextRecord(ctx) : ctx.runLine('show');
         }
         throw new DustError(ErrorCodes.UnknownContext, `use: no cluster or region named '${name}'`, {
           hint: `clusters: ${clusters.join(', ') || '(none)'}; regions: ${regions.join(', ')}`,
@@ -47,6 +47,13 @@ export const useCommand: CommandSpec = {
       });
     }
     ctx.state.useCluster(name);
-    return ctx.runLine('show');
+    // A person wants to see the nodes now in play; a script gets one record saying what changed
+    // (the node list is a `show` away).
+    return ctx.out.json ? contextRecord(ctx) : ctx.runLine('show');
   },
 };
+
+/** `{type: 'context', cluster, region}`: the working set (null = all nodes) and the region after `use`. */
+function contextRecord(ctx: CommandContext): void {
+  ctx.out.record({ type: 'context', cluster: ctx.state.workingCluster ?? null, region: ctx.state.region ?? null });
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { diffLines, unifiedDiff } from '../../src/output/line-diff.js';
+import { MAX_EDITS, unifiedDiff } from '../../src/output/line-diff.js';
 
 /** Applies unified hunks to `a` (what `patch` would do), to check that a diff really turns a into b. */
 function applyHunks(a: readonly string[], hunks: readonly string[]): string[] {
@@ -75,14 +75,29 @@ describe('line diff (gather --diff)', () => {
     }
   });
 
-  it('cuts the common head and tail, and refuses a middle too large to diff', () => {
+  it('diffs long outputs that differ in a few lines (3002 lines, 2 changed), wherever the changes are', () => {
+    const a = Array.from({ length: 3002 }, (_, i) => `line ${i}`);
+    const b = [...a];
+    b[10] = 'changed early';
+    b[2990] = 'changed late';
+    const hunks = unifiedDiff(a, b)!;
+    expect(hunks.filter((l) => l.startsWith('@@'))).to.deep.equal(['@@ -8,7 +8,7 @@', '@@ -2988,7 +2988,7 @@']);
+    expect(applyHunks(a, hunks)).to.deep.equal(b);
     const big = Array.from({ length: 100_000 }, (_, i) => `line ${i}`);
     const changed = [...big];
     changed[50_000] = 'changed';
     expect(unifiedDiff(big, changed)).to.deep.equal([
       '@@ -49998,7 +49998,7 @@', ' line 49997', ' line 49998', ' line 49999', '-line 50000', '+changed', ' line 50001', ' line 50002', ' line 50003',
     ]);
+  });
+
+  it(`does not diff outputs that differ in more than ${MAX_EDITS} lines`, () => {
     const other = Array.from({ length: 5000 }, (_, i) => `other ${i}`);
-    expect(diffLines(other, Array.from({ length: 5000 }, (_, i) => `else ${i}`))).to.equal(undefined);
+    expect(unifiedDiff(other, Array.from({ length: 5000 }, (_, i) => `else ${i}`))).to.equal(undefined);
+    // The same lines, reordered: no line is missing, yet far more than the limit would have to move.
+    expect(unifiedDiff(other, [...other.slice(2500), ...other.slice(0, 2500)])).to.equal(undefined);
+    const few = [...other];
+    few.splice(100, 400, ...Array.from({ length: 400 }, (_, i) => `new ${i}`));
+    expect(unifiedDiff(other, few)).to.have.length.greaterThan(800);
   });
 });

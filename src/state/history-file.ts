@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { withFileLock } from './file-lock.js';
+
+/**
+ * `$DUST_HOME/history`, shared by every dust shell of this user. node:repl's own persistence rewrites the
+ * file from its in-memory list on every line, so of two shells open at once the last to type wins and the
+ * other's lines are gone. Here each line is added to the file as it is on disk now (under its lock, replaced
+ * atomically), so every shell's lines are kept, as bash does with `histappend`. A new shell starts with all
+ * of them; a running shell recalls its own (and those that were there when it started).
+ *
+ * The file keeps node:repl's format, so existing history carries over: one entry per line, newest first.
+ */
+export class HistoryFile {
+  private pending: Promise<void> = Promise.resolve();
+  private warned = false;
+
+  constructor(readonly file: string, readonly size: number, private readonly onError: (message: string) => void) {}
+
+  /** The entries, newest first, at most `size`. A missing file is an empty history. */
+  async load(): Promise<string[]> {
+    if (this.size === 0) return [];
+    try {
+      return splitEntries(await fs.promises.readFile(this.file, 'utf8')).slice(0, this.size);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.report(err);
+      return [];
+    }
+  }
+
+  /** Records one entry as the newest; returns at once (`flush` waits for the write). */
+  add(entry: string): void {
+    if (this.size === 0 || entry.trim() === '') return;
+    this.pending = this.pending.then(() => this.write(entry)).catch((err: unknown) => this.report(err));
+  }
+
+  /** Resolves when every entry added so far is on disk (before the shell exits). */
+  flush(): Promise<void> {
+    return this.pending;
+  }
+
+  private write(entry: string): Promise<void> {
+    return withFileLock(this.file, async () => {
+      let onDisk: string[] = [];
+      try {
+        onDisk = splitEntries(await fs.promises.readFile(this.file, 'utf8'));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (onDisk[0] === entry) return; // the same line again: once is enough (readline does the same)
+      const next = [entry, ...onDisk].slice(0, this.size);
+      await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, `${next.join('\n')}\n`, { mode: 0o600 });
+    });
+  }
+
+  private report(err: unknown): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.onError(`history: cannot save to ${this.file}: ${err instanceof Error ? err.message : String(err)} (the shell goes on without it)`);
+  }
+}
+
+function splitEntries(text: string): string[] {
+  return text.split(/[\r\n]+/).filter((l) => l !== '');
+}
