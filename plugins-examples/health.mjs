@@ -74,13 +74,6 @@ function threshold(value, fallback, name) {
   return n;
 }
 
-/**
- * Cluster state for event handlers. `api.state` when this dust provides it; otherwise the state seen
- * by the last command (enough once any command has run, which is also when sessions exist).
- * @type {import('dust/plugin').ClusterState | undefined}
- */
-let state;
-
 /** @type {import('dust/plugin').DustPlugin} */
 export default {
   name: 'health',
@@ -88,15 +81,10 @@ export default {
   dust: '>=0.1',
   description: 'disk, memory and load checks with thresholds; annotates failing and lost nodes',
   setup(api) {
-    state = /** @type {{ state?: import('dust/plugin').ClusterState }} */ (api).state;
-
+    // api.state is the cluster state commands see as ctx.state: handlers can act outside any command.
     api.on('node:lost', async ({ node, reason }) => {
-      if (!state) {
-        api.log.debug(`node ${node.name} lost before any command ran; not annotated`);
-        return;
-      }
-      await state.annotate(node, 'health', 'lost');
-      await state.annotate(node, 'health_reason', reason);
+      await api.state.annotate(node, 'health', 'lost');
+      await api.state.annotate(node, 'health_reason', reason);
     });
 
     api.registerCommand({
@@ -117,7 +105,6 @@ export default {
       },
       /** @param {import('dust/plugin').CommandContext} ctx */
       async run(ctx) {
-        state = ctx.state;
         let limits;
         try {
           limits = {
