@@ -64,14 +64,12 @@ function parseProbe(lines) {
   return { cores, load, memUsedPct, disk };
 }
 
-/** @param {unknown} value @param {number} fallback @param {string} name */
+/** dust parses number flags itself (`--disk lots` never gets here); only the sign is ours to check. */
+/** @param {number | undefined} value @param {number} fallback @param {string} name */
 function threshold(value, fallback, name) {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new Error(`health: --${name} takes a non-negative number, not '${String(value)}'`);
-  }
-  return n;
+  if (value < 0) throw new Error(`health: --${name} takes a number of 0 or more, not ${value}`);
+  return value;
 }
 
 /** @type {import('dust/plugin').DustPlugin} */
@@ -99,9 +97,9 @@ export default {
       examples: ['health', 'health worker* --disk 80', 'health --load 1.5', 'show annotation=health:failing'],
       target: { mode: 'optional', states: ['running'] },
       flags: {
-        disk: { type: 'string', description: `fail at or above this disk use, percent (default ${DEFAULTS.disk})` },
-        mem: { type: 'string', description: `fail at or above this memory use, percent (default ${DEFAULTS.mem})` },
-        load: { type: 'string', description: `fail at or above this load per core (default ${DEFAULTS.load})` },
+        disk: { type: 'number', description: `fail at or above this disk use, percent (default ${DEFAULTS.disk})` },
+        mem: { type: 'number', description: `fail at or above this memory use, percent (default ${DEFAULTS.mem})` },
+        load: { type: 'number', description: `fail at or above this load per core (default ${DEFAULTS.load})` },
       },
       /** @param {import('dust/plugin').CommandContext} ctx */
       async run(ctx) {

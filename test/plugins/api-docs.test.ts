@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../helpers/pty-driver.js';
 
 /** Member names of `export interface <name> { ... }` in api.ts (top-level members only, at two spaces). */
 function interfaceMembers(source: string, name: string): string[] {
-  const start = source.indexOf(`export interface ${name} `);
+  const start = source.search(new RegExp(`export interface ${name}[ <]`));
   expect(start, `interface ${name} in api.ts`).to.be.greaterThan(-1);
   const body = source.slice(start, source.indexOf('\n}', start));
   return [...body.matchAll(/^ {2}(?:readonly )?(\w+)\??[(<:]/gm)].map((m) => m[1]!);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CommandContext, CommandSpec } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
+import { closestWord } from '../../text/closest-word.js';
 
 /** Runs a line in the local `/bin/sh` with the terminal handed over, so vim, less and top work. */
 async function runLocal(ctx: CommandContext, line: string): Promise<boolean> {
@@ -42,7 +43,7 @@ export const localFallbackCommand: CommandSpec = {
   async run(ctx) {
     const word = ctx.raw.trim().split(/\s+/)[0] ?? '';
     if (!isLocalCommand(word)) {
-      const close = closestCommand(word, ctx.state.commands().flatMap((c) => [c.spec.name, ...(c.spec.aliases ?? [])]));
+      const close = closestWord(word, ctx.state.commands().flatMap((c) => [c.spec.name, ...(c.spec.aliases ?? [])]), 2);
       throw new DustError(ErrorCodes.UnknownCommand, `'${word}' is neither a dust command nor a local program`, {
         hint: close ? `did you mean '${close}'? (help lists commands)` : 'help lists the commands; !cmd runs a local one',
       });
@@ -71,29 +72,3 @@ function isLocalCommand(word: string): boolean {
   return false;
 }
 
-function closestCommand(word: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = 3;
-  for (const n of names) {
-    const d = editDistance(word.toLowerCase(), n.toLowerCase());
-    if (d < bestDist) {
-      best = n;
-      bestDist = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}
