@@ -21,8 +21,8 @@
  *   health=unreachable                        on a node that could not be reached
  *   health=lost      + health_reason=<why>   when dust loses the connection to a node (node:lost event)
  * A node that passes every check has both annotations cleared. So, after `health`:
- *   show annotation=health:failing           the failing nodes
- *   @*!annotation=health uptime              only the nodes with no health annotation
+ *   `show annotation=health:failing`         the failing nodes
+ *   `@*!annotation=health uptime`            only the nodes with no health annotation
  *
  * It imports nothing from dust at run time: the types below are JSDoc only.
  */
@@ -72,7 +72,7 @@ function threshold(value, fallback, name) {
   return value;
 }
 
-/** @type {import('dust/plugin').DustPlugin} */
+/** @type {import('dust-shell/plugin').DustPlugin} */
 export default {
   name: 'health',
   apiVersion: 2,
@@ -101,7 +101,6 @@ export default {
         mem: { type: 'number', description: `fail at or above this memory use, percent (default ${DEFAULTS.mem})` },
         load: { type: 'number', description: `fail at or above this load per core (default ${DEFAULTS.load})` },
       },
-      /** @param {import('dust/plugin').CommandContext} ctx */
       async run(ctx) {
         let limits;
         try {

@@ -1,5 +1,5 @@
 /**
- * The public plugin API: the only module plugin authors import (`import { definePlugin } from 'dust/plugin'`).
+ * The public plugin API: the only module plugin authors import (`import { definePlugin } from 'dust-shell/plugin'`).
  * Built-in commands are written against exactly this surface (src/plugins/builtin), so a drop-in plugin
  * can do anything a built-in can.
  */

@@ -11,6 +11,7 @@ import { locationInFile } from './source-location.js';
 import { locateSyntaxError, type SyntaxErrorAt } from './syntax-check.js';
 import { closestWord } from '../text/closest-word.js';
 import { DUST_PACKAGE } from '../package.js';
+import { linkPackageForDropIns } from './package-link.js';
 import { DustError, formatError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 
@@ -37,6 +38,7 @@ const DROP_IN = /\.(m?js|cjs|m?ts|cts)$/;
  */
 export async function loadUserPlugins(opts: { pluginDir: string; configured: readonly string[]; dustHome: string; cwd: string; deps: PluginHostDeps }): Promise<PluginLoadReport> {
   const report: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
+  linkPackageForDropIns(opts.pluginDir, opts.deps.log.debug);
   const sources = [...listDropIns(opts.pluginDir), ...opts.configured.map((spec) => resolveConfigured(spec, opts))];
   for (const source of sources) {
     const before = opts.deps.registry.clashes.length;

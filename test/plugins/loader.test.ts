@@ -232,7 +232,7 @@ describe('plugin loader (drop-ins in $DUST_HOME/plugins)', function () {
       },
       {
         title: '.ts with types and a type-only import (jiti, no build step, no package.json)', file: 'p.ts',
-        text: `import type { DustPlugin, CommandContext } from 'dust/plugin';
+        text: `import type { DustPlugin, CommandContext } from 'dust-shell/plugin';
 interface Greeting { readonly word: string; readonly times: number }
 const greeting: Greeting = { word: 'hello from ts', times: 2 };
 enum Mood { Happy = 'happy' }
