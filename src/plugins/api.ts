@@ -158,9 +158,14 @@ export type CommandResult = void | boolean | number;
 export interface CompletionContext {
   /** Arguments before the word being completed. */
   args: readonly string[];
-  /** The partial word. */
+  /** The partial word (quotes removed; dust quotes what you return as the user began to). */
   word: string;
   state: ClusterState;
+  /**
+   * Local file names completing `word` (folders end in `/`, `~/` kept), for arguments that are local paths;
+   * `'directory'` lists folders only. A flag's value is completed this way by declaring `path` on the flag.
+   */
+  localPaths(word: string, kind?: 'file' | 'directory'): string[];
 }
 
 export interface CommandContext<F extends FlagSpecs = FlagSpecs> {

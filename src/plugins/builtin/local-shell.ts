@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommandContext, CommandSpec } from '../api.js';
+import type { CommandContext, CommandSpec, CompletionContext } from '../api.js';
+import { executablesOnPath } from '../../shell/local-paths.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { closestWord } from '../../text/closest-word.js';
@@ -27,8 +28,15 @@ export const localShellCommand: CommandSpec = {
   help: 'Runs the rest of the line with /bin/sh on this machine. The terminal is handed over until it exits.\n'
     + 'A line whose first word is not a dust command also runs locally, with a one-line notice.',
   examples: ['!ls -l', '!vim notes.txt', '!ssh-add -l'],
+  complete: completeLocalLine,
   run: (ctx) => runLocal(ctx, ctx.raw),
 };
+
+/** The first word is a program (from $PATH, or a path with a /); the others are taken to be local paths. */
+function completeLocalLine(ctx: CompletionContext): string[] {
+  if (ctx.args.length === 0 && !ctx.word.includes('/')) return executablesOnPath(ctx.word);
+  return ctx.localPaths(ctx.word);
+}
 
 /**
  * The original ran any unknown line in the local shell. We keep that, but a word that is neither a
@@ -40,6 +48,7 @@ export const localFallbackCommand: CommandSpec = {
   fallback: true,
   usage: '<local command>',
   summary: 'lines that are not dust commands run in the local shell',
+  complete: (ctx) => ctx.localPaths(ctx.word),
   async run(ctx) {
     const word = ctx.raw.trim().split(/\s+/)[0] ?? '';
     if (!isLocalCommand(word)) {
