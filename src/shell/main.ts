@@ -22,6 +22,11 @@ function readVersion(): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // `dust completion bash|zsh` prints a script; `dust __complete …` answers it on each Tab (src/completion).
+  if (argv[0] === 'completion' || argv[0] === '__complete') {
+    const { runCompletionCommand } = await import('../completion/command.js');
+    return runCompletionCommand(argv, readVersion());
+  }
   // `dust emulator [--port N]` is the `emulator` command run as a script line (its flags are its own).
   if (argv[0] === 'emulator') argv = ['-c', argv.map((a) => (/^[\w.:/=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')];
   let args: CliArgs;
