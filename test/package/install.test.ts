@@ -43,7 +43,7 @@ const GREET_TS = `import { definePlugin } from '${DUST_PACKAGE}/plugin';
 
 export default definePlugin({
   name: 'greet',
-  apiVersion: 1,
+  apiVersion: 2,
   setup(api) {
     api.registerCommand({
       name: 'greet',
@@ -134,7 +134,7 @@ describe('dust as an installed npm package (npm pack, then npm i -g from the tar
     const plugins = path.join(home, 'plugins');
     fs.mkdirSync(plugins, { recursive: true });
     fs.writeFileSync(path.join(plugins, 'greet.ts'), GREET_TS);
-    fs.writeFileSync(path.join(plugins, 'hello.mjs'), `import { definePlugin } from '${DUST_PACKAGE}/plugin';\nexport default definePlugin({ name: 'hello', apiVersion: 1, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello.mjs ran'); } }); } });\n`);
+    fs.writeFileSync(path.join(plugins, 'hello.mjs'), `import { definePlugin } from '${DUST_PACKAGE}/plugin';\nexport default definePlugin({ name: 'hello', apiVersion: 2, setup(api) { api.registerCommand({ name: 'hello', usage: 'hello', summary: 's', run(ctx) { ctx.out.print('hello.mjs ran'); } }); } });\n`);
     const r = dust(bin, home, ['-c', 'greet --times 2', '-c', 'hello']);
     expect(r.stderr).to.equal('');
     expect(r.stdout).to.equal('hello from an installed dust\nhello from an installed dust\nhello.mjs ran\n');

@@ -55,7 +55,7 @@ export default definePlugin({ name: 'valued', apiVersion: DUST_PLUGIN_API, setup
   });
 
   it('a plugins folder dust cannot write to costs only the link: plugins still load', async () => {
-    writePlugin(tmp.home, 'plain.mjs', "export default { name: 'plain', apiVersion: 1, setup(api) { api.registerCommand({ name: 'plain', usage: 'plain', summary: 's', run(ctx) { ctx.out.print('plain ran'); } }); } };\n");
+    writePlugin(tmp.home, 'plain.mjs', "export default { name: 'plain', apiVersion: 2, setup(api) { api.registerCommand({ name: 'plain', usage: 'plain', summary: 's', run(ctx) { ctx.out.print('plain ran'); } }); } };\n");
     if (process.getuid?.() === 0) {
       // root writes anywhere; make node_modules a file instead, which no one can create a link inside
       fs.writeFileSync(path.join(tmp.home, 'plugins', 'node_modules'), 'not a folder');

@@ -7,7 +7,7 @@ import { buildApp, writePlugin, type TestApp } from '../plugins/helpers.js';
 import { complete } from '../../src/shell/completer.js';
 
 /** A plugin whose flags take local paths, and a positional completed with ctx.localPaths. */
-const PATHS_PLUGIN = `export default { name: 'paths', apiVersion: 1, setup(api) {
+const PATHS_PLUGIN = `export default { name: 'paths', apiVersion: 2, setup(api) {
   api.registerCommand({
     name: 'pack', usage: 'pack <file> [--out DIR] [--spec FILE] [--level N]', summary: 's',
     flags: {
