@@ -21,8 +21,8 @@
  *   health=unreachable                        on a node that could not be reached
  *   health=lost      + health_reason=<why>   when dust loses the connection to a node (node:lost event)
  * A node that passes every check has both annotations cleared. So, after `health`:
- *   show annotation=health:failing           the failing nodes
- *   @*!annotation=health uptime              only the nodes with no health annotation
+ *   `show annotation=health:failing`         the failing nodes
+ *   `@*!annotation=health uptime`            only the nodes with no health annotation
  *
  * It imports nothing from dust at run time: the types below are JSDoc only.
  */
@@ -64,39 +64,25 @@ function parseProbe(lines) {
   return { cores, load, memUsedPct, disk };
 }
 
-/** @param {unknown} value @param {number} fallback @param {string} name */
+/** dust parses number flags itself (`--disk lots` never gets here); only the sign is ours to check. */
+/** @param {number | undefined} value @param {number} fallback @param {string} name */
 function threshold(value, fallback, name) {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new Error(`health: --${name} takes a non-negative number, not '${String(value)}'`);
-  }
-  return n;
+  if (value < 0) throw new Error(`health: --${name} takes a number of 0 or more, not ${value}`);
+  return value;
 }
 
-/**
- * Cluster state for event handlers. `api.state` when this dust provides it; otherwise the state seen
- * by the last command (enough once any command has run, which is also when sessions exist).
- * @type {import('dust/plugin').ClusterState | undefined}
- */
-let state;
-
-/** @type {import('dust/plugin').DustPlugin} */
+/** @type {import('dust-shell/plugin').DustPlugin} */
 export default {
   name: 'health',
   apiVersion: 2,
   dust: '>=0.1',
   description: 'disk, memory and load checks with thresholds; annotates failing and lost nodes',
   setup(api) {
-    state = /** @type {{ state?: import('dust/plugin').ClusterState }} */ (api).state;
-
+    // api.state is the cluster state commands see as ctx.state: handlers can act outside any command.
     api.on('node:lost', async ({ node, reason }) => {
-      if (!state) {
-        api.log.debug(`node ${node.name} lost before any command ran; not annotated`);
-        return;
-      }
-      await state.annotate(node, 'health', 'lost');
-      await state.annotate(node, 'health_reason', reason);
+      await api.state.annotate(node, 'health', 'lost');
+      await api.state.annotate(node, 'health_reason', reason);
     });
 
     api.registerCommand({
@@ -111,13 +97,11 @@ export default {
       examples: ['health', 'health worker* --disk 80', 'health --load 1.5', 'show annotation=health:failing'],
       target: { mode: 'optional', states: ['running'] },
       flags: {
-        disk: { type: 'string', description: `fail at or above this disk use, percent (default ${DEFAULTS.disk})` },
-        mem: { type: 'string', description: `fail at or above this memory use, percent (default ${DEFAULTS.mem})` },
-        load: { type: 'string', description: `fail at or above this load per core (default ${DEFAULTS.load})` },
+        disk: { type: 'number', description: `fail at or above this disk use, percent (default ${DEFAULTS.disk})` },
+        mem: { type: 'number', description: `fail at or above this memory use, percent (default ${DEFAULTS.mem})` },
+        load: { type: 'number', description: `fail at or above this load per core (default ${DEFAULTS.load})` },
       },
-      /** @param {import('dust/plugin').CommandContext} ctx */
       async run(ctx) {
-        state = ctx.state;
         let limits;
         try {
           limits = {

@@ -20,7 +20,14 @@
  * cannot `import '@aws-sdk/client-ec2'` itself: Node resolves packages from the importing file's folder,
  * and dust's node_modules are not there. It imports nothing at run time: the types are JSDoc only.
  */
-/** @typedef {typeof import('@aws-sdk/client-ec2')} Ec2Sdk */
+/**
+ * The inbound-rule fields this file reads (the SDK's IpPermission; its own types do not resolve from the
+ * plugins folder, dust's do: `tsc --checkJs` checks this file as it is).
+ * @typedef {{ IpProtocol?: string, FromPort?: number, ToPort?: number,
+ *   IpRanges?: { CidrIp?: string, Description?: string }[], Ipv6Ranges?: { CidrIpv6?: string, Description?: string }[],
+ *   UserIdGroupPairs?: { GroupId?: string, GroupName?: string, Description?: string }[],
+ *   PrefixListIds?: { PrefixListId?: string, Description?: string }[] }} IpPermission
+ */
 
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
 
@@ -41,14 +48,14 @@ function cidrKind(text) {
   return v6 && v6[1].includes(':') && Number(v6[2]) <= 128 ? 'v6' : undefined;
 }
 
-/** @param {import('@aws-sdk/client-ec2').IpPermission} p */
+/** @param {IpPermission} p */
 function portText(p) {
   if (p.IpProtocol === '-1') return 'all';
   if (p.FromPort === undefined || p.FromPort === -1) return 'all';
   return p.FromPort === p.ToPort ? String(p.FromPort) : `${p.FromPort}-${p.ToPort}`;
 }
 
-/** One row per source, as the EC2 console shows them. @param {import('@aws-sdk/client-ec2').IpPermission[]} perms */
+/** One row per source, as the EC2 console shows them. @param {IpPermission[]} perms */
 function ruleRows(perms) {
   /** @type {string[][]} */
   const rows = [];
@@ -69,7 +76,7 @@ function ec2Message(err) {
   return `${e.Code ?? e.name ?? 'Error'}: ${String(e.message ?? err).split('\n')[0]}`;
 }
 
-/** @type {import('dust/plugin').DustPlugin} */
+/** @type {import('dust-shell/plugin').DustPlugin} */
 export default {
   name: 'openport',
   apiVersion: 2,
@@ -86,7 +93,6 @@ export default {
       examples: ['openport sg-0123456789abcdef0', 'openport web-sg 8080 203.0.113.0/24', 'openport web-sg 443 --world'],
       target: { mode: 'none' },
       flags: { world: { type: 'boolean', description: 'allow opening to 0.0.0.0/0 (the whole internet)' } },
-      /** @param {import('dust/plugin').CommandContext} ctx */
       async complete(ctx) {
         if (ctx.args.length > 0) return [];
         try {
@@ -97,7 +103,6 @@ export default {
           return [];
         }
       },
-      /** @param {import('dust/plugin').CommandContext} ctx */
       async run(ctx) {
         const [group, portsText, cidrText, ...extra] = ctx.positionals;
         const usage = 'usage: openport <security-group> [port[-port]] [cidr] [--world]';

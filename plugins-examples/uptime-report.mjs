@@ -42,7 +42,7 @@ function parseProbe(lines) {
   };
 }
 
-/** 273905 → `3d 4h 5m` (what `uptime -p` says, shorter). */
+/** 273905 → `3d 4h 5m` (what `uptime -p` says, shorter). @param {number} seconds */
 function formatDuration(seconds) {
   const d = Math.floor(seconds / 86400);
   const h = Math.floor((seconds % 86400) / 3600);
@@ -50,7 +50,7 @@ function formatDuration(seconds) {
   return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m`;
 }
 
-/** @type {import('dust/plugin').DustPlugin} */
+/** @type {import('dust-shell/plugin').DustPlugin} */
 export default {
   name: 'uptime-report',
   apiVersion: 2,
@@ -65,7 +65,6 @@ export default {
         + 'one table: node, load 1/5/15, uptime, users. Unreachable and stopped nodes are rows too.',
       examples: ['uptime-report', 'uptime-report worker*', 'uptime-report cluster=slurm1'],
       target: { mode: 'optional', states: ['running'] },
-      /** @param {import('dust/plugin').CommandContext} ctx */
       async run(ctx) {
         const progress = ctx.out.progress(`uptime-report: asking ${ctx.nodes.length} node(s)`);
         const results = await ctx.sessions.run(ctx.nodes, PROBE, { signal: ctx.signal });

@@ -51,6 +51,8 @@ export function isStale(root) {
 export function build(root) {
   // Taken before compiling: a file edited during the build makes the next --if-stale build again.
   const fingerprint = inputsFingerprint(root);
+  // From scratch: a module deleted from src/ must not live on in dist/ (or in a packed tarball).
+  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) return r.status ?? 1;

@@ -22,6 +22,7 @@ import {
 import { loadOrCreateKey } from './keys.js';
 import { demoNodePaths, ensurePrivateDir, writeDemoNodeFiles } from './node-files.js';
 import { DemoNodeServer } from './node-server.js';
+import { loadNodePty } from './node-pty.js';
 
 /** A node to create. */
 export interface DemoNodeSpec {
@@ -107,6 +108,7 @@ async function listenSomewhere(server: DemoNodeServer, preferred: NodeAddress): 
  * the nodes' addresses when still free.
  */
 export async function startDemoCluster(opts: StartDemoClusterOptions): Promise<DemoCluster> {
+  await loadNodePty(); // first: without it no node could open a terminal, so say so before anything starts
   const dir = path.resolve(opts.dir);
   const basePort = opts.basePort ?? DEFAULT_DEMO_BASE_PORT;
   const seen = new Set<string>();

@@ -7,8 +7,8 @@
 import { spawn as spawnPiped, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import pty from 'node-pty';
 import type { IPty } from 'node-pty';
+import { nodePty } from './node-pty.js';
 import type { ServerChannel, Session } from 'ssh2';
 import { signalGroup, signalSessions, trackLeader, untrackLeader } from './processes.js';
 import { serveSftp } from './sftp.js';
@@ -244,7 +244,7 @@ function startInPty(
   request: PtyRequest,
   ctx: DemoSessionContext,
 ): IPty {
-  const terminal = pty.spawn(SHELL_PATH, shellArgs(command), {
+  const terminal = nodePty().spawn(SHELL_PATH, shellArgs(command), {
     name: request.term,
     cols: request.cols,
     rows: request.rows,

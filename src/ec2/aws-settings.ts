@@ -136,3 +136,16 @@ export async function readProfileRegion(profile: string, env: NodeJS.ProcessEnv 
   // files name the profile, the credentials file's region wins.
   return nonEmpty({ ...configFile[profile], ...credentialsFile[profile] }['region']);
 }
+
+/**
+ * Profile names as the SDK sees them (the same loader, so `[p3]` in the config file, which the SDK ignores, is no
+ * profile here either). Missing files give none.
+ */
+export async function listProfiles(env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): Promise<string[]> {
+  const configFilepath = awsConfigFile(env, homeDir);
+  const filepath = awsCredentialsFile(env, homeDir);
+  if (!fs.existsSync(configFilepath) && !fs.existsSync(filepath)) return [];
+  const { loadSharedConfigFiles } = await import('@smithy/shared-ini-file-loader');
+  const { configFile, credentialsFile } = await loadSharedConfigFiles({ configFilepath, filepath, ignoreCache: true });
+  return [...new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)])].sort();
+}

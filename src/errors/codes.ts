@@ -58,7 +58,7 @@ export const ErrorCodes = {
   PluginError: 'DUST_PLUGIN_ERROR',
   /** A local shell command failed to start. */
   LocalShell: 'DUST_LOCAL_SHELL',
-  /** The built-in demo cluster could not start (a node could not listen, or its files could not be written). */ DemoFailed: 'DUST_DEMO_FAILED',
+  /** The built-in demo cluster could not start (a node could not listen, its files could not be written, or node-pty is not installed). */ DemoFailed: 'DUST_DEMO_FAILED',
   /** Session: the remote shell did not start or did not answer dust's start-up line in time. */
   ShellStart: 'DUST_SHELL_START',
   /** Session: the node's shell exited (`exit`, `set -e`, the shell was killed); the next command starts a new one. */

@@ -1,5 +1,5 @@
 /**
- * The public plugin API: the only module plugin authors import (`import { definePlugin } from 'dust/plugin'`).
+ * The public plugin API: the only module plugin authors import (`import { definePlugin } from 'dust-shell/plugin'`).
  * Built-in commands are written against exactly this surface (src/plugins/builtin), so a drop-in plugin
  * can do anything a built-in can.
  */
@@ -46,7 +46,8 @@ export interface PluginApi {
   readonly pluginName: string;
   /** The shared cluster state (the same object commands get as `ctx.state`), for event handlers. */
   readonly state: ClusterState;
-  registerCommand(spec: CommandSpec): void;
+  /** Checked at once: a malformed spec throws `DUST_PLUGIN_INVALID` naming the key (and fails the load in setup()). */
+  registerCommand<F extends FlagSpecs>(spec: CommandSpec<F>): void;
   /**
    * A way of reaching nodes (SSM, a container runtime, ...). Transports are asked newest first whether they claim a
    * node; the built-in SSH transport is asked last and claims every node with an address.
@@ -89,14 +90,40 @@ export interface TargetSpec {
   emptyOk?: boolean;
 }
 
+/** `number` arrives parsed (`--disk 80` → 80); a value that is not a number is the user's usage error. */
+export type FlagType = 'boolean' | 'string' | 'number';
+
 export interface FlagSpec {
-  type: 'boolean' | 'string';
+  type: FlagType;
+  /** One letter or digit: `-s` for `--shout`. */
   short?: string;
   description: string;
+  /** The flag may be repeated: values collect in an array (`-vv` on a boolean gives the count, `'2'`). */
   multiple?: boolean;
+  /** The value is a local path: Tab completes local file names (`'file'`) or only directories (`'directory'`). */
+  path?: 'file' | 'directory';
 }
 
-export interface CommandSpec {
+export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
+
+/** What one flag holds in `ctx.flags` (besides `undefined` when it was not given), from its spec. */
+export type FlagValue<F extends FlagSpec> = FlagValueOf<F['type'], F['multiple']>;
+type FlagValueOf<T extends FlagType, M> = T extends 'number' ? (M extends true ? readonly number[] : number)
+  : T extends 'string' ? (M extends true ? readonly string[] : string)
+    : M extends true ? string : boolean;
+
+/** `ctx.flags`: each declared flag's parsed value, `undefined` when not given. Typed from the spec's `flags`. */
+export type FlagValues<F extends FlagSpecs> = { readonly [K in keyof F]: FlagValue<F[K]> | undefined };
+
+/**
+ * Identity function that types `ctx.flags` from `flags` for a command defined on its own
+ * (`registerCommand({...})` infers the same by itself).
+ */
+export function defineCommand<F extends FlagSpecs>(spec: CommandSpec<F>): CommandSpec<F> {
+  return spec;
+}
+
+export interface CommandSpec<F extends FlagSpecs = FlagSpecs> {
   name: string;
   aliases?: readonly string[];
   /**
@@ -119,10 +146,10 @@ export interface CommandSpec {
   help?: string;
   examples?: readonly string[];
   target?: TargetSpec;
-  flags?: Readonly<Record<string, FlagSpec>>;
-  /** Completes the word under the cursor; target words are completed by dust itself. */
+  flags?: F;
+  /** Completes the word under the cursor; target words and `--flags` are completed by dust itself. */
   complete?(ctx: CompletionContext): readonly string[] | Promise<readonly string[]>;
-  run(ctx: CommandContext): CommandResult | Promise<CommandResult>;
+  run(ctx: CommandContext<F>): CommandResult | Promise<CommandResult>;
 }
 
 /** `false` or a non-zero number marks the command failed (exit status of `dust -c`); anything else is success. */
@@ -131,12 +158,17 @@ export type CommandResult = void | boolean | number;
 export interface CompletionContext {
   /** Arguments before the word being completed. */
   args: readonly string[];
-  /** The partial word. */
+  /** The partial word (quotes removed; dust quotes what you return as the user began to). */
   word: string;
   state: ClusterState;
+  /**
+   * Local file names completing `word` (folders end in `/`, `~/` kept), for arguments that are local paths;
+   * `'directory'` lists folders only. A flag's value is completed this way by declaring `path` on the flag.
+   */
+  localPaths(word: string, kind?: 'file' | 'directory'): string[];
 }
 
-export interface CommandContext {
+export interface CommandContext<F extends FlagSpecs = FlagSpecs> {
   /** Command name as registered. */
   readonly command: string;
   /** The whole input line. */
@@ -145,7 +177,8 @@ export interface CommandContext {
   readonly raw: string;
   /** `raw` split like a shell would (quotes honoured), flags included. */
   readonly args: readonly string[];
-  readonly flags: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
+  /** Parsed flags, typed from the command's `flags` (`number` flags arrive as numbers). */
+  readonly flags: FlagValues<F>;
   /** Positional arguments, without flags and without the target. */
   readonly positionals: readonly string[];
   /** The target expression as typed, or undefined when none was given. */

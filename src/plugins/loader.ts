@@ -7,7 +7,12 @@ import { DUST_PLUGIN_API, type DustPlugin } from './api.js';
 import { setupPlugin, type PluginHostDeps } from './plugin-host.js';
 import type { NameClash } from './registry.js';
 import semver from 'semver';
-import { DustError, formatError } from '../errors/dust-error.js';
+import { locationInFile } from './source-location.js';
+import { locateSyntaxError, type SyntaxErrorAt } from './syntax-check.js';
+import { closestWord } from '../text/closest-word.js';
+import { DUST_PACKAGE } from '../package.js';
+import { linkPackageForDropIns } from './package-link.js';
+import { DustError, formatError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 
 export interface LoadedPlugin {
@@ -33,6 +38,7 @@ const DROP_IN = /\.(m?js|cjs|m?ts|cts)$/;
  */
 export async function loadUserPlugins(opts: { pluginDir: string; configured: readonly string[]; dustHome: string; cwd: string; deps: PluginHostDeps }): Promise<PluginLoadReport> {
   const report: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
+  linkPackageForDropIns(opts.pluginDir, opts.deps.log.debug);
   const sources = [...listDropIns(opts.pluginDir), ...opts.configured.map((spec) => resolveConfigured(spec, opts))];
   for (const source of sources) {
     const before = opts.deps.registry.clashes.length;
@@ -47,7 +53,7 @@ export async function loadUserPlugins(opts: { pluginDir: string; configured: rea
       const commands = opts.deps.registry.list().filter((c) => !commandsBefore.has(c) && c.plugin === plugin.name).map((c) => c.spec.name);
       report.loaded.push({ name: plugin.name, source, description: plugin.description, commands });
     } catch (err) {
-      report.failed.push({ source, error: toLoadError(err, source) });
+      report.failed.push({ source, error: await toLoadError(err, source) });
     }
     for (const clash of opts.deps.registry.clashes.slice(before)) report.clashes.push(describeClash(clash));
   }
@@ -74,7 +80,9 @@ async function runSetup(plugin: DustPlugin, source: string, deps: PluginHostDeps
   } catch (err) {
     deps.registry.unregisterPlugin(plugin.name);
     deps.events.removePlugin(plugin.name);
-    throw new DustError(ErrorCodes.PluginLoadFailed, `plugin '${plugin.name}' (${source}) failed in setup(): ${firstLine(err)}`, {
+    // registerCommand/on already said exactly what is wrong, with the file and line of the call.
+    if (isDustError(err) && err.code === ErrorCodes.PluginInvalid) throw err;
+    throw new DustError(ErrorCodes.PluginLoadFailed, `plugin '${plugin.name}' (${locationInFile(err, source) ?? source}) failed in setup(): ${firstLine(err)}`, {
       hint: 'fix the plugin or move it out of the plugins folder; --verbose shows the stack',
       cause: err,
     });
@@ -143,19 +151,48 @@ function unwrapDefault(mod: unknown): unknown {
   return cur;
 }
 
+// The keys a plugin object may have; `satisfies` keeps the list in step with api.ts.
+const PLUGIN_KEYS = { name: true, apiVersion: true, dust: true, description: true, setup: true } as const satisfies Record<keyof DustPlugin, true>;
+
 function validatePlugin(p: unknown, source: string, dustVersion: string): asserts p is DustPlugin {
-  const hint = 'export default definePlugin({ name, apiVersion: 2, setup(api) { ... } }) — see docs/plugins.md';
-  if (!p || typeof p !== 'object') throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: exports no plugin object`, { hint });
+  const base = path.basename(source).replace(/\.[^.]+$/, '').replace(/[^\w-]/g, '-') || 'my-plugin';
+  const skeleton = `export default { name: '${base}', apiVersion: ${DUST_PLUGIN_API}, setup(api) { ... } } (a plain object: no import needed; see docs/plugins.md)`;
+  if (typeof p === 'function') {
+    throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: the default export is a function, not a plugin object`, { hint: `make the function the setup of an object: ${skeleton}` });
+  }
+  if (!p || typeof p !== 'object') throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: exports no plugin object (the default export is ${p === undefined ? 'missing' : String(p)})`, { hint: skeleton });
   const obj = p as Record<string, unknown>;
-  if (typeof obj['name'] !== 'string' || obj['name'] === '') throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: missing name`, { hint });
+  if (!('name' in obj) && !('setup' in obj) && !('apiVersion' in obj)) {
+    const names = Object.keys(obj).filter((k) => k !== 'default');
+    throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: no default export with a plugin${names.length ? ` (it exports ${names.slice(0, 5).join(', ')})` : ''}`, { hint: skeleton });
+  }
+  if (typeof obj['name'] !== 'string' || obj['name'] === '') {
+    throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: missing name`, { hint: `add name: '${base}' (unique; shown by plugins and in errors): ${skeleton}` });
+  }
+  const who = `plugin '${obj['name']}' (${source})`;
   if (obj['name'].startsWith('builtin')) throw new DustError(ErrorCodes.PluginInvalid, `plugin ${source}: the name '${obj['name']}' is reserved for dust's own plugins`, { hint: 'pick another name' });
-  if (typeof obj['setup'] !== 'function') throw new DustError(ErrorCodes.PluginInvalid, `plugin '${obj['name']}' (${source}): missing setup(api) function`, { hint });
+  for (const key of Object.keys(obj)) {
+    if (!(key in PLUGIN_KEYS)) {
+      const guess = closestWord(key, Object.keys(PLUGIN_KEYS));
+      throw new DustError(ErrorCodes.PluginInvalid, `${who}: '${key}' is not a plugin key`, { hint: `${guess ? `did you mean '${guess}'? ` : ''}a plugin has ${Object.keys(PLUGIN_KEYS).join(', ')}` });
+    }
+  }
+  if (typeof obj['setup'] !== 'function') throw new DustError(ErrorCodes.PluginInvalid, `${who}: missing setup(api) function`, { hint: `add setup(api) { api.registerCommand({ ... }) }: ${skeleton}` });
+  if (obj['apiVersion'] === undefined) {
+    throw new DustError(ErrorCodes.PluginInvalid, `${who}: missing apiVersion`, { hint: `add apiVersion: ${DUST_PLUGIN_API} (the plugin API this dust provides)` });
+  }
+  if (typeof obj['apiVersion'] !== 'number') {
+    throw new DustError(ErrorCodes.PluginInvalid, `${who}: apiVersion is ${JSON.stringify(obj['apiVersion'])}, not a number`, { hint: `write apiVersion: ${DUST_PLUGIN_API}` });
+  }
   if (obj['apiVersion'] !== DUST_PLUGIN_API) {
-    throw new DustError(ErrorCodes.PluginApiMismatch, `plugin '${obj['name']}' (${source}) is written for plugin API ${String(obj['apiVersion'])}, this dust provides API ${DUST_PLUGIN_API}`, {
+    throw new DustError(ErrorCodes.PluginApiMismatch, `${who} is written for plugin API ${String(obj['apiVersion'])}, this dust provides API ${DUST_PLUGIN_API}`, {
       hint: obj['apiVersion'] === 1
         ? 'API 2 replaced sessions.sftp with sessions.files and made result.error an object; see "Migrating from plugin API 1" in docs/plugins.md (often only apiVersion changes)'
         : 'update the plugin, or use a dust version that provides its API',
     });
+  }
+  if (obj['description'] !== undefined && typeof obj['description'] !== 'string') {
+    throw new DustError(ErrorCodes.PluginInvalid, `${who}: description is not a string`, { hint: 'description is one line about the plugin' });
   }
   const range = obj['dust'];
   if (range !== undefined) {
@@ -163,25 +200,52 @@ function validatePlugin(p: unknown, source: string, dustVersion: string): assert
     // A prerelease dust (0.2.0-rc.1) counts as the release it leads to: `>=0.2`, `0.2.x` and `*` accept it,
     // `^0.1` and `>=0.2.0` (exactly that release) do not. semver's default would match it with no range at all.
     if (typeof range !== 'string' || semver.validRange(range) === null) {
-      throw new DustError(ErrorCodes.PluginInvalid, `plugin '${obj['name']}' (${source}): invalid version range '${String(range)}' in its dust field`, {
+      throw new DustError(ErrorCodes.PluginInvalid, `${who}: invalid version range '${String(range)}' in its dust field`, {
         hint: 'the dust field takes a semver range such as ^0.1 or >=0.2 <2',
       });
     }
     if (!semver.satisfies(dustVersion, range, { includePrerelease: true })) {
-      throw new DustError(ErrorCodes.PluginApiMismatch, `plugin '${obj['name']}' (${source}) needs dust ${String(range)}, this is dust ${dustVersion}`, {
+      throw new DustError(ErrorCodes.PluginApiMismatch, `${who} needs dust ${String(range)}, this is dust ${dustVersion}`, {
         hint: 'update dust or the plugin',
       });
     }
   }
 }
 
-function toLoadError(err: unknown, source: string): DustError {
+/** Anything a plugin file does wrong while being imported, as one line with `file:line:col` when it can be found. */
+async function toLoadError(err: unknown, source: string): Promise<DustError> {
   if (err instanceof DustError) return err;
-  const syntax = err instanceof SyntaxError;
-  return new DustError(ErrorCodes.PluginLoadFailed, `plugin ${source}: ${syntax ? 'syntax error: ' : 'throws on import: '}${firstLine(err)}`, {
-    hint: 'fix the file or move it out of the plugins folder; --verbose shows the stack',
-    cause: err,
-  });
+  const hint = 'fix the file or move it out of the plugins folder; --verbose shows the stack';
+  const syntax = await describeSyntaxError(err, source);
+  if (syntax) return new DustError(ErrorCodes.PluginLoadFailed, `plugin ${syntax.where}: syntax error: ${syntax.message}`, { hint, cause: err });
+  return new DustError(ErrorCodes.PluginLoadFailed, `plugin ${locationInFile(err, source) ?? source}: throws on import: ${firstLine(err)}`, { hint: missingPackageHint(err) ?? hint, cause: err });
+}
+
+/** A drop-in importing a package that does not resolve from its folder: say what resolves there. */
+function missingPackageHint(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const pkg = err instanceof Error && (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+    ? /Cannot find (?:package|module) '([^']+)'/.exec(err.message)?.[1] : undefined;
+  if (pkg === undefined) return undefined;
+  if (pkg === 'dust' || pkg.startsWith('dust/')) {
+    return `dust's package is named '${DUST_PACKAGE}': import from '${DUST_PACKAGE}/plugin', or import nothing (export default { name, apiVersion: ${DUST_PLUGIN_API}, setup(api) { ... } } needs no import)`;
+  }
+  return `a drop-in resolves packages from its own folder: install ${pkg} there (cd to the plugins folder; npm i ${pkg}), or take it from dust (ctx.state.ec2Sdk() for the AWS SDK)`;
+}
+
+/**
+ * A syntax error in the file itself (not a SyntaxError its code threw at run time, like JSON.parse's):
+ * jiti names `file:line:col` in its message; Node's ES-module loader names nothing, so ask `node --check`.
+ */
+async function describeSyntaxError(err: unknown, source: string): Promise<SyntaxErrorAt | undefined> {
+  if (!(err instanceof Error)) return undefined;
+  const jiti = /^(?:ParseError|SyntaxError): ([^\n]*)/.exec(err.message);
+  if (jiti && /\.(m?ts|cts)$/.test(source)) {
+    const at = new RegExp(`${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`).exec(err.message);
+    return { where: at ? `${source}:${at[1]}:${at[2]}` : source, message: jiti[1]!.trim() };
+  }
+  if (!(err instanceof SyntaxError) || locationInFile(err, source) !== undefined || /\.(m?ts|cts)$/.test(source)) return undefined;
+  return (await locateSyntaxError(source)) ?? { where: source, message: firstLine(err) };
 }
 
 function firstLine(err: unknown): string {

@@ -2,6 +2,7 @@ import { DUST_PLUGIN_API, type ClusterState, type CommandSpec, type DustEvents, 
 import type { CommandRegistry } from './registry.js';
 import type { EventBus } from './events.js';
 import type { Contributions } from './contributions.js';
+import { SpecProblem, specError, validateSubscription } from './spec-validation.js';
 
 export interface PluginHostDeps {
   registry: CommandRegistry;
@@ -32,6 +33,11 @@ export function createPluginApi(plugin: DustPlugin, source: string, deps: Plugin
       deps.contributions.addProvider(registryName, provider);
     },
     on<E extends keyof DustEvents>(event: E, handler: EventHandler<E>) {
+      try {
+        validateSubscription(event, handler);
+      } catch (err) {
+        throw err instanceof SpecProblem ? specError(err, registryName, source) : err;
+      }
       deps.events.on(event, registryName, handler);
     },
     log: {

@@ -1,6 +1,5 @@
 import type { CommandSpec, RegisteredCommand } from './api.js';
-import { DustError } from '../errors/dust-error.js';
-import { ErrorCodes } from '../errors/codes.js';
+import { SpecProblem, specError, validateCommandSpec } from './spec-validation.js';
 
 export interface NameClash {
   name: string;
@@ -19,8 +18,13 @@ export class CommandRegistry {
   private fallbackCommand: RegisteredCommand | undefined;
   readonly clashes: NameClash[] = [];
 
+  /** Throws DUST_PLUGIN_INVALID, naming plugin, file and key, for a malformed spec (nothing is registered then). */
   register(spec: CommandSpec, plugin: string, source: string): void {
-    validateSpec(spec, plugin);
+    try {
+      validateCommandSpec(spec);
+    } catch (err) {
+      throw err instanceof SpecProblem ? specError(err, plugin, source) : err;
+    }
     const entry: RegisteredCommand = { spec, plugin, source };
     for (const name of [spec.name, ...(spec.aliases ?? [])]) {
       const key = name.toLowerCase();
@@ -66,17 +70,4 @@ export class CommandRegistry {
   words(): string[] {
     return [...this.byName.keys()].sort();
   }
-}
-
-function validateSpec(spec: CommandSpec, plugin: string): void {
-  const bad = (what: string): never => {
-    throw new DustError(ErrorCodes.PluginInvalid, `plugin '${plugin}' registered a command with ${what}`, {
-      hint: 'a command needs name, usage, summary and run(ctx); see docs/plugins.md',
-    });
-  };
-  if (typeof spec !== 'object' || spec === null) bad('no definition');
-  if (typeof spec.name !== 'string' || !/^[A-Za-z][\w-]*$/.test(spec.name)) bad(`an invalid name '${String(spec.name)}'`);
-  if (typeof spec.run !== 'function') bad(`no run() ('${spec.name}')`);
-  if (typeof spec.usage !== 'string' || typeof spec.summary !== 'string') bad(`no usage or summary ('${spec.name}')`);
-  if (spec.prefix !== undefined && (spec.prefix.length !== 1 || /[\w\s]/.test(spec.prefix))) bad(`an invalid prefix '${spec.prefix}'`);
 }

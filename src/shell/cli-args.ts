@@ -20,15 +20,16 @@ export interface CliArgs {
 }
 
 /**
- * Words that will be dust subcommands (a long-lived `dust serve`, `attach`, `run` against it, `status`,
- * shell `completion`). Refused now, so no script comes to depend on them meaning a shell line.
+ * Words that will be dust subcommands (a long-lived `dust serve`, `attach`, `run` against it, `status`). Refused now, so no script comes to depend on them meaning a shell line.
  */
-export const RESERVED_SUBCOMMANDS: readonly string[] = ['serve', 'attach', 'run', 'status', 'completion'];
+export const RESERVED_SUBCOMMANDS: readonly string[] = ['serve', 'attach', 'run', 'status'];
 
 export const USAGE = `usage: dust [options]                 interactive cluster shell
        dust [options] LINE...           run one line and exit (dust show -v = dust -c 'show -v')
        dust -c LINE [-c LINE ...]       run lines non-interactively (exit 0 only if all succeed)
        dust < script.dust               lines from stdin when it is not a terminal
+       dust completion bash|zsh         print a shell completion script (see its first lines)
+       dust emulator [--port N]         serve the EC2 emulator on loopback
 
 LINE...: the words after dust's options, joined with spaces into one line as ssh joins a remote command;
 quote a line with pipes or quotes whole: dust '@web* tail -n1 /var/log/syslog | cut -c1-80'. Options after
@@ -53,6 +54,46 @@ inventory source failed); 2 bad arguments or config; 141 stdout closed early (du
 environment: DUST_HOME (default ~/.cluster): history, known_hosts, plugins/, config.yaml
 docs: README.md, docs/ (config, targets, plugins, errors)`;
 
+/** dust's own options (parseArgs' table; also what shell completion offers). */
+export const CLI_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  command: { type: 'string', short: 'c', multiple: true },
+  config: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+  json: { type: 'boolean' },
+  timeout: { type: 'string', short: 't' },
+} as const;
+
+/** One line per option, for completion menus (zsh shows them); USAGE above is the full text. */
+export const CLI_OPTION_SUMMARIES: Record<keyof typeof CLI_OPTIONS, string> = {
+  help: 'show the usage',
+  version: 'print the version',
+  command: 'run a line (repeatable, in order)',
+  config: 'use this config file',
+  verbose: 'stack traces for errors',
+  color: 'colours even off a terminal',
+  'no-color': 'no colours',
+  demo: 'start on the built-in demo cluster',
+  region: 'EC2 region',
+  profile: 'AWS profile',
+  'endpoint-url': 'EC2-compatible endpoint',
+  json: 'NDJSON results on stdout',
+  timeout: 'interrupt nodes after SECONDS',
+};
+
+/** Words that, first on the command line, are not options: `dust completion bash`, `dust emulator --port 4566`. */
+export const CLI_SUBCOMMANDS: Readonly<Record<string, string>> = {
+  completion: 'print a bash or zsh completion script',
+  emulator: 'serve the EC2 emulator on loopback',
+};
+
 /** Options that take a value: the word after them is that value, not the start of a line. */
 const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout']);
 
@@ -61,26 +102,7 @@ export class CliUsageError extends Error {}
 
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const { options, line } = splitAtLine(argv);
-  const { values } = parseArgs({
-    args: options,
-    allowPositionals: false,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'V' },
-      command: { type: 'string', short: 'c', multiple: true },
-      config: { type: 'string' },
-      verbose: { type: 'boolean', short: 'v' },
-      color: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      demo: { type: 'boolean' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      'endpoint-url': { type: 'string' },
-      json: { type: 'boolean' },
-      timeout: { type: 'string', short: 't' },
-    },
-  });
+  const { values } = parseArgs({ args: options, allowPositionals: false, strict: true, options: CLI_OPTIONS });
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
     throw new CliUsageError(`--timeout: '${values.timeout}' is not a number of seconds (e.g. --timeout 30, or 0 for no limit)`);

@@ -1,47 +1,112 @@
-import type { ClusterState } from '../plugins/api.js';
+import type { ClusterState, CommandSpec, FlagSpec, RegisteredCommand } from '../plugins/api.js';
 import type { CommandRegistry } from '../plugins/registry.js';
 import type { DustNode } from '../inventory/node.js';
 import { nodeProperty } from '../inventory/node.js';
 import { describeTargetKeys } from '../targets/index.js';
-import { tokenize } from './tokenize.js';
+import { requote, splitForCompletion, type PartialWord } from './tokenize.js';
+import { completeLocalPath } from './local-paths.js';
 import { LAST_RESULT_KEYS } from './last-results.js';
 
 /**
- * Tab completion: command names at the start, target words where a command takes a target
- * (node names, cluster names, `key=` and their values), and whatever a command's own complete() offers.
- * Returns readline's [candidates, the substring being completed].
+ * Tab completion: command names at the start, `--flags` of the command, target words where a command takes a
+ * target (node names, cluster names, `key=` and their values), local paths where a command says an argument
+ * or a flag's value is one (put's file, `!cmd` arguments), and whatever a command's own complete() offers.
+ * Returns readline's [candidates, the text at the end of the line they replace]; candidates are written as
+ * the word began (inside its open quote, or with backslashes).
  */
 export async function complete(line: string, registry: CommandRegistry, state: ClusterState): Promise<[string[], string]> {
-  const prefixCmd = line.length > 0 ? registry.lookupPrefix(line[0]!) : undefined;
-  if (prefixCmd && !/\s/.test(line)) {
-    if (!prefixCmd.spec.target || prefixCmd.spec.target.mode === 'none') return [[], line];
-    const word = line.slice(1);
-    const hits = await completeTarget(word, state);
-    return [hits.map((h) => `${line[0]}${h}`), line];
+  const text = line.trimStart();
+  const prefixCmd = text.length > 0 ? registry.lookupPrefix(text[0]!) : undefined;
+  if (prefixCmd) return completePrefixed(prefixCmd, text, state);
+  const { words, last } = splitForCompletion(line);
+  if (words.length === 0) {
+    const names = registry.words().filter((n) => n.startsWith(last.value.toLowerCase()) && n !== '?');
+    return [names.map((n) => `${n} `), last.raw];
   }
-  const endsWithSpace = /\s$/.test(line);
-  let words: string[];
-  try {
-    words = tokenize(line);
-  } catch {
-    return [[], ''];
-  }
-  if (words.length === 0 || (words.length === 1 && !endsWithSpace)) {
-    const w = words[0] ?? '';
-    const names = registry.words().filter((n) => n.startsWith(w.toLowerCase()) && n !== '?');
-    return [names.map((n) => `${n} `), w];
-  }
-  const word = endsWithSpace ? '' : words[words.length - 1]!;
-  const args = words.slice(1, endsWithSpace ? undefined : -1);
   const cmd = registry.lookup(words[0]!);
-  if (!cmd) return [[], word];
-  const positionalIndex = args.filter((a) => !a.startsWith('-')).length;
-  const target = cmd.spec.target;
-  const wantsTarget = (target && target.mode !== 'none' && (target.position ?? 0) === positionalIndex && !word.startsWith('-'))
-    || (cmd.spec.name === 'show' && !word.startsWith('-'));
-  const fromCommand = cmd.spec.complete ? await cmd.spec.complete({ args, word, state }) : [];
+  // A line that is no command goes to the fallback (a local program): its arguments are local paths.
+  const args = words.slice(1);
+  if (!cmd) return registry.fallback ? [await fromSpec(registry.fallback, args, last, state), last.raw] : [[], last.raw];
+  return [await completeArgs(cmd, args, last, state), last.raw];
+}
+
+/** `@target cmd`, `!cmd args`: the word glued to the prefix is the target, or the first argument. */
+async function completePrefixed(cmd: RegisteredCommand, text: string, state: ClusterState): Promise<[string[], string]> {
+  const after = text.slice(1);
+  const { words, last } = splitForCompletion(after);
+  const takesTarget = cmd.spec.target !== undefined && cmd.spec.target.mode !== 'none';
+  if (takesTarget) {
+    // Only the glued target is dust's to complete; what follows is a command line for the nodes.
+    if (words.length > 0 || /^\s/.test(after)) return [[], last.raw];
+    const hits = await completeTarget(last.value, state);
+    return [hits.map((h) => `${text[0]}${h}`), text];
+  }
+  return [await fromSpec(cmd, words, last, state), last.raw];
+}
+
+async function completeArgs(cmd: RegisteredCommand, args: readonly string[], last: PartialWord, state: ClusterState): Promise<string[]> {
+  const { spec } = cmd;
+  const word = last.value;
+  const flags = Object.entries(spec.flags ?? {});
+  const positionals = positionalArgs(spec, args);
+  // remoteCommand: once the target is typed, the rest is a command line for the nodes, not dust's.
+  if (spec.remoteCommand && positionals.length > 0) return [];
+  const valueOf = flagAwaitingValue(spec, args);
+  if (valueOf) return valueOf.path ? completeLocalPath(word, { kind: valueOf.path }).map((c) => requote(c, last)) : fromSpec(cmd, args, last, state);
+  const eq = /^--([^=]+)=(.*)$/.exec(word);
+  if (eq) {
+    const f = spec.flags?.[eq[1]!];
+    return f?.path ? completeLocalPath(eq[2]!, { kind: f.path }).map((c) => requote(`--${eq[1]!}=${c}`, last)) : [];
+  }
+  if (word.startsWith('-')) {
+    return flags.map(([name]) => `--${name}`).filter((f) => f.startsWith(word)).sort().map((f) => `${f} `);
+  }
+  const target = spec.target;
+  const wantsTarget = (target && target.mode !== 'none' && (target.position ?? 0) === positionals.length) || spec.name === 'show';
+  const fromCommand = await fromSpec(cmd, args, last, state);
   const fromTarget = wantsTarget ? await completeTarget(word, state) : [];
-  return [[...new Set([...fromCommand, ...fromTarget])], word];
+  return [...new Set([...fromCommand, ...fromTarget])];
+}
+
+/** What the command's own complete() offers, quoted as the word began; [] if it has none or fails. */
+async function fromSpec(cmd: RegisteredCommand, args: readonly string[], last: PartialWord, state: ClusterState): Promise<string[]> {
+  if (!cmd.spec.complete) return [];
+  try {
+    const hits = await cmd.spec.complete({ args, word: last.value, state, localPaths: (w, kind) => completeLocalPath(w, kind ? { kind } : {}) });
+    return hits.map((h) => requote(h, last));
+  } catch {
+    return []; // a plugin's completion failing must not break typing
+  }
+}
+
+/** The flag (`--key`, `-k`) that the last argument left waiting for its value, if any. */
+function flagAwaitingValue(spec: CommandSpec, args: readonly string[]): FlagSpec | undefined {
+  const prev = args[args.length - 1];
+  if (prev === undefined || !prev.startsWith('-') || prev.includes('=')) return undefined;
+  const f = findFlag(spec, prev);
+  return f && f.type !== 'boolean' ? f : undefined;
+}
+
+function findFlag(spec: CommandSpec, arg: string): FlagSpec | undefined {
+  const entries = Object.entries(spec.flags ?? {});
+  if (arg.startsWith('--')) return spec.flags?.[arg.slice(2)];
+  return arg.length === 2 ? entries.find(([, f]) => f.short === arg[1])?.[1] : undefined;
+}
+
+/** Arguments that are not flags or flag values: what decides which positional the cursor is at. */
+function positionalArgs(spec: CommandSpec, args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return [...out, ...args.slice(i + 1)];
+    if (!a.startsWith('-') || a === '-') {
+      out.push(a);
+      continue;
+    }
+    const f = findFlag(spec, a);
+    if (f && f.type !== 'boolean' && !a.includes('=')) i++; // its value
+  }
+  return out;
 }
 
 /** Completes the last term of a target expression (after `,`, `&`, `!`, `(`). */

@@ -27,6 +27,11 @@ function readVersion(): string {
 async function main(argv: readonly string[]): Promise<number> {
   exitQuietlyOnClosedPipe(process.stdout);
   exitQuietlyOnClosedPipe(process.stderr);
+  // `dust completion bash|zsh` prints a script; `dust __complete …` answers it on each Tab (src/completion).
+  if (argv[0] === 'completion' || argv[0] === '__complete') {
+    const { runCompletionCommand } = await import('../completion/command.js');
+    return runCompletionCommand(argv, readVersion());
+  }
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);

@@ -53,3 +53,58 @@ export function splitFirstWord(line: string): [string, string] {
   const m = /^(\S*)\s*([\s\S]*)$/.exec(trimmed);
   return [m?.[1] ?? '', m?.[2] ?? ''];
 }
+
+/** The word under the cursor at the end of a line, as typed and as the shell would read it. */
+export interface PartialWord {
+  /** The text as typed, quotes and backslashes included (what a completion replaces). */
+  raw: string;
+  /** Its value: quotes removed, escapes resolved. */
+  value: string;
+  /** The quote still open at the end of the line, if any. */
+  openQuote: '"' | "'" | undefined;
+}
+
+/**
+ * Splits a line that is being typed (for completion): like tokenize, but an unclosed quote is fine, and the
+ * last word comes back separately with its raw text. `last.raw` is '' when the line ends in whitespace.
+ */
+export function splitForCompletion(input: string): { words: string[]; last: PartialWord } {
+  const words: string[] = [];
+  let word = '';
+  let start = -1;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]!;
+    if (start < 0 && !/\s/.test(ch)) start = i;
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+      else if (ch === '\\' && (input[i + 1] === '"' || input[i + 1] === '\\')) word += input[++i];
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === '\\' && i + 1 < input.length) {
+      word += input[++i];
+    } else if (/\s/.test(ch)) {
+      if (start >= 0) words.push(word);
+      word = '';
+      start = -1;
+    } else {
+      word += ch;
+    }
+  }
+  return { words, last: { raw: start < 0 ? '' : input.slice(start), value: word, openQuote: quote } };
+}
+
+/**
+ * `value` written the way `typed` began: inside the quote it opened (left open, so typing can go on),
+ * else with backslashes before what tokenize would split at or unquote (dust expands nothing else).
+ */
+export function requote(value: string, typed: PartialWord): string {
+  const q = typed.openQuote ?? (typed.raw.startsWith("'") || typed.raw.startsWith('"') ? typed.raw[0] as '"' | "'" : undefined);
+  if (q === "'") return `'${value.replace(/'/g, `'\\''`)}`;
+  if (q === '"') return `"${value.replace(/(["\\])/g, '\\$1')}`;
+  return value.replace(/([\s'"\\])/g, '\\$1');
+}

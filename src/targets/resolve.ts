@@ -4,6 +4,7 @@ import { CORE_PROPERTIES, nodeProperty, nodePropertyKeys, type DustNode, type Pr
 import { parseTarget, type TargetExpr } from './parser.js';
 import { matchPattern } from './pattern.js';
 import { rangeHasValue } from './range.js';
+import { editDistance } from '../text/closest-word.js';
 
 /** What a target selects from. */
 export interface TargetScope {
@@ -123,17 +124,4 @@ function unknownKeyHint(key: string, keys: readonly string[]): string {
   const shown = ranked.slice(0, 8).map((r) => r.k);
   const more = keys.length > shown.length ? `, … (${keys.length} in all)` : '';
   return `${guess}known properties: ${shown.join(', ')}${more}`;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }

@@ -117,7 +117,9 @@ describe('plugins-examples', function () {
       expect(annotations(tmp.home)['gone']?.['health']).to.equal('unreachable');
       r = dust('health node0 --disk lots');
       expect(r.code).to.equal(1);
-      expect(r.stderr.trim().split('\n')).to.deep.equal(["✖ health: --disk takes a non-negative number, not 'lots' (usage: health [target] [--disk 90] [--mem 90] [--load 2.0])"]);
+      expect(r.stderr.trim().split('\n')).to.deep.equal(["✖ health: --disk takes a number, not 'lots' — usage: health [target] [--disk 90] [--mem 90] [--load 2.0] [DUST_USAGE]"]);
+      r = dust('health node0 --disk=-5');
+      expect(r.stderr.trim().split('\n')).to.deep.equal(['✖ health: --disk takes a number of 0 or more, not -5 (usage: health [target] [--disk 90] [--mem 90] [--load 2.0])']);
     });
 
     it('health subscribes to node:lost: a node whose sshd stops mid-session is annotated health=lost', async () => {

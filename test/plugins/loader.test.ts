@@ -25,26 +25,70 @@ interface FailureCase {
   says: RegExp;
 }
 
+/** A drop-in whose setup() runs `body` (one line, so the offending call is on line 2). */
+function setupPlugin(name: string, body: string): string {
+  return `export default { name: '${name}', apiVersion: 2, setup(api) {\n  ${body}\n} };\n`;
+}
+const cmd = (extra: string) => `api.registerCommand({ name: 'c', usage: 'c', summary: 's', run() {}, ${extra} });`;
+
 const FAILURES: FailureCase[] = [
   {
-    title: 'syntax error', file: 'broken.mjs', text: "export default { name: 'broken', apiVersion: 2, setup(api) {\n",
-    code: 'DUST_PLUGIN_LOAD_FAILED', says: /syntax error/, hint: /fix the file or move it out/,
+    title: 'syntax error in .mjs: file:line:col', file: 'broken.mjs', text: "export default { name: 'broken', apiVersion: 2, setup(api) {\n  const x = ;\n} };\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /broken\.mjs:2:13: syntax error: Unexpected token ';'/, hint: /fix the file or move it out/,
   },
   {
-    title: 'throws on import', file: 'throws.js', text: "throw new Error('no config for throws');\n",
-    code: 'DUST_PLUGIN_LOAD_FAILED', says: /throws on import: no config for throws/, hint: /--verbose shows the stack/,
+    title: 'syntax error in an ES-module .js: file:line', file: 'broken.js', text: "export default { name: 'broken', apiVersion: 2 };\nfoo(\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /broken\.js:3: syntax error: Unexpected end of input/, hint: /fix the file/,
+  },
+  {
+    title: 'syntax error in .cjs: file:line:col', file: 'broken.cjs', text: "module.exports = { name: 'b',\n  setup( {\n};\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /broken\.cjs:3:2: syntax error: Unexpected token/, hint: /fix the file/,
+  },
+  {
+    title: 'syntax error in .ts: file:line:col', file: 'broken.ts', text: 'const n: number = 1;\nconst x: number = ;\nexport default {};\n',
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /broken\.ts:2:\d+: syntax error: Unexpected token/, hint: /fix the file/,
+  },
+  {
+    title: 'throws on import: file:line:col of the throw', file: 'throws.js', text: "\nthrow new Error('no config for throws');\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /throws\.js:2:7: throws on import: no config for throws/, hint: /--verbose shows the stack/,
+  },
+  {
+    title: 'a SyntaxError thrown by the code (JSON.parse) is no syntax error of the file', file: 'json.mjs', text: "JSON.parse('{x');\nexport default {};\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /json\.mjs:1:6: throws on import: .*JSON/, hint: /fix the file/,
+  },
+  {
+    title: "importing 'dust/plugin' (the old name) says what the package is called", file: 'oldname.mjs',
+    text: "import { definePlugin } from 'dust/plugin';\nexport default definePlugin({ name: 'oldname', apiVersion: 2, setup() {} });\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /oldname\.mjs: throws on import: Cannot find package 'dust'/, hint: /import from 'dust-shell\/plugin', or import nothing/,
+  },
+  {
+    title: 'importing a package that is not installed next to the drop-in', file: 'lodash.mjs',
+    text: "import _ from 'lodash-not-here';\nexport default { name: 'l', apiVersion: 2, setup() {} };\n",
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /Cannot find package 'lodash-not-here'/, hint: /install lodash-not-here there/,
   },
   {
     title: 'wrong shape: no setup', file: 'nosetup.mjs', text: "export default { name: 'nosetup', apiVersion: 2 };\n",
-    code: 'DUST_PLUGIN_INVALID', says: /missing setup\(api\)/, hint: /definePlugin/,
+    code: 'DUST_PLUGIN_INVALID', says: /'nosetup' .*missing setup\(api\)/, hint: /add setup\(api\)/,
   },
   {
     title: 'wrong shape: no name', file: 'noname.mjs', text: 'export default { apiVersion: 2, setup() {} };\n',
-    code: 'DUST_PLUGIN_INVALID', says: /missing name/, hint: /definePlugin/,
+    code: 'DUST_PLUGIN_INVALID', says: /missing name/, hint: /add name: 'noname'/,
   },
   {
-    title: 'wrong shape: exports nothing', file: 'empty.mjs', text: 'export const x = 1;\n',
-    code: 'DUST_PLUGIN_INVALID', says: /missing name|exports no plugin/, hint: /definePlugin/,
+    title: 'wrong shape: no default export (says so, and the fix needs no import)', file: 'empty.mjs', text: 'export const x = 1;\n',
+    code: 'DUST_PLUGIN_INVALID', says: /no default export with a plugin \(it exports x\)/, hint: /^export default \{ name: 'empty', apiVersion: 2, setup\(api\) \{ \.\.\. \} \} \(a plain object: no import needed/,
+  },
+  {
+    title: 'wrong shape: the default export is a function', file: 'fn.mjs', text: 'export default function setup(api) {}\n',
+    code: 'DUST_PLUGIN_INVALID', says: /the default export is a function, not a plugin object/, hint: /make the function the setup of an object/,
+  },
+  {
+    title: 'missing apiVersion', file: 'noapi.mjs', text: "export default { name: 'noapi', setup() {} };\n",
+    code: 'DUST_PLUGIN_INVALID', says: /'noapi' .*: missing apiVersion — /, hint: /add apiVersion: 2/,
+  },
+  {
+    title: 'a misspelt plugin key', file: 'typo.mjs', text: "export default { name: 'typo', apiversion: 1, setup() {} };\n",
+    code: 'DUST_PLUGIN_INVALID', says: /'apiversion' is not a plugin key/, hint: /did you mean 'apiVersion'\?/,
   },
   {
     title: 'apiVersion 3', file: 'future.mjs', text: "export default { name: 'future', apiVersion: 3, setup() {} };\n",
@@ -63,23 +107,41 @@ const FAILURES: FailureCase[] = [
     code: 'DUST_PLUGIN_INVALID', says: /invalid version range 'soon'/, hint: /semver range/,
   },
   {
-    title: 'setup() throws', file: 'halfway.mjs',
+    title: 'setup() throws: file:line:col of the throw', file: 'halfway.mjs',
     text: `export default { name: 'halfway', apiVersion: 2, setup(api) {
   api.registerCommand({ name: 'halfcmd', usage: 'halfcmd', summary: 's', run(ctx) { ctx.out.print('half ran'); } });
   api.on('command:after', () => { console.log('HALFWAY HANDLER RAN'); });
   throw new Error('setup exploded');
 } };\n`,
-    code: 'DUST_PLUGIN_LOAD_FAILED', says: /'halfway'.*failed in setup\(\): setup exploded/, hint: /fix the plugin/,
-  },
-  {
-    title: 'an invalid command spec', file: 'badspec.mjs',
-    text: "export default { name: 'badspec', apiVersion: 2, setup(api) { api.registerCommand({ name: 'bad name', usage: 'u', summary: 's', run() {} }); } };\n",
-    code: 'DUST_PLUGIN_LOAD_FAILED', says: /invalid name 'bad name'/, hint: /fix the plugin/,
+    code: 'DUST_PLUGIN_LOAD_FAILED', says: /'halfway' \(\S+halfway\.mjs:4:9\) failed in setup\(\): setup exploded/, hint: /fix the plugin/,
   },
   {
     title: 'a reserved builtin: name', file: 'fake.mjs', text: "export default { name: 'builtin:fake', apiVersion: 2, setup() {} };\n",
     code: 'DUST_PLUGIN_INVALID', says: /reserved/, hint: /pick another name/,
   },
+  // Command specs and subscriptions are checked when registered: the line of the call, the key, the fix.
+  ...([
+    ['an invalid command name', "api.registerCommand({ name: 'bad name', usage: 'u', summary: 's', run() {} });", /\.mjs:2:7\): a command with an invalid name 'bad name'/, /name is one word/],
+    ['a command without run()', "api.registerCommand({ name: 'c', usage: 'c', summary: 's' });", /command 'c': run is missing/, /needs run\(ctx\)/],
+    ['a command without summary', "api.registerCommand({ name: 'c', usage: 'c', run() {} });", /command 'c': summary is missing/, /needs name, usage, summary and run/],
+    ["target mode 'optinal'", cmd("target: { mode: 'optinal' }"), /command 'c': target\.mode is 'optinal'/, /did you mean 'optional'\?/],
+    ['target states as a string', cmd("target: { mode: 'optional', states: 'running' }"), /target\.states is the string 'running'/, /states: \['running'\]/],
+    ['an unknown target key', cmd("target: { mode: 'optional', state: ['running'] }"), /target\.state is not a target key/, /did you mean 'states'\?/],
+    ['a negative target position', cmd("target: { mode: 'required', position: -1 }"), /target\.position is number -1/, /index of the positional argument/],
+    ["an unknown flag type ('int')", cmd("flags: { n: { type: 'int', description: 'd' } }"), /flags\.n\.type is 'int'/, /'boolean', 'string' or 'number'/],
+    ['a flag without type', cmd("flags: { n: { description: 'd' } }"), /flags\.n\.type is missing/, /type is 'boolean'/],
+    ['a short flag of two letters', cmd("flags: { name: { type: 'string', short: 'nm', description: 'd' } }"), /flags\.name\.short is 'nm'/, /one letter or digit/],
+    ['two flags with one short letter', cmd("flags: { all: { type: 'boolean', short: 'a', description: 'd' }, any: { type: 'boolean', short: 'a', description: 'd' } }"), /flags\.any\.short 'a' is already -a for --all/, /its own short letter/],
+    ['a flag name with dashes', cmd("flags: { '--dry': { type: 'boolean', description: 'd' } }"), /flags\.--dry is not a flag name/, /without dashes/],
+    ['a misspelt spec key', cmd("flag: { n: { type: 'number', description: 'd' } }"), /command 'c': flag is not a command spec key/, /did you mean 'flags'\?/],
+    ['a repeated alias', cmd("aliases: ['cc', 'CC']"), /aliases\[1\] repeats 'CC'/, /each alias once/],
+    ['an alias equal to the name', cmd("aliases: ['c']"), /aliases\[0\] repeats 'c'/, /not the command's own name/],
+    ['a prefix of two characters', cmd("prefix: '=>'"), /prefix '=>' is not one punctuation character/, /like @ or !/],
+    ["on('node:lsot')", "api.on('node:lsot', () => {});", /\.mjs:2:7\): on\('node:lsot'\): no such event/, /did you mean 'node:lost'\?/],
+    ['on() without a handler', "api.on('node:lost');", /on\('node:lost'\): the handler is undefined/, /pass a function/],
+  ] as const).map(([title, body, says, hint], i): FailureCase => ({
+    title: `registration: ${title}`, file: `spec${i}.mjs`, text: setupPlugin(`spec${i}`, body), code: 'DUST_PLUGIN_INVALID', says, hint,
+  })),
 ];
 
 describe('plugin loader (drop-ins in $DUST_HOME/plugins)', function () {
@@ -121,7 +183,7 @@ describe('plugin loader (drop-ins in $DUST_HOME/plugins)', function () {
     it('--verbose adds the stack of a load failure', () => {
       const file = writePlugin(tmp.home, 'throws.js', "throw new Error('no config for throws');\n");
       const r = dustCli(['--verbose', '-c', 'help'], { home: tmp.home });
-      expect(r.stderr).to.include(`plugin ${file}: throws on import`);
+      expect(r.stderr).to.include(`plugin ${file}:1:7: throws on import`);
       expect(r.stderr).to.match(/caused by: Error: no config for throws\n\s+at .*throws\.js/);
     });
   });
@@ -170,7 +232,7 @@ describe('plugin loader (drop-ins in $DUST_HOME/plugins)', function () {
       },
       {
         title: '.ts with types and a type-only import (jiti, no build step, no package.json)', file: 'p.ts',
-        text: `import type { DustPlugin, CommandContext } from 'dust/plugin';
+        text: `import type { DustPlugin, CommandContext } from 'dust-shell/plugin';
 interface Greeting { readonly word: string; readonly times: number }
 const greeting: Greeting = { word: 'hello from ts', times: 2 };
 enum Mood { Happy = 'happy' }

@@ -52,7 +52,7 @@ export function assignCommand(options: AssignOptions): CommandSpec {
     target: { mode: 'none' },
     flags: {
       user: { type: 'string', short: 'u', description: 'login user' },
-      key: { type: 'string', short: 'k', description: 'private key file (must exist)' },
+      key: { type: 'string', short: 'k', description: 'private key file (must exist)', path: 'file' },
       cluster: { type: 'string', short: 'c', description: 'cluster the nodes belong to (groups show, `use <cluster>`)' },
       port: { type: 'string', short: 'p', description: 'SSH port' },
       address: { type: 'string', description: 'which address to connect to: ip, private_ip, dns, or a host' },

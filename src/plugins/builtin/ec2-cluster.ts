@@ -70,7 +70,7 @@ export function clusterCommand(wait: WaitSettings = {}): CommandSpec {
       subnet: { type: 'string', description: 'up: subnet id' },
       sg: { type: 'string', description: 'up: security group id(s), comma-separated' },
       user: { type: 'string', short: 'u', description: 'up: login user (writes a login rule for the cluster)' },
-      spec: { type: 'string', short: 'f', description: 'up: YAML/JSON cluster spec file' },
+      spec: { type: 'string', short: 'f', description: 'up: YAML/JSON cluster spec file', path: 'file' },
       yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
       wait: { type: 'boolean', short: 'w', description: 'up: wait until running; down: until terminated' },
     },

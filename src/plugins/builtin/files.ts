@@ -21,6 +21,8 @@ export const putCommand: CommandSpec = {
     + 'or in the login home directory when it is omitted. Existing remote files are replaced.',
   examples: ['put deploy.tar.gz worker* /tmp', "put 'conf/*.yaml' web[1-2] /etc/myapp", 'put script.sh 3,4'],
   target: { mode: 'required', position: 1, states: ['running'] },
+  // The first argument is a local file; the target (second) is completed by dust; remote-dir is remote.
+  complete: (ctx) => (ctx.args.length === 0 ? ctx.localPaths(ctx.word) : []),
   async run(ctx) {
     const [localSpec, remoteDir] = ctx.positionals;
     if (!localSpec) throw new DustError(ErrorCodes.Usage, 'put: which local file?', { hint: `usage: ${putCommand.usage}` });
@@ -46,6 +48,7 @@ export const getCommand: CommandSpec = {
     + 'directory), so fetching /var/log/syslog from 50 nodes gives 50 files side by side.',
   examples: ['get worker* /var/log/syslog ./logs', 'get 3 ~/results.csv'],
   target: { mode: 'required', position: 0, states: ['running'] },
+  complete: (ctx) => (ctx.args.length === 2 ? ctx.localPaths(ctx.word, 'directory') : []),
   async run(ctx) {
     const [remote, localDir = '.'] = ctx.positionals;
     if (!remote) throw new DustError(ErrorCodes.Usage, 'get: which remote file?', { hint: `usage: ${getCommand.usage}` });

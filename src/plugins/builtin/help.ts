@@ -70,7 +70,7 @@ function describeCommand(cmd: RegisteredCommand, chalk: ReturnType<typeof makeCh
   const flags = Object.entries(spec.flags ?? {});
   if (flags.length) {
     parts.push('', chalk.bold('options:'));
-    for (const [name, f] of flags) parts.push(`  ${f.short ? `-${f.short}, ` : ''}--${name}${f.type === 'string' ? ' <value>' : ''}  ${f.description}`);
+    for (const [name, f] of flags) parts.push(`  ${f.short ? `-${f.short}, ` : ''}--${name}${f.type === 'boolean' ? '' : f.type === 'number' ? ' <number>' : ' <value>'}  ${f.description}`);
   }
   if (spec.target && spec.target.mode !== 'none') {
     parts.push('', `${chalk.bold('target:')} ${spec.target.mode}${spec.target.states ? ` (acts on ${spec.target.states.join('/')} nodes; others are named and skipped)` : ''} — see help targets`);

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommandContext, CommandSpec } from '../api.js';
+import type { CommandContext, CommandSpec, CompletionContext } from '../api.js';
+import { executablesOnPath } from '../../shell/local-paths.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
+import { closestWord } from '../../text/closest-word.js';
 
 const localShell = (): string => process.env['SHELL_FOR_DUST'] ?? '/bin/sh';
 
@@ -46,8 +48,15 @@ export const localShellCommand: CommandSpec = {
   help: 'Runs the rest of the line with /bin/sh on this machine. The terminal is handed over until it exits.\n'
     + 'A line whose first word is not a dust command also runs locally, with a one-line notice.',
   examples: ['!ls -l', '!vim notes.txt', '!ssh-add -l'],
+  complete: completeLocalLine,
   run: (ctx) => runLocal(ctx, ctx.raw),
 };
+
+/** The first word is a program (from $PATH, or a path with a /); the others are taken to be local paths. */
+function completeLocalLine(ctx: CompletionContext): string[] {
+  if (ctx.args.length === 0 && !ctx.word.includes('/')) return executablesOnPath(ctx.word);
+  return ctx.localPaths(ctx.word);
+}
 
 /**
  * The original ran any unknown line in the local shell. We keep that, but a word that is neither a
@@ -59,10 +68,11 @@ export const localFallbackCommand: CommandSpec = {
   fallback: true,
   usage: '<local command>',
   summary: 'lines that are not dust commands run in the local shell',
+  complete: (ctx) => ctx.localPaths(ctx.word),
   async run(ctx) {
     const word = ctx.raw.trim().split(/\s+/)[0] ?? '';
     if (!isLocalCommand(word)) {
-      const close = closestCommand(word, ctx.state.commands().flatMap((c) => [c.spec.name, ...(c.spec.aliases ?? [])]));
+      const close = closestWord(word, ctx.state.commands().flatMap((c) => [c.spec.name, ...(c.spec.aliases ?? [])]), 2);
       throw new DustError(ErrorCodes.UnknownCommand, `'${word}' is neither a dust command nor a local program`, {
         hint: close ? `did you mean '${close}'? (help lists commands)` : 'help lists the commands; !cmd runs a local one',
       });
@@ -91,29 +101,3 @@ function isLocalCommand(word: string): boolean {
   return false;
 }
 
-function closestCommand(word: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = 3;
-  for (const n of names) {
-    const d = editDistance(word.toLowerCase(), n.toLowerCase());
-    if (d < bestDist) {
-      best = n;
-      bestDist = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}

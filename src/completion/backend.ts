@@ -1,0 +1,55 @@
+import { PassThrough } from 'node:stream';
+import { loadConfig } from '../config/load-config.js';
+import { dustHome as defaultDustHome } from '../config/paths.js';
+import { TerminalOutput } from '../output/terminal-output.js';
+import { DustApp } from '../shell/app.js';
+import { complete } from '../shell/completer.js';
+import { NoTerminalPrompter } from '../shell/prompter.js';
+import { prepareEc2 } from '../ec2/wiring.js';
+
+/**
+ * What shell completion asks dust itself: how a dust line (`dust -c '…'`, `dust emulator …`) continues —
+ * commands, flags, targets, node and cluster names — exactly as Tab at the dust prompt would answer.
+ */
+export interface CompletionBackend {
+  /** Candidates for the end of `line`, and the text at its end they replace (readline's completer contract). */
+  completeLine(line: string): Promise<{ candidates: string[]; replaced: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Today's backend: a DustApp built from the config, with the built-ins (EC2's commands too) and the user's
+ * plugins, its inventory from the static nodes and ssh config hosts — and no cloud: a Tab must not wait for EC2. Nothing connects
+ * anywhere (sessions open on first use, and nothing here uses one).
+ *
+ * The hook for later: a running dust (a server holding the live inventory, EC2 included) would be another
+ * CompletionBackend answering completeLine over its socket; openCompletionBackend picks it when one is
+ * listening and falls back to this one.
+ */
+export async function openCompletionBackend(opts: { configFile: string | undefined; version: string }): Promise<CompletionBackend> {
+  const home = defaultDustHome();
+  const loaded = await loadConfig({ explicitFile: opts.configFile, dustHome: home });
+  const sink = new PassThrough();
+  sink.resume(); // warnings about plugins or providers have no place in a completion menu
+  const out = new TerminalOutput(sink, sink, { color: false, debug: false });
+  const prompt = new NoTerminalPrompter();
+  const app = new DustApp({
+    version: opts.version,
+    dustHome: home,
+    loaded,
+    out,
+    prompt,
+    terminal: { withTerminal: () => Promise.reject(new Error('no terminal while completing')) },
+  });
+  await app.loadPlugins();
+  // The EC2 commands (and assign's login rules) without the EC2 inventory: settings say disabled.
+  const ec2 = await prepareEc2({ cli: {}, config: { ...loaded.config, ec2: { ...loaded.config.ec2, enabled: false } }, dustHome: home });
+  await ec2.attach(app);
+  return {
+    async completeLine(line) {
+      const [candidates, replaced] = await complete(line, app.registry, app.state);
+      return { candidates, replaced };
+    },
+    close: () => app.shutdown(),
+  };
+}
