@@ -147,5 +147,7 @@ export async function listProfiles(env: NodeJS.ProcessEnv = process.env, homeDir
   if (!fs.existsSync(configFilepath) && !fs.existsSync(filepath)) return [];
   const { loadSharedConfigFiles } = await import('@smithy/shared-ini-file-loader');
   const { configFile, credentialsFile } = await loadSharedConfigFiles({ configFilepath, filepath, ignoreCache: true });
-  return [...new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)])].sort();
+  // The loader keys other section types (`[sso-session corp]`, `[services x]`) as `type.name`: those are no profiles.
+  const isProfile = (k: string) => !/^(sso-session|services)\./.test(k);
+  return [...new Set([...Object.keys(configFile).filter(isProfile), ...Object.keys(credentialsFile)])].sort();
 }

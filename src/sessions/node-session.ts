@@ -142,6 +142,10 @@ export class NodeSession {
   private pendingToken: string | undefined;
   /** The command line that token belongs to (what started a nested shell, for one). */
   private pendingCommand: string | undefined;
+  /** The token the shell's `__dust_t` held before the pending command's line set a new one. */
+  private tokenBefore: string | undefined;
+  /** The token the top shell reported last (what its prompt prints now). */
+  private shellToken: string | undefined;
   /** Control markers (ready, raw enter/leave) being waited for; lines meanwhile are dust's own noise. */
   private readonly control = new Map<string, (m: ParsedMarker) => void>();
   private run: ActiveRun | undefined;
@@ -448,6 +452,7 @@ export class NodeSession {
       channel.write(`${command}\n`);
     } else {
       token = newToken();
+      this.tokenBefore = this.shellToken;
       this.pendingToken = token;
       this.pendingCommand = command;
       const typed = wrapCommand(command, token, opts.noInput ? { noInput: true } : {});
@@ -654,6 +659,7 @@ export class NodeSession {
       this.control.delete(m.token);
       this.cwd = m.cwd || this.cwd;
       if (this.shells.length === 0) this.shells.push({ pid: m.pid, kind: m.kind });
+      this.shellToken = m.token;
       control(m);
       return true;
     }
@@ -677,7 +683,13 @@ export class NodeSession {
       return false; // a shell nobody asked about: not this command's marker
     }
     if (top) top.kind = m.kind; // `exec sh` keeps the pid and changes the shell
-    if (m.token !== this.pendingToken) return false; // stale (a control marker that timed out): not this command's
+    this.shellToken = m.token;
+    if (m.token !== this.pendingToken) {
+      // ^C that reached the shell before it read the command line: the terminal flushed the line, so the prompt
+      // reports the token from before it. The command never ran; without this the node waited forever.
+      if (this.run?.interrupted && this.pendingToken !== undefined && m.token === this.tokenBefore) this.completePending(m, undefined);
+      return false; // stale (a control marker that timed out): not this command's
+    }
     this.completePending(m, undefined);
     return false;
   }

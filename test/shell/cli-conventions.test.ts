@@ -38,7 +38,7 @@ describe('dust as a Unix command: arguments, pipes, exit status', function () {
   });
 
   it('refuses reserved subcommand words with usage, exit 2', () => {
-    for (const word of ['serve', 'attach', 'run', 'status', 'completion']) {
+    for (const word of ['serve', 'attach', 'run', 'status']) {
       const r = dust([word, 'x']);
       expect(r.code, word).to.equal(2);
       expect(r.stderr).to.include(`'${word}' is reserved for a dust subcommand`).and.include('usage: dust');
@@ -49,7 +49,7 @@ describe('dust as a Unix command: arguments, pipes, exit status', function () {
   it('--help documents lines, reserved words and exit statuses', () => {
     const r = dust(['--help']);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.include("dust show -v = dust -c 'show -v'").and.include('serve, attach, run, status, completion').and.include('exit status');
+    expect(r.stdout).to.include("dust show -v = dust -c 'show -v'").and.include('serve, attach, run, status').and.include('exit status');
   });
 
   it('a reader that goes away (| head -2) ends dust quietly with SIGPIPE\'s status', () => {
