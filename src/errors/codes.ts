@@ -91,6 +91,8 @@ export const ErrorCodes = {
   ClusterTeardown: 'DUST_CLUSTER_TEARDOWN',
   /** SSH: the ProxyCommand could not start or exited before the connection ended (its last stderr line says why). */
   SshProxyCommand: 'DUST_SSH_PROXY_COMMAND',
+  /** A host-list file (`file:PATH` target) could not be read, or a line of it is invalid (file and line in the message). */
+  HostFile: 'DUST_HOST_FILE',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ClusterState } from '../plugins/api.js';
 import type { CommandRegistry } from '../plugins/registry.js';
 import type { DustNode } from '../inventory/node.js';
 import { nodeProperty } from '../inventory/node.js';
 import { describeTargetKeys } from '../targets/index.js';
+import { expandHome } from '../config/paths.js';
 import { tokenize } from './tokenize.js';
 import { LAST_RESULT_KEYS } from './last-results.js';
 
@@ -44,11 +47,12 @@ export async function complete(line: string, registry: CommandRegistry, state: C
   return [[...new Set([...fromCommand, ...fromTarget])], word];
 }
 
-/** Completes the last term of a target expression (after `,`, `&`, `!`, `(`). */
+/** Completes the last term of a target expression (after `,`, `&`, `!`, `^`, `(`). */
 export async function completeTarget(word: string, state: ClusterState): Promise<string[]> {
-  const cut = Math.max(word.lastIndexOf(','), word.lastIndexOf('&'), word.lastIndexOf('!'), word.lastIndexOf('('));
+  const cut = Math.max(...[',', '&', '!', '^', '('].map((op) => word.lastIndexOf(op)));
   const head = word.slice(0, cut + 1);
   const term = word.slice(cut + 1);
+  if (/^file:/i.test(term)) return completePath(term.slice('file:'.length)).map((p) => `${head}${term.slice(0, 5)}${p}`);
   let nodes: readonly DustNode[];
   try {
     nodes = await state.workingSet();
@@ -63,7 +67,7 @@ export async function completeTarget(word: string, state: ClusterState): Promise
     candidates = valuesFor(key, nodes, state).map((v) => `${key}=${v}`);
   } else {
     const keys = describeTargetKeys(nodes, LAST_RESULT_KEYS).map((k) => `${k}=`);
-    candidates = [...nodes.map((n) => n.name), ...(await state.clusters()), ...keys];
+    candidates = [...nodes.map((n) => n.name), ...(await state.clusters()), ...keys, 'file:'];
   }
   return [...new Set(candidates.filter((c) => c.toLowerCase().startsWith(lower)))].sort().map((c) => head + c);
 }
@@ -85,4 +89,21 @@ function valuesFor(key: string, nodes: readonly DustNode[], state: ClusterState)
     if (values.size > 200) break;
   }
   return [...values];
+}
+
+/** Paths for `file:` (host lists): entries of the directory typed so far; directories end in `/`. */
+function completePath(partial: string): string[] {
+  const slash = partial.lastIndexOf('/');
+  const dirPart = partial.slice(0, slash + 1);
+  const base = partial.slice(slash + 1);
+  try {
+    const dir = path.resolve(expandHome(dirPart === '' ? '.' : dirPart));
+    return fs.readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.name.startsWith(base) && (base.startsWith('.') || !d.name.startsWith('.')))
+      .map((d) => `${dirPart}${d.name}${d.isDirectory() ? '/' : ''}`)
+      .sort()
+      .slice(0, 200);
+  } catch {
+    return [];
+  }
 }
