@@ -24,7 +24,7 @@ export type { TargetExpr, AllTerm, IndexTerm, NameTerm, PropertyTerm, PairTerm, 
 export { MAX_NESTING } from './parser.js';
 export { parseHostList, HostIndex, HOSTFILE_SOURCE, entryConflict } from './host-list.js';
 export type { HostEntry, HostList, HostCandidate, EntryMatch } from './host-list.js';
-export { resolveTarget, describeTargetKeys } from './resolve.js';
+export { resolveTarget, describeTargetKeys, fileTermsOf } from './resolve.js';
 export type { TargetScope } from './resolve.js';
 export { expandNodeRange, foldNodeNames } from './nodeset.js';
 export { describeNoMatch } from './errors.js';

@@ -54,6 +54,17 @@ export function resolveTarget(expr: string | TargetExpr, scope: TargetScope): Du
   return [...selected].sort((a, b) => a.index - b.index);
 }
 
+/** The paths of the `file:` terms of an expression, in order, each once (a caller reads them before resolving). */
+export function fileTermsOf(expr: TargetExpr): string[] {
+  const files = new Set<string>();
+  const stack: TargetExpr[] = [expr];
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
+    if (isOperation(e)) stack.push(e.right, e.left);
+    else if (e.kind === 'file') files.add(e.path);
+  }
+  return [...files];
+}
+
 const isOperation = (e: TargetExpr): e is SetOperation =>
   e.kind === 'union' || e.kind === 'intersection' || e.kind === 'difference' || e.kind === 'xor';
 
