@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
 import { parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
+import { quoteWord } from './tokenize.js';
 import { dustHome as defaultDustHome } from '../config/paths.js';
 import { loadConfig } from '../config/load-config.js';
 import { TerminalOutput } from '../output/terminal-output.js';
@@ -23,7 +24,7 @@ function readVersion(): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   // `dust emulator [--port N]` is the `emulator` command run as a script line (its flags are its own).
-  if (argv[0] === 'emulator') argv = ['-c', argv.map((a) => (/^[\w.:/=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')];
+  if (argv[0] === 'emulator') argv = ['-c', argv.map(quoteWord).join(' ')];
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);

@@ -38,6 +38,9 @@ function lineError(file: string, line: number, problem: string, hint: string): D
   return new DustError(ErrorCodes.HostFile, `${file}:${line}: ${problem}`, { hint });
 }
 
+/** Hex groups and colons, an optional dotted IPv4 tail, an optional %zone: loose, but no `host:22:x` slips through. */
+const IPV6 = /^[0-9a-f:]*:[0-9a-f:]*(?:\d+\.\d+\.\d+\.\d+)?(?:%[\w.-]+)?$/i;
+
 const FORMAT_HINT = 'each line is [user@]host[:port] (pssh), optionally followed by a user; # starts a comment';
 
 /**
@@ -95,6 +98,9 @@ function parseHostSpec(spec: string, file: string, line: number): { user: string
   let port: string | undefined;
   let bracketed = false;
   const v6 = /^\[([^\]]*:[^\]]*)\](?::(.*))?$/.exec(rest);
+  if (v6 && !IPV6.test(v6[1] ?? '')) {
+    throw lineError(file, line, `'${v6[1] ?? ''}' in brackets is not an IPv6 address`, FORMAT_HINT);
+  }
   if (v6) {
     // `[fe80::1]:22`: brackets around an address with colons are IPv6, not a ClusterShell range.
     rest = v6[1] ?? '';
@@ -105,7 +111,11 @@ function parseHostSpec(spec: string, file: string, line: number): { user: string
     port = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   } else if (rest.includes(':')) {
-    bracketed = true; // a bare IPv6 address (several colons): no port, no ranges
+    // Several colons: a bare IPv6 address (no port, no ranges), or a mistake such as `host:22:x`.
+    if (!IPV6.test(rest)) {
+      throw lineError(file, line, `'${rest}' is neither host:port nor an IPv6 address`, 'write IPv6 with a port as [fe80::1]:22');
+    }
+    bracketed = true;
   }
   if (rest === '') throw lineError(file, line, `no host in '${spec}'`, FORMAT_HINT);
   if (port === undefined) return { user, host: rest, port: undefined, bracketed };

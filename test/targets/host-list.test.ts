@@ -62,6 +62,8 @@ describe('targets: host lists (file:)', () => {
       ['root@h admin', "hosts.txt:1: two users ('root' and 'admin') in 'root@h admin'"],
       ['n[1-', "hosts.txt:1: unclosed '[' at column 2 in 'n[1-'"],
       ['web*', "hosts.txt:1: cannot expand a glob at column 4 in 'web*'"],
+      ['h:22:x', "hosts.txt:1: 'h:22:x' is neither host:port nor an IPv6 address"],
+      ['[x:y]:22', "hosts.txt:1: 'x:y' in brackets is not an IPv6 address"],
     ];
     for (const [text, message] of bad) {
       it(`refuses ${JSON.stringify(text)} naming file and line`, () => {
