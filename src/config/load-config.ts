@@ -7,6 +7,7 @@ import { ConfigSchema, type DustConfig } from './schema.js';
 import { describeIssue, formatPath } from './issue-text.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { printable } from '../errors/printable.js';
 
 export interface LoadedConfig {
   config: DustConfig;
@@ -66,7 +67,8 @@ export function validateConfig(raw: unknown, file: string): DustConfig {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-  throw new DustError(ErrorCodes.ConfigInvalid, `config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`, {
+  // Keys and values quoted from the file may hold newlines or escapes: the message stays one line.
+  throw new DustError(ErrorCodes.ConfigInvalid, printable(`config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`), {
     hint: 'see docs/config.md for every key',
   });
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expandHome } from '../config/paths.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { printable } from '../errors/printable.js';
 import { parseHostList, type HostList } from '../targets/index.js';
 
 /** A host list is a few thousand lines; anything this big is the wrong file (a log, a disk image). */
@@ -23,7 +24,7 @@ const REASONS: Readonly<Record<string, string>> = {
 export function readHostList(file: string, cwd = process.cwd()): { key: string; list: HostList } {
   const abs = path.resolve(cwd, expandHome(file));
   const refuse = (why: string, cause?: unknown): DustError => new DustError(ErrorCodes.HostFile,
-    `file:${file}: cannot read host list ${abs}: ${why}`,
+    printable(`file:${file}: cannot read host list ${abs}: ${why}`),
     { hint: 'file: takes a text file with one [user@]host[:port] per line', ...(cause === undefined ? {} : { cause }) });
   let text: string;
   try {

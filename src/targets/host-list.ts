@@ -2,6 +2,7 @@ import { DustError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { expandNodeRange } from './nodeset.js';
 import { MAX_EXPANSION } from './range.js';
+import { printable } from '../errors/printable.js';
 
 /**
  * Host lists as pdsh (`-w ^file`) and pssh (`-h file`) read them, for the `file:PATH` target:
@@ -35,7 +36,7 @@ export interface HostList {
 export const HOSTFILE_SOURCE = 'hostfile';
 
 function lineError(file: string, line: number, problem: string, hint: string): DustError {
-  return new DustError(ErrorCodes.HostFile, `${file}:${line}: ${problem}`, { hint });
+  return new DustError(ErrorCodes.HostFile, printable(`${file}:${line}: ${problem}`), { hint });
 }
 
 /** Hex groups and colons, an optional dotted IPv4 tail, an optional %zone: loose, but no `host:22:x` slips through. */
@@ -186,7 +187,7 @@ export function entryConflict(list: HostList, entry: HostEntry, node: HostCandid
   const says = entry.user !== undefined && entry.user !== node.user ? `user ${entry.user}` : `port ${entry.port ?? ''}`;
   const has = entry.user !== undefined && entry.user !== node.user ? `user ${node.user ?? '(default)'}` : `port ${node.port}`;
   return new DustError(ErrorCodes.HostFile,
-    `${list.file}:${entry.line}: '${entry.key}' says ${says}, but node ${node.name} logs in with ${has}`, {
+    printable(`${list.file}:${entry.line}: '${entry.key}' says ${says}, but node ${node.name} logs in with ${has}`), {
       hint: `write just '${entry.host}' to use the node's login, or change its login with a rule (assign ${node.name} --user …)`,
     });
 }

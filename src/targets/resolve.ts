@@ -5,6 +5,7 @@ import { entryConflict, HostIndex, type HostList } from './host-list.js';
 import { parseTarget, type SetOperation, type TargetExpr } from './parser.js';
 import { expandPattern, firstGlobToken, matchPattern, type Pattern } from './pattern.js';
 import { rangeCount, rangeHasValue } from './range.js';
+import { printable } from '../errors/printable.js';
 
 /** What a target selects from. */
 export interface TargetScope {
@@ -157,7 +158,7 @@ function evaluateTerm(e: Exclude<TargetExpr, SetOperation>, ev: Evaluation): Set
         .some(([k, v]) => matchPattern(e.key, k) && (e.value === undefined || matchPattern(e.value, v))));
     case 'file': {
       if (!scope.hostList) {
-        throw new DustError(ErrorCodes.HostFile, `target: host lists cannot be read here ('${e.text}')`, {
+        throw new DustError(ErrorCodes.HostFile, printable(`target: host lists cannot be read here ('${e.text}')`), {
           hint: 'file: works in command targets; list the nodes by name instead',
         });
       }
@@ -211,8 +212,8 @@ function checkKeys(tree: TargetExpr, nodes: readonly DustNode[], source: string 
     known ??= new Set([...describeTargetKeys(nodes, virtualKeys), ...PAIR_KEYS]);
     if (known.has(e.key)) continue;
     const where = source === undefined ? `in '${e.text}'` : `at column ${e.column} in '${source}'`;
-    throw new DustError(ErrorCodes.TargetUnknownProperty, `target: unknown property '${e.key}' ${where}`, {
-      hint: unknownKeyHint(e.key, describeTargetKeys(nodes, virtualKeys)),
+    throw new DustError(ErrorCodes.TargetUnknownProperty, printable(`target: unknown property '${e.key}' ${where}`), {
+      hint: printable(unknownKeyHint(e.key, describeTargetKeys(nodes, virtualKeys))),
     });
   }
 }
