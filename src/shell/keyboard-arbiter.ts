@@ -15,11 +15,12 @@ export class KeyboardArbiter {
   private borrowed = 0;
   private questions = 0;
   private busy = false;
-  private busyListenerOn = false;
+  private collecting = false;
+  private flushScheduled = false;
   private typeAhead: Buffer[] = [];
-  private readonly busyListener = (chunk: Buffer) => {
-    const ctrlC = chunk.indexOf(0x03);
-    if (ctrlC >= 0) {
+  /** Holds keys nobody reads directly yet: while a command runs, and until held keys have been handed on. */
+  private readonly collector = (chunk: Buffer) => {
+    if (this.busy && chunk.indexOf(0x03) >= 0) {
       // Ctrl-C cancels the command and whatever was typed ahead, like a terminal's line discipline.
       this.typeAhead = [];
       this.onInterrupt();
@@ -66,36 +67,56 @@ export class KeyboardArbiter {
     };
   }
 
+  /** Who reads keys now: the line editor, a question (reads 'data' itself), a program on the tty, or nobody (busy). */
+  private reader(): 'editor' | 'question' | 'terminal' | 'none' {
+    if (this.borrowed === 0) return this.busy ? 'none' : 'editor';
+    return this.questions === this.borrowed ? 'question' : 'terminal';
+  }
+
   private apply(): void {
-    const editor = !this.busy && this.borrowed === 0;
-    const busyKeys = this.busy && this.borrowed === 0;
-    if (editor) this.adapter.attachKeyboard();
-    else this.adapter.detachKeyboard(this.keepStrayKeys);
-    if (busyKeys && !this.busyListenerOn) {
-      if (this.input.isTTY) this.input.setRawMode(true);
-      this.input.on('data', this.busyListener);
-      this.input.resume();
-      this.busyListenerOn = true;
-    } else if (!busyKeys && this.busyListenerOn) {
-      this.input.off('data', this.busyListener);
-      this.busyListenerOn = false;
+    const reader = this.reader();
+    if (reader !== 'editor') this.adapter.detachKeyboard(this.keepStrayKeys);
+    if (reader === 'none') {
+      this.collect(true);
+    } else if (reader === 'terminal') {
+      // The program reads the tty itself; what was typed for dust waits for the line editor.
+      this.collect(false);
+    } else if (this.typeAhead.length === 0) {
+      this.collect(false);
+      if (reader === 'editor') this.adapter.attachKeyboard();
+    } else {
+      // Keys typed earlier go first: until they are handed on (next tick, once the reader listens), new
+      // keys queue behind them instead of overtaking them (`er[0-2]` before `show work` would be a command).
+      this.collect(true);
+      this.scheduleFlush();
     }
-    if (this.readsInProcess()) this.replayTypeAhead();
   }
 
-  /** The line editor, or a question that only borrowed the keyboard (not a program on the terminal). */
-  private readsInProcess(): boolean {
-    return (!this.busy && this.borrowed === 0) || (this.questions > 0 && this.questions === this.borrowed);
+  private collect(on: boolean): void {
+    if (on && !this.collecting) {
+      if (this.input.isTTY) this.input.setRawMode(true);
+      this.input.on('data', this.collector);
+      this.input.resume();
+      this.collecting = true;
+    } else if (!on && this.collecting) {
+      this.input.off('data', this.collector);
+      this.collecting = false;
+    }
   }
 
-  /** After the reader has attached (same tick): the keys go through the same path real typing takes. */
-  private replayTypeAhead(): void {
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
     setImmediate(() => {
-      // Someone else may own the keyboard by now (a raw shell started meanwhile): then the keys wait.
-      if (this.typeAhead.length === 0 || !this.readsInProcess()) return;
+      this.flushScheduled = false;
+      const reader = this.reader();
+      if (reader !== 'editor' && reader !== 'question') return; // someone else took over: keep holding
+      this.collect(false);
+      if (reader === 'editor') this.adapter.attachKeyboard();
       const pending = Buffer.concat(this.typeAhead);
       this.typeAhead = [];
-      this.input.emit('data', pending);
+      // Through the same path real typing takes; a command this starts collects whatever follows.
+      if (pending.length > 0) this.input.emit('data', pending);
     });
   }
 }
