@@ -15,7 +15,6 @@ import { DustApp } from '../../src/shell/app.js';
 import { prepareEc2 } from '../../src/ec2/wiring.js';
 import { parseLine } from '../../src/shell/parse-line.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
-import { createSessions } from '../../src/shell/sessions-factory.js';
 import { quoteWord, tokenize } from '../../src/shell/tokenize.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { anyExpression, fuzz, validExpression } from './arbitraries.js';
@@ -93,7 +92,6 @@ describe('fuzz: command lines', function () {
         out: new TerminalOutput(out, err, { color: false }), prompt: new NoTerminalPrompter(),
         // What a script run without a terminal says (a raw shell needs one); a plain Error here would be ours.
         terminal: { withTerminal: () => Promise.reject(new DustError(ErrorCodes.Usage, 'no terminal here')) },
-        sessions: (deps) => createSessions({ ...deps, config, askSecret: () => Promise.reject(new Error('no secrets')) }),
       });
       await app.loadPlugins();
       // The EC2 commands as main.ts wires them (EC2 itself off: no region), assign's rules included.

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { LineDemux } from '../../src/ssh/demux.js';
+import { LineDemux } from '../../src/sessions/demux.js';
 import { fuzz } from './arbitraries.js';
 
 type Event = readonly ['line' | 'partial' | 'marker', string];
@@ -17,7 +17,7 @@ function demux(bytes: Buffer, cuts: readonly number[], stopAtMarkers: boolean): 
     line: (text) => { events.push(['line', text]); },
     partial: (text) => { events.push(['partial', text]); },
     marker: (m) => {
-      events.push(['marker', `${m.token}/${m.exitCode}/${m.cwd}`]);
+      events.push(['marker', `${m.token}/${m.exitCode}/${m.pid}/${m.kind}/${m.cwd}`]);
       return stopAtMarkers;
     },
   }, 300, 2000);
@@ -34,8 +34,12 @@ function demux(bytes: Buffer, cuts: readonly number[], stopAtMarkers: boolean): 
   return events;
 }
 
-const MARKER = fc.tuple(fc.stringMatching(/^[a-z0-9]{1,8}$/), fc.integer({ min: 0, max: 255 }), fc.constantFrom('/', '/tmp', '/home/a b', '/x__y'))
-  .map(([token, rc, cwd]) => `\r\n__DUST_${token}_${rc}_${cwd}__\r\n`);
+/** A marker line as the shell prints it (see src/sessions/shell-protocol.ts), and what it must parse to. */
+const MARKER_PARTS = fc.tuple(fc.stringMatching(/^[a-z0-9]{1,8}$/), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 99999 }),
+  fc.constantFrom('b', ''), fc.constantFrom('/', '/tmp', '/home/a b', '/x__y'));
+const markerText = ([token, rc, pid, kind, cwd]: [string, number, number, string, string]): string => `\r\n__DUST_${token}_${rc}_${pid}_${kind}_${cwd}__\r\n`;
+const markerEvent = ([token, rc, pid, kind, cwd]: [string, number, number, string, string]): string => `${token}/${rc}/${pid}/${kind === 'b' ? 'bash' : 'sh'}/${cwd}`;
+const MARKER = MARKER_PARTS.map(markerText);
 
 /** Command output as a PTY delivers it: CRLF lines, blank lines, wide characters, prompts without newline. */
 const piece = fc.oneof(
@@ -59,12 +63,12 @@ describe('fuzz: demux', function () {
   });
 
   it('every marker written comes out once, in order, and the text around it is intact', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.array(piece.filter((p) => !p.includes('__DUS')), { maxLength: 4 }), MARKER), { maxLength: 8 }),
+    fc.assert(fc.property(fc.array(fc.tuple(fc.array(piece.filter((p) => !p.includes('__DUS')), { maxLength: 4 }), MARKER_PARTS), { maxLength: 8 }),
       fc.array(fc.nat(), { maxLength: 10 }), (runs, cuts) => {
-        const text = runs.map(([out, marker]) => out.join('') + marker).join('');
+        const text = runs.map(([out, marker]) => out.join('') + markerText(marker)).join('');
         const events = demux(Buffer.from(text, 'utf8'), cuts, true);
         const markers = events.filter(([k]) => k === 'marker').map(([, v]) => v);
-        expect(markers).to.deep.equal(runs.map(([, m]) => m.trim().replace(/^__DUST_(.*)_(\d+)_(.*)__$/, '$1/$2/$3')));
+        expect(markers).to.deep.equal(runs.map(([, m]) => markerEvent(m)));
         const printed = events.filter(([k]) => k !== 'marker').map(([, v]) => v).join('');
         const written = runs.map(([out]) => out.join('')).join('').replace(/[\r\n]/g, '');
         expect(printed).to.equal(written);
