@@ -9,6 +9,7 @@ import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { expandNodeRange } from '../targets/index.js';
 import { describeParseError } from './parse-error.js';
+import { printable } from '../errors/printable.js';
 
 export interface LoadedConfig {
   config: DustConfig;
@@ -73,7 +74,8 @@ export function validateConfig(raw: unknown, file: string): DustConfig {
   }
   const issue = parsed.error.issues[0]!;
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-  throw new DustError(ErrorCodes.ConfigInvalid, `config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`, {
+  // Keys and values quoted from the file may hold newlines or escapes: the message stays one line.
+  throw new DustError(ErrorCodes.ConfigInvalid, printable(`config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`), {
     hint: 'see docs/config.md for every key',
   });
 }

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { parseTarget } from '../targets/parser.js';
+
+/** A login rule's selector must parse, so a typo is reported at start-up (file and rule) and not on every command. */
+const SelectorSchema = z.string().min(1).superRefine((selector, ctx) => {
+  try {
+    parseTarget(selector);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+  }
+});
 
 /** A static node as written in config. `name` may be a range (`worker[0-3]`) paired with a host range of the same length. */
 export const StaticNodeSchema = z.strictObject({
@@ -17,7 +27,7 @@ export const StaticNodeSchema = z.strictObject({
 
 /** dust's login model: the first rule whose selector matches a node gives its login and cluster membership. */
 export const LoginRuleSchema = z.strictObject({
-  selector: z.string().min(1),
+  selector: SelectorSchema,
   user: z.string().min(1).optional(),
   identityFile: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),

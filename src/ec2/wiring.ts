@@ -1,7 +1,7 @@
 import type { DustConfig, LoginRule } from '../config/schema.js';
 import type { InventoryProvider } from '../inventory/provider.js';
 import type { DustApp } from '../shell/app.js';
-import { effectiveRules, LoginRulesStore } from '../inventory/login-rules-store.js';
+import { effectiveRuleOrigins, effectiveRules, LoginRulesStore } from '../inventory/login-rules-store.js';
 import { resolveAwsSettings, type AwsSettings } from './aws-settings.js';
 import { createEc2Integration, type Ec2Integration } from './cloud-hooks.js';
 import { createEc2Plugin } from './plugin.js';
@@ -45,12 +45,15 @@ export async function prepareEc2(options: PrepareEc2Options): Promise<Ec2Wiring>
       const store = new LoginRulesStore(options.dustHome);
       // A broken logins.yaml costs its rules, not the session: one line, and `assign` refuses to overwrite it.
       if (store.problem) app.out.error(store.problem);
-      const rulesNow = () => [...leading, ...effectiveRules(options.config.logins, store)];
-      app.state.inventory.setRules(rulesNow());
+      const applyRules = () => app.state.inventory.setRules(
+        [...leading, ...effectiveRules(options.config.logins, store)],
+        [...leading.map((_, i) => `demo rule ${i + 1}`), ...effectiveRuleOrigins(options.config.logins, app.state.configFile, store)],
+      );
+      applyRules();
       await app.addBuiltinPlugin(createEc2Plugin({
         rulesStore: store,
         configRules: options.config.logins,
-        onRulesChanged: () => app.state.inventory.setRules(rulesNow()),
+        onRulesChanged: applyRules,
       }));
     },
     close: () => integration?.close(),

@@ -98,6 +98,8 @@ export const ErrorCodes = {
   StateWrite: 'DUST_STATE_WRITE',
   /** $DUST_HOME is not a usable directory (a file is in the way, or it cannot be created). */
   HomeUnusable: 'DUST_HOME_UNUSABLE',
+  /** A host-list file (`file:PATH` target) could not be read, or a line of it is invalid (file and line in the message). */
+  HostFile: 'DUST_HOST_FILE',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

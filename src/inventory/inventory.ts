@@ -1,10 +1,12 @@
 import type { LoginRule } from '../config/schema.js';
 import { expandHome } from '../config/paths.js';
-import { resolveTarget, parseTarget } from '../targets/index.js';
+import { HostIndex, HOSTFILE_SOURCE, parseTarget, resolveTarget, type HostList, type TargetExpr } from '../targets/index.js';
 import type { DustNode } from './node.js';
 import { nodeProperty } from './node.js';
 import type { InventoryProvider, NodeDraft } from './provider.js';
 import { naturalCompare } from './natural-compare.js';
+import { NodeIndexes } from './node-indexes.js';
+import { readHostList } from './host-files.js';
 
 export interface InventorySnapshot {
   nodes: DustNode[];
@@ -12,14 +14,15 @@ export interface InventorySnapshot {
   failures: { provider: string; error: unknown }[];
 }
 
-/**
- * The union of every provider's nodes, with login rules applied, sorted and given stable 1-based indexes.
- * Cached until `invalidate()` (after refresh, start/stop, tag, rule changes), so indexes don't move
- * between commands.
- */
 /** States a node leaves by itself (a launch, a stop): a cache that holds one goes stale. */
 const TRANSITIONAL_STATES = new Set(['pending', 'stopping', 'shutting-down', 'rebooting', 'terminating']);
 
+/**
+ * The union of every provider's nodes (plus the hosts of `file:` lists that name none of them), with login
+ * rules applied, sorted and numbered. A node keeps its number (`index`) for the life of this Inventory —
+ * one dust process — however the inventory changes (NodeIndexes). Cached until `invalidate()` (after
+ * refresh, start/stop, tag, rule changes).
+ */
 export class Inventory {
   private cached: Promise<InventorySnapshot> | undefined;
   /** When the cached snapshot was built, and whether a node in it was in a transitional state. */
@@ -31,12 +34,21 @@ export class Inventory {
    */
   transitionalTtlMs = 3000;
   private annotationSource: ((name: string) => Record<string, string>) | undefined;
+  private readonly indexes = new NodeIndexes();
+  /** Host lists used in targets so far, by absolute path (their unknown hosts become nodes). */
+  private readonly hostLists = new Map<string, HostList>();
+  private origins: readonly string[];
   /** Told after every rebuild (plugins subscribe through the `inventory:refreshed` event). */
   onRefreshed: ((nodes: readonly DustNode[]) => void) | undefined;
   /** Told once per rebuild for each provider that failed (its nodes are missing from that snapshot). */
   onProviderFailure: ((provider: string, error: unknown) => void) | undefined;
+  /** Told once per rebuild for each login rule that could not be applied (the others still are). */
+  onRuleFailure: ((message: string, error: unknown) => void) | undefined;
 
-  constructor(private providers: InventoryProvider[], private rules: readonly LoginRule[]) {}
+  /** `origins[i]` says where rule i was written, for messages (`logins[2] in ~/.cluster/config.yaml`). */
+  constructor(private providers: InventoryProvider[], private rules: readonly LoginRule[], origins: readonly string[] = []) {
+    this.origins = origins;
+  }
 
   setProviders(providers: InventoryProvider[]): void {
     this.providers = providers;
@@ -48,9 +60,22 @@ export class Inventory {
     this.invalidate();
   }
 
-  setRules(rules: readonly LoginRule[]): void {
+  setRules(rules: readonly LoginRule[], origins: readonly string[] = []): void {
     this.rules = rules;
+    this.origins = origins;
     this.invalidate();
+  }
+
+  /**
+   * Remembers a host list a target named (`key`: its absolute path). Its entries that name no inventory
+   * node become nodes of source `hostfile` from the next read on; a later read of the same file replaces it.
+   */
+  useHostList(key: string, list: HostList): void {
+    const before = this.hostLists.get(key);
+    this.hostLists.set(key, list);
+    const same = before !== undefined && before.entries.length === list.entries.length
+      && before.entries.every((e, i) => e.key === list.entries[i]?.key);
+    if (!same) this.invalidate();
   }
 
   get loginRules(): readonly LoginRule[] {
@@ -91,15 +116,56 @@ export class Inventory {
         return [];
       }
     }));
-    const drafts = dedupeNames(lists.flat());
-    const annotated = drafts.map((d) => ({ ...d, annotations: { ...d.annotations, ...(this.annotationSource?.(d.name) ?? {}) } }));
-    const withRules = applyLoginRules(annotated, this.rules);
-    const nodes = sortAndIndex(withRules);
+    const annotate = (ds: readonly NodeDraft[]): NodeDraft[] =>
+      ds.map((d) => ({ ...d, annotations: { ...d.annotations, ...(this.annotationSource?.(d.name) ?? {}) } }));
+    const reported = new Set<string>();
+    const ruleOptions: LoginRuleOptions = {
+      origins: this.origins,
+      onRuleFailure: (message, error) => {
+        if (reported.has(message)) return; // the ad-hoc nodes' pass meets the same broken rule
+        reported.add(message);
+        this.onRuleFailure?.(message, error);
+      },
+    };
+    const trees = parseRules(this.rules, ruleOptions);
+    const withRules = applyLoginRules(annotate(dedupeNames(lists.flat())), this.rules, { ...ruleOptions, trees });
+    // Hosts of `file:` lists that are no inventory node: decided after the rules, which may set users.
+    const adHoc = applyLoginRules(annotate(hostListDrafts([...this.hostLists.values()], withRules)), this.rules, { ...ruleOptions, trees });
+    const nodes = sortAndIndex(dedupeNames([...withRules, ...adHoc]), this.indexes);
     this.cachedAt = Date.now();
     this.cachedTransitional = nodes.some((n) => TRANSITIONAL_STATES.has(n.state));
     this.onRefreshed?.(nodes);
     return { nodes, failures };
   }
+}
+
+/** Nodes for the entries of host lists that name no node in `known`, once each. */
+function hostListDrafts(lists: readonly HostList[], known: readonly NodeDraft[]): NodeDraft[] {
+  if (lists.length === 0) return [];
+  const index = new HostIndex(known);
+  const made = new Map<string, NodeDraft>();
+  for (const list of lists) {
+    for (const entry of list.entries) {
+      const m = index.match(entry);
+      // A conflicting entry (a known name with another user or port) is reported when a target uses it.
+      if ('conflict' in m || m.nodes.length > 0 || made.has(entry.key)) continue;
+      made.set(entry.key, {
+        name: entry.key,
+        source: HOSTFILE_SOURCE,
+        cluster: undefined,
+        state: 'running',
+        host: entry.host,
+        port: entry.port ?? 22,
+        user: entry.user,
+        identityFile: undefined,
+        proxyJump: undefined,
+        tags: {},
+        annotations: {},
+        props: { ip: entry.host, hostfile: list.file, hostfile_line: entry.line, hostfile_entry: entry.key },
+      });
+    }
+  }
+  return [...made.values()];
 }
 
 /** Two providers naming the same node: later ones get a `@source` suffix so targets stay unambiguous. */
@@ -117,21 +183,64 @@ function dedupeNames(drafts: NodeDraft[]): NodeDraft[] {
   });
 }
 
+export interface LoginRuleOptions {
+  /** Where each rule was written, for messages; a rule without one is called `login rule N`. */
+  origins?: readonly string[];
+  /** A rule whose selector cannot be used is skipped and reported here; the other rules still apply. */
+  onRuleFailure?: (message: string, error: unknown) => void;
+  /** Selectors parsed once per rebuild (`parseRules`), undefined where the selector did not parse. */
+  trees?: ReadonlyArray<TargetExpr | undefined>;
+}
+
+function describeRule(rules: readonly LoginRule[], i: number, options: LoginRuleOptions): string {
+  const origin = options.origins?.[i];
+  return `login rule ${i + 1}${origin === undefined ? '' : ` (${origin})`} '${rules[i]?.selector ?? ''}'`;
+}
+
+/** Parses each rule's selector; one that does not parse is reported (naming the rule) and skipped. */
+export function parseRules(rules: readonly LoginRule[], options: LoginRuleOptions = {}): Array<TargetExpr | undefined> {
+  return rules.map((rule, i) => {
+    try {
+      return parseTarget(rule.selector);
+    } catch (error) {
+      options.onRuleFailure?.(`${describeRule(rules, i, options)} is skipped`, error);
+      return undefined;
+    }
+  });
+}
+
 /**
  * dust's login model: rules are tried in order and the first whose selector (any target expression)
  * matches a node fills what the node does not say itself (user, key, port, jump host, cluster).
  * Selectors are matched against all nodes, not a working set. Rules are re-applied on every rebuild,
  * so a new rule takes effect at once (the original kept stale rules until refresh).
+ *
+ * A selector is written once and meets inventories that change (another region, a node without the
+ * property), so `key=value` with a key no node has simply matches nothing here instead of failing every
+ * command. A selector that cannot be used at all (bad syntax, an unreadable `file:`) skips that one rule
+ * and is reported through `onRuleFailure`, naming the rule and where it was written.
  */
-export function applyLoginRules(drafts: readonly NodeDraft[], rules: readonly LoginRule[]): NodeDraft[] {
-  if (rules.length === 0) return [...drafts];
+export function applyLoginRules(drafts: readonly NodeDraft[], rules: readonly LoginRule[], options: LoginRuleOptions = {}): NodeDraft[] {
+  if (rules.length === 0 || drafts.length === 0) return [...drafts];
   const provisional: DustNode[] = drafts.map((d, i) => ({ ...d, index: i + 1 }));
   const clusterNames = new Set(provisional.map((n) => n.cluster).filter((c): c is string => c !== undefined));
+  const trees = options.trees ?? parseRules(rules, options);
   const ruleFor = new Map<number, LoginRule>();
-  for (const rule of rules) {
-    const matched = resolveTarget(parseTarget(rule.selector), { nodes: provisional, workingSet: provisional, clusterNames });
+  rules.forEach((rule, i) => {
+    const tree = trees[i];
+    if (tree === undefined) return;
+    let matched: DustNode[];
+    try {
+      matched = resolveTarget(tree, {
+        nodes: provisional, workingSet: provisional, clusterNames, unknownProperty: 'no-match',
+        hostList: (file) => readHostList(file).list,
+      });
+    } catch (error) {
+      options.onRuleFailure?.(`${describeRule(rules, i, options)} is skipped`, error);
+      return;
+    }
     for (const n of matched) if (!ruleFor.has(n.index)) ruleFor.set(n.index, rule);
-  }
+  });
   return provisional.map((n) => {
     const rule = ruleFor.get(n.index);
     const { index: _index, ...draft } = n;
@@ -158,8 +267,11 @@ function addressFrom(node: DustNode, spec: string): string | undefined {
   return /^[\w.:-]+$/.test(spec) && /[.:]/.test(spec) ? spec : undefined;
 }
 
-/** Clusters alphabetically with unassigned nodes last, names in natural order inside each; then 1..N. */
-export function sortAndIndex(drafts: readonly NodeDraft[]): DustNode[] {
+/**
+ * Clusters alphabetically with unassigned nodes last, names in natural order inside each; then numbered:
+ * 1..N by a fresh NodeIndexes, or keeping the numbers an inventory's NodeIndexes gave before.
+ */
+export function sortAndIndex(drafts: readonly NodeDraft[], indexes = new NodeIndexes()): DustNode[] {
   const sorted = [...drafts].sort((a, b) => {
     if (a.cluster !== b.cluster) {
       if (a.cluster === undefined) return 1;
@@ -168,5 +280,5 @@ export function sortAndIndex(drafts: readonly NodeDraft[]): DustNode[] {
     }
     return naturalCompare(a.name, b.name);
   });
-  return sorted.map((d, i) => ({ ...d, index: i + 1 }));
+  return indexes.assign(sorted);
 }

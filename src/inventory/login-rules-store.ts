@@ -137,3 +137,19 @@ function readRules(file: string): { first: LoginRule[]; last: LoginRule[] } {
 export function effectiveRules(configRules: readonly LoginRule[], store: Pick<LoginRulesStore, 'firstRules' | 'lastRules'>): LoginRule[] {
   return [...store.firstRules, ...configRules, ...store.lastRules];
 }
+
+/** Where the config's `logins:` rules were written, in the words messages use: `logins[2] in /path/config.yaml`. */
+export function configRuleOrigins(configRules: readonly LoginRule[], configFile: string | undefined): string[] {
+  return configRules.map((_, i) => `logins[${i}] in ${configFile ?? 'the config'}`);
+}
+
+/** Origins for `effectiveRules`, in the same order. */
+export function effectiveRuleOrigins(
+  configRules: readonly LoginRule[], configFile: string | undefined, store: Pick<LoginRulesStore, 'firstRules' | 'lastRules' | 'file'>,
+): string[] {
+  return [
+    ...store.firstRules.map((_, i) => `first[${i}] in ${store.file}`),
+    ...configRuleOrigins(configRules, configFile),
+    ...store.lastRules.map((_, i) => `last[${i}] in ${store.file}`),
+  ];
+}

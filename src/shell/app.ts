@@ -10,6 +10,7 @@ import { loadUserPlugins, type PluginLoadReport } from '../plugins/loader.js';
 import { DUST_PLUGIN_API, type DustPlugin } from '../plugins/api.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { Inventory } from '../inventory/inventory.js';
+import { configRuleOrigins } from '../inventory/login-rules-store.js';
 import { StaticProvider } from '../inventory/static-provider.js';
 import type { InventoryProvider } from '../inventory/provider.js';
 import { SshConfigProvider } from '../inventory/ssh-config-provider.js';
@@ -72,12 +73,13 @@ export class DustApp {
     const sshFiles = sshConfigFiles(config);
     if (sshFiles.hosts !== undefined) providers.push(new SshConfigProvider(sshFiles.hosts, { warn: sshConfigWarner(out) }));
     const baseProviders = [...providers, ...(opts.extraProviders ?? [])];
-    const inventory = new Inventory(baseProviders, config.logins);
+    const inventory = new Inventory(baseProviders, config.logins, configRuleOrigins(config.logins, file));
     this.contributions.onProvidersChanged = () => inventory.setProviders([...baseProviders, ...this.contributions.providers()]);
     inventory.onProviderFailure = (provider, error) => {
       this.inventoryFailureCount++;
       out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
     };
+    inventory.onRuleFailure = (rule, error) => out.warn(`inventory: ${rule}: ${formatError(error)}`);
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
     this.sessions = createSessions({

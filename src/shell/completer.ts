@@ -109,11 +109,12 @@ function positionalArgs(spec: CommandSpec, args: readonly string[]): string[] {
   return out;
 }
 
-/** Completes the last term of a target expression (after `,`, `&`, `!`, `(`). */
+/** Completes the last term of a target expression (after `,`, `&`, `!`, `^`, `(`). */
 export async function completeTarget(word: string, state: ClusterState): Promise<string[]> {
-  const cut = Math.max(word.lastIndexOf(','), word.lastIndexOf('&'), word.lastIndexOf('!'), word.lastIndexOf('('));
+  const cut = Math.max(...[',', '&', '!', '^', '('].map((op) => word.lastIndexOf(op)));
   const head = word.slice(0, cut + 1);
   const term = word.slice(cut + 1);
+  if (/^file:/i.test(term)) return completeLocalPath(term.slice('file:'.length), { kind: 'file' }).map((p) => `${head}${term.slice(0, 5)}${p}`);
   let nodes: readonly DustNode[];
   try {
     nodes = await state.workingSet();
@@ -128,7 +129,7 @@ export async function completeTarget(word: string, state: ClusterState): Promise
     candidates = valuesFor(key, nodes, state).map((v) => `${key}=${v}`);
   } else {
     const keys = describeTargetKeys(nodes, LAST_RESULT_KEYS).map((k) => `${k}=`);
-    candidates = [...nodes.map((n) => n.name), ...(await state.clusters()), ...keys];
+    candidates = [...nodes.map((n) => n.name), ...(await state.clusters()), ...keys, 'file:'];
   }
   return [...new Set(candidates.filter((c) => c.toLowerCase().startsWith(lower)))].sort().map((c) => head + c);
 }

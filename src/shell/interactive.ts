@@ -62,7 +62,7 @@ export class InteractiveShell {
 
   /** Hands the terminal to `fn` in its normal (cooked) mode, e.g. for vim or a raw remote shell. */
   async withTerminal<T>(fn: (io: { input: NodeJS.ReadStream; output: NodeJS.WriteStream }) => Promise<T>): Promise<T> {
-    const giveBack = this.keyboard.borrow();
+    const giveBack = this.keyboard.borrowTerminal();
     const wasRaw = this.input.isRaw;
     if (this.input.isTTY) this.input.setRawMode(false);
     this.input.pause();

@@ -10,7 +10,8 @@ import type { CompleterResult } from 'node:readline';
  *  2. Its SIGINT handler exits on a second Ctrl-C; dust must never exit on Ctrl-C.
  *  3. The dot-commands (.editor, .load, .save...) are removed.
  *  4. Its keypress listeners are detached while something else owns the terminal (raw remote shells,
- *     our own no-echo prompts), so keys are not also typed into the hidden prompt line.
+ *     our own no-echo prompts), so keys are not also typed into the hidden prompt line; keys of a chunk
+ *     that was being read when that happened are kept as type-ahead (see detachKeyboard).
  */
 export interface ReplAdapterOptions {
   input: NodeJS.ReadStream;
@@ -122,12 +123,27 @@ export class ReplAdapter {
     this.server.prompt(true);
   }
 
-  /** Takes the keyboard away from the line editor (for raw shells, local programs, our own prompts). */
-  detachKeyboard(): void {
+  /**
+   * Takes the keyboard away from the line editor (for raw shells, local programs, our own prompts).
+   *
+   * Detaching usually happens inside readline's keypress loop: the Enter of a pasted `a\rb\rc\r` starts
+   * command `a`, and the rest of that same chunk (`b\rc\r`) is still being turned into keypresses. Those
+   * keys are handed to `onStrayKeys` (type-ahead) instead of vanishing; from the next tick on, the keys that
+   * arrive belong to whoever took the keyboard and are not captured.
+   */
+  detachKeyboard(onStrayKeys?: (sequence: string) => void): void {
     if (this.detachedKeypress) return;
     this.detachedKeypress = this.opts.input.listeners('keypress') as ((...args: unknown[]) => void)[];
     this.opts.input.removeAllListeners('keypress');
     this.server.pause();
+    if (onStrayKeys) {
+      const capture = (s: string | undefined, key: { sequence?: string } | undefined): void => {
+        const seq = key?.sequence ?? s;
+        if (seq) onStrayKeys(seq);
+      };
+      this.opts.input.on('keypress', capture);
+      queueMicrotask(() => this.opts.input.off('keypress', capture));
+    }
   }
 
   attachKeyboard(): void {

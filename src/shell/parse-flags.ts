@@ -24,8 +24,14 @@ export function parseFlags(spec: CommandSpec, args: readonly string[]): ParsedAr
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (err) {
-    const msg = err instanceof Error ? err.message.replace(/\. To specify a positional.*$/s, '') : String(err);
-    throw new DustError(ErrorCodes.Usage, `${spec.name}: ${msg.charAt(0).toLowerCase()}${msg.slice(1)}`, { hint: `usage: ${spec.usage}` });
+    // node's messages run over several lines ("… is ambiguous.\nDid you forget …"): dust's errors are one.
+    const full = err instanceof Error ? err.message : String(err);
+    const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(full);
+    const msg = ambiguous
+      ? `option '${ambiguous[1] ?? ''}' needs a value`
+      : (full.replace(/\. To specify a positional.*$/s, '').split('\n')[0] ?? '').replace(/\.$/, '');
+    const hint = ambiguous ? `a value starting with '-' goes after '=': ${ambiguous[1] ?? ''}=-x; usage: ${spec.usage}` : `usage: ${spec.usage}`;
+    throw new DustError(ErrorCodes.Usage, `${spec.name}: ${msg.charAt(0).toLowerCase()}${msg.slice(1)}`, { hint });
   }
   const flags: ParsedArgs['flags'] = {};
   for (const [k, v] of Object.entries(parsed.values)) {

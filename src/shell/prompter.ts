@@ -53,17 +53,23 @@ export class TerminalPrompter implements Prompter {
     this.output.write(prompt);
     return new Promise<string>((resolve, reject) => {
       let answer = '';
-      const finish = (err?: Error) => {
+      /** `rest`: what followed the answer in the same chunk (a paste): handed back as type-ahead. */
+      const finish = (err?: Error, rest = '') => {
         this.input.off('data', onData);
         this.input.setRawMode(wasRaw);
         this.output.write('\r\n');
         giveBack();
+        if (rest !== '' && !err) this.input.emit('data', Buffer.from(rest, 'utf8'));
         if (err) reject(err);
         else resolve(answer);
       };
       const onData = (chunk: Buffer) => {
-        for (const ch of chunk.toString('utf8')) {
-          if (ch === '\r' || ch === '\n') return finish();
+        const text = chunk.toString('utf8');
+        let at = 0;
+        for (const ch of text) {
+          at += ch.length;
+          // `\r\n` from a terminal in CRLF mode is one Enter, not an answer and an empty line.
+          if (ch === '\r' || ch === '\n') return finish(undefined, text.slice(ch === '\r' && text[at] === '\n' ? at + 1 : at));
           if (ch === '\x03' || ch === '\x04') return finish(new DustError(ErrorCodes.CommandFailed, 'cancelled'));
           if (ch === '\x7f' || ch === '\b') {
             if (answer.length > 0) {

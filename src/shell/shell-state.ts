@@ -3,7 +3,8 @@ import type { DustConfig } from '../config/schema.js';
 import type { DustNode } from '../inventory/node.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { CommandRegistry } from '../plugins/registry.js';
-import { resolveTarget } from '../targets/index.js';
+import { fileTermsOf, parseTarget, resolveTarget, type HostList } from '../targets/index.js';
+import { readHostList } from '../inventory/host-files.js';
 import { JsonFileStore } from '../state/json-store.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DustError } from '../errors/dust-error.js';
@@ -106,9 +107,19 @@ export class ShellState implements ClusterState {
   }
 
   async resolveTarget(expr: string | undefined): Promise<DustNode[]> {
+    // Host lists are read first: their unknown hosts join the inventory (source hostfile) before it is read.
+    const lists = new Map<string, HostList>();
+    for (const file of fileTermsOf(parseTarget(expr ?? ''))) {
+      const { key, list } = readHostList(file);
+      lists.set(file, list);
+      this.inventory.useHostList(key, list);
+    }
     const nodes = await this.inventory.nodes();
     const workingSet = await this.workingSet();
-    return resolveTarget(expr ?? '', { nodes, workingSet, clusterNames: new Set(await this.clusters()), virtual: this.lastResultKeys });
+    return resolveTarget(expr ?? '', {
+      nodes, workingSet, clusterNames: new Set(await this.clusters()), virtual: this.lastResultKeys,
+      hostList: (file) => lists.get(file) ?? readHostList(file).list,
+    });
   }
 
   /** Each node's outcome in the last command that ran on nodes; the command runner and sessions fill it. */

@@ -1,3 +1,6 @@
+import { DustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+
 /**
  * Splits a command line into words the way a POSIX shell would for simple cases: whitespace separates,
  * single quotes are literal, double quotes allow `\"` and `\\`, a backslash escapes the next character.
@@ -41,10 +44,19 @@ export function tokenize(input: string): string[] {
   return words;
 }
 
-export class UnclosedQuoteError extends Error {
+/** A DustError like every other input problem; the command runner adds the command's name and usage. */
+export class UnclosedQuoteError extends DustError {
   constructor(readonly quote: string) {
-    super(`unclosed ${quote === '"' ? 'double' : 'single'} quote`);
+    super(ErrorCodes.Usage, `unclosed ${quote === '"' ? 'double' : 'single'} quote`, { hint: `end the quoted text with another ${quote}` });
   }
+}
+
+/**
+ * Quotes a word so that `tokenize` gives it back exactly: plain words stay as they are, anything else
+ * goes in single quotes (a `'` inside becomes `'\''`, as in a POSIX shell).
+ */
+export function quoteWord(word: string): string {
+  return /^[\w.:/=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Splits off the first whitespace-delimited word, returning it and the untouched remainder (trimmed at the start). */

@@ -1,19 +1,19 @@
 import { targetSyntaxError } from './errors.js';
 import type { SourceText } from './text.js';
 
-export type Operator = ',' | '&' | '!' | '(' | ')';
+export type Operator = ',' | '&' | '!' | '^' | '(' | ')';
 
 export type Token =
   | { readonly kind: 'term'; readonly text: SourceText; readonly raw: string; readonly column: number }
   | { readonly kind: 'op'; readonly op: Operator; readonly column: number }
   | { readonly kind: 'end'; readonly column: number };
 
-const OPERATORS = new Set<string>([',', '&', '!', '(', ')']);
+const OPERATORS = new Set<string>([',', '&', '!', '^', '(', ')']);
 const isSpace = (ch: string): boolean => /\s/.test(ch);
 
 /**
  * Splits a target expression into terms and operators. A `[...]` is kept whole inside its term, so the
- * `,` of `node[1,3]` and the `!` of `[!x]` are not operators. Double quotes hide operator, glob and
+ * `,` of `node[1,3]` and the `!` / `^` of `[!x]` / `[^x]` are not operators. Double quotes hide operator, glob and
  * bracket characters (`tags="team:a,b"`); the quotes themselves are dropped.
  */
 export function tokenize(expr: string): Token[] {

@@ -27,28 +27,39 @@ export interface PairTerm extends TermBase {
   /** Absent for `tags=K` (has a tag whose key matches). */
   readonly value: Pattern | undefined;
 }
+/** `file:hosts.txt`: the hosts listed in a file (`path` as written, quotes removed; the caller reads it). */
+export interface FileTerm extends TermBase { readonly kind: 'file'; readonly path: string }
 export interface SetOperation {
-  readonly kind: 'union' | 'intersection' | 'difference';
+  /** `,` union, `&` intersection, `!` difference, `^` symmetric difference (in one side, not both). */
+  readonly kind: 'union' | 'intersection' | 'difference' | 'xor';
   readonly left: TargetExpr;
   readonly right: TargetExpr;
 }
 
 /** A parsed target expression (plain data: safe to cache and reuse across scopes). */
-export type TargetExpr = AllTerm | IndexTerm | NameTerm | PropertyTerm | PairTerm | SetOperation;
+export type TargetExpr = AllTerm | IndexTerm | NameTerm | PropertyTerm | PairTerm | FileTerm | SetOperation;
+
+const OPERATION: Readonly<Record<string, SetOperation['kind']>> = {
+  ',': 'union', '&': 'intersection', '!': 'difference', '^': 'xor',
+};
+
+/** Deeper `((((...))))` than this is refused rather than risking the stack. */
+export const MAX_NESTING = 64;
 
 const PAIR_FIELDS: Readonly<Record<string, 'tags' | 'annotations'>> = {
   tags: 'tags', tag: 'tags', annotation: 'annotations', annotations: 'annotations',
 };
 
-const JOIN_HINT = "join terms with ',' (or), '&' (and) or '!' (minus)";
+const JOIN_HINT = "join terms with ',' (or), '&' (and), '!' (minus) or '^' (in one but not both)";
 
 /**
- * Parses a target expression. Grammar (lowest precedence first; whitespace around operators is ignored):
+ * Parses a target expression. As in ClusterShell's nodeset, the operators have ONE precedence and apply
+ * from left to right: `a,b!c` is `(a,b)!c` and `a!b,c` is `(a!b),c`; parentheses group. Whitespace around
+ * operators is ignored.
  *
- *     union        = intersection { "," intersection }
- *     intersection = difference { "&" difference }
- *     difference   = ( primary | "!" primary ) { "!" primary }     leading "!" = working set minus
- *     primary      = term | "(" union ")"
+ *     expression = operand { ( "," | "&" | "!" | "^" ) operand }
+ *     operand    = [ "!" ] primary          a leading "!" means the working set minus primary
+ *     primary    = term | "(" expression ")"
  *
  * @throws DustError DUST_TARGET_SYNTAX, one line naming the column of the problem.
  */
@@ -61,14 +72,18 @@ export function parseTarget(expr: string): TargetExpr {
 
   if (peek().kind === 'end') return { kind: 'all', text: '', column: 1 };
 
+  let depth = 0;
   const primary = (afterBang: boolean): TargetExpr => {
     const tok = peek();
     if (tok.kind === 'term') { pos++; return parseTerm(tok, expr); }
     if (isOp(tok, '(')) {
+      if (++depth > MAX_NESTING) {
+        throw targetSyntaxError(expr, `more than ${MAX_NESTING} nested '('`, tok.column, 'flatten the expression');
+      }
       pos++;
-      const inner = union();
+      const inner = expression();
       const close = peek();
-      if (isOp(close, ')')) { pos++; return inner; }
+      if (isOp(close, ')')) { pos++; depth--; return inner; }
       if (close.kind === 'end') throw targetSyntaxError(expr, "unclosed '('", tok.column, "add a matching ')'");
       throw targetSyntaxError(expr, `unexpected '${describe(close)}'`, close.column, JOIN_HINT);
     }
@@ -79,35 +94,26 @@ export function parseTarget(expr: string): TargetExpr {
     throw targetSyntaxError(expr, 'empty term', tok.column);
   };
 
-  const difference = (): TargetExpr => {
-    let left: TargetExpr;
+  /** `afterBang`: the operand follows a binary `!`, where a second `!` would only confuse. */
+  const operand = (afterBang: boolean): TargetExpr => {
     const first = peek();
-    if (isOp(first, '!')) {
+    if (!afterBang && isOp(first, '!')) {
       pos++;
-      left = { kind: 'difference', left: { kind: 'all', text: '*', column: first.column }, right: primary(true) };
-    } else {
-      left = primary(false);
+      return { kind: 'difference', left: { kind: 'all', text: '*', column: first.column }, right: primary(true) };
     }
-    while (isOp(peek(), '!')) {
-      pos++;
-      left = { kind: 'difference', left, right: primary(true) };
-    }
-    return left;
+    return primary(afterBang);
   };
 
-  const intersection = (): TargetExpr => {
-    let left = difference();
-    while (isOp(peek(), '&')) { pos++; left = { kind: 'intersection', left, right: difference() }; }
-    return left;
-  };
-
-  function union(): TargetExpr {
-    let left = intersection();
-    while (isOp(peek(), ',')) { pos++; left = { kind: 'union', left, right: intersection() }; }
+  function expression(): TargetExpr {
+    let left = operand(false);
+    for (let tok = peek(); tok.kind === 'op' && OPERATION[tok.op] !== undefined; tok = peek()) {
+      pos++;
+      left = { kind: OPERATION[tok.op]!, left, right: operand(tok.op === '!') };
+    }
     return left;
   }
 
-  const result = union();
+  const result = expression();
   const rest = peek();
   if (rest.kind !== 'end') {
     if (isOp(rest, ')')) throw targetSyntaxError(expr, "unbalanced ')'", rest.column, "remove it or add a matching '('");
@@ -115,6 +121,9 @@ export function parseTarget(expr: string): TargetExpr {
   }
   return result;
 }
+
+/** `file:PATH` — pdsh's `^file` and pssh's `-h file`; `^` itself is the symmetric difference here. */
+const FILE_PREFIX = 'file:';
 
 const INDEX_TERM = /^(\d+(-\d+)?|\[[\d,\-/\s]*\d[\d,\-/\s]*\])$/;
 
@@ -124,6 +133,15 @@ function parseTerm(tok: Extract<Token, { kind: 'term' }>, expr: string): TargetE
   const base = { text: src.text, column: tok.column };
   if (src.text === '') throw targetSyntaxError(expr, 'empty term', tok.column);
   if (src.text === '*' && !src.quoted[0]) return { kind: 'all', ...base };
+
+  if (/^file:/i.test(src.text) && !src.quoted.slice(0, FILE_PREFIX.length).some(Boolean)) {
+    const file = src.text.slice(FILE_PREFIX.length);
+    if (file.trim() === '') {
+      throw targetSyntaxError(expr, "missing file name after 'file:'", columnAt(src, FILE_PREFIX.length),
+        'write file:hosts.txt (one [user@]host[:port] per line); quote a path holding spaces or , & ! ^ ( ): file:"my hosts"');
+    }
+    return { kind: 'file', ...base, path: file };
+  }
 
   const eq = findSeparator(src, '=', 'first');
   if (eq >= 0) return parseKeyValue(src, eq, base, expr);

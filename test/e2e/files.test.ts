@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { lines, runDust } from '../helpers/run-dust.js';
-import { useCliCluster } from './dust-config-for-cluster.js';
+import { useCliCluster, writeDustConfig } from './dust-config-for-cluster.js';
+import { localDirName } from '../../src/plugins/builtin/files.js';
 
 describe('put and get over the persistent connections (SFTP, real sshd)', function () {
   this.timeout(120000);
@@ -68,5 +69,18 @@ describe('put and get over the persistent connections (SFTP, real sshd)', functi
     expect(records[1]).to.deep.include({ bytes: 12, files: [{ local: path.join('jfetch', 'node2', 'json-only.txt'), remote: 'json-only.txt' }] });
     expect(records[2]).to.deep.include({ bytes: 6, files: [{ local: 'src/a.txt', remote: 'a.txt' }] });
     expect(r.stderr).to.include('[node0] 1 file → .');
+  });
+
+  it('get keeps a node whose name is a path (an EC2 Name tag of ../x) inside local-dir', () => {
+    const n0 = f.cluster.node('node0');
+    fs.writeFileSync(path.join(n0.homeDir, 'secret.txt'), 'from node0\n');
+    const dir = path.join(f.tmp.home, 'climb');
+    fs.mkdirSync(path.join(dir, 'in', 'fetched'), { recursive: true });
+    const config = writeDustConfig(f.cluster, dir, { extraNodes: [`{ name: '../../escaped', host: ${n0.host}, port: ${n0.port} }`] });
+    const r = runDust(['--config', config, '-c', "get '../../escaped' secret.txt fetched"], { home: f.tmp.home, cwd: path.join(dir, 'in') });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(fs.readFileSync(path.join(dir, 'in', 'fetched', '.._.._escaped', 'secret.txt'), 'utf8')).to.equal('from node0\n');
+    expect(fs.existsSync(path.join(dir, 'escaped'))).to.equal(false);
+    expect(['..', '.', '', 'a/b', 'a\\b', '..x'].map(localDirName)).to.deep.equal(['_..', '_.', '_', 'a_b', 'a_b', '..x']);
   });
 });

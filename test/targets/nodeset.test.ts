@@ -86,9 +86,31 @@ describe('targets: foldNodeNames', () => {
     expect(foldNodeNames(seq('node', 1, 10, 2))).to.equal('node[01-10]');
     expect(foldNodeNames(['n08', 'n09', 'n10', 'n100'])).to.equal('n[08-10,100]');
   });
-  it('folds only the last digit run, keeping suffixes', () => {
+  it('folds every digit run (several axes), as nodeset -f does', () => {
+    expect(foldNodeNames(['rack1-node1', 'rack1-node2', 'rack1-node3', 'rack2-node1', 'rack2-node2', 'rack2-node3']))
+      .to.equal('rack[1-2]-node[1-3]');
+    expect(foldNodeNames(expandNodeRange('rack1-node[1-3],rack2-node[1-3]'))).to.equal('rack[1-2]-node[1-3]');
     expect(foldNodeNames(['rack1-node1', 'rack1-node2', 'rack2-node1'])).to.equal('rack1-node[1-2],rack2-node1');
     expect(foldNodeNames(['r1-a', 'r2-a', 'r1-b'])).to.equal('r[1-2]-a,r1-b');
+    // The last axis folds first; equal last brackets then fold on the axis before.
+    expect(foldNodeNames(expandNodeRange('r[1-3]-n[1-2],r[1-2]-n3'))).to.equal('r[1-2]-n[1-3],r3-n[1-2]');
+    expect(foldNodeNames(expandNodeRange('a1b1,a1b2,a2b1,a2b2,a3b3'))).to.equal('a[1-2]b[1-2],a3b3');
+    expect(foldNodeNames(expandNodeRange('x1y1z1,x1y1z2,x2y1z1,x2y1z2'))).to.equal('x[1-2]y1z[1-2]');
+    expect(foldNodeNames(expandNodeRange('gpu-[1,3]-[4-5]-[0-6/2]'))).to.equal('gpu-[1,3]-[4-5]-[0,2,4,6]');
+    expect(foldNodeNames(['a1-b1', 'a2-b2', 'a3-b3'])).to.equal('a1-b1,a2-b2,a3-b3');
+    // Folded on the first axis this takes two terms; nodeset's merge prints three (n[01-09]-1,n[1-9]-2,n10-[1-2]).
+    expect(foldNodeNames(expandNodeRange('n[01-10]-1,n[1-10]-2'))).to.equal('n[1-10]-2,n[01-10]-1');
+    expect(foldNodeNames(expandNodeRange('rack3-n10,rack1-n6,rack7-n10,rack7-n6'))).to.equal('rack[1,7]-n6,rack[3,7]-n10');
+  });
+  it('expands several axes, leftmost slowest', () => {
+    expect(expandNodeRange('rack[1-2]-node[1-3]')).to.deep.equal(
+      ['rack1-node1', 'rack1-node2', 'rack1-node3', 'rack2-node1', 'rack2-node2', 'rack2-node3']);
+  });
+  it('folds 100,000 names of two axes without quadratic work (a quadratic fold never finishes here)', () => {
+    const names = expandNodeRange('rack[1-100]-node[1-1000]');
+    expect(foldNodeNames(names)).to.equal('rack[1-100]-node[1-1000]');
+    const scattered = names.filter((_, i) => (i * 7919) % 13 !== 0);
+    expect(sorted(expandNodeRange(foldNodeNames(scattered)))).to.deep.equal(sorted(scattered));
   });
   it('leaves very long digit runs alone', () => {
     expect(foldNodeNames(['i-01234567890123456789', 'i-01234567890123456788']))

@@ -214,16 +214,21 @@ describe('targets: resolveTarget', () => {
       expect(sel('!(worker*,node*)')).to.deep.equal(['bastion', 'master']);
       expect(sel('((worker1))')).to.deep.equal(['worker1']);
     });
-    it(', binds loosest: a,b&c = a,(b&c)', () => {
-      expect(sel('master,worker*&state=stopped')).to.deep.equal(['master', 'worker3', 'worker7']);
-      expect(sel('(master,worker*)&state=stopped')).to.deep.equal(['worker3', 'worker7']);
-    });
-    it('! binds tightest: a&b!c = a&(b!c), a!b&c = (a!b)&c', () => {
-      expect(sel('state=running&worker*!worker[0-9]')).to.deep.equal(['worker10', 'worker11', 'worker12']);
-      // a!b&c: (worker* ! worker[0-5]) & running, not worker* ! (worker[0-5] & running)
+    it('operators share one precedence and apply left to right, as in ClusterShell', () => {
+      expect(sel('master,worker*&state=stopped')).to.deep.equal(['worker3', 'worker7']);
+      expect(sel('master,(worker*&state=stopped)')).to.deep.equal(['master', 'worker3', 'worker7']);
+      // The exclusion applies to everything before it: a clush user's `a,b!c` never runs on c.
+      expect(sel('worker1,worker*!worker[1-12]')).to.deep.equal(['worker0']);
       expect(sel('worker*!worker[0-5]&state=running')).to.deep.equal(['worker6', 'worker8', 'worker9', 'worker10', 'worker11', 'worker12']);
       expect(sel('worker*!(worker[0-5]&state=running)')).to.deep.equal(['worker3', ...seq('worker', 6, 12)]);
-      expect(sel('worker1,worker*!worker[1-12]')).to.deep.equal(['worker0', 'worker1']);
+      expect(sel('state=running&worker*!worker[0-9]')).to.deep.equal(['worker10', 'worker11', 'worker12']);
+      expect(sel('worker[0-2]!worker1,worker1')).to.deep.equal(['worker0', 'worker1', 'worker2']);
+    });
+    it('^ is the symmetric difference (in one side, not both)', () => {
+      expect(sel('node[01-05]^node[04-08]')).to.deep.equal([...seq('node', 1, 3, 2), ...seq('node', 6, 8, 2)]);
+      expect(sel('worker[0-3]^state=stopped')).to.deep.equal(['node05', 'worker0', 'worker1', 'worker2', 'worker7']);
+      expect(sel('worker1^worker1')).to.deep.equal([]);
+      expect(sel('worker[0-2]^worker[1-3]^worker[2-4]')).to.deep.equal(['worker0', 'worker2', 'worker4']);
     });
     it('whitespace around operators is ignored', () => {
       expect(sel(' ( worker1 , worker2 ) & ! worker1 ')).to.deep.equal(['worker2']);

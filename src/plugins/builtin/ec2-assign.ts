@@ -7,6 +7,7 @@ import { ErrorCodes } from '../../errors/codes.js';
 import { expandHome } from '../../config/paths.js';
 import { foldNodeNames, parseTarget, resolveTarget } from '../../targets/index.js';
 import { effectiveRules, type LoginRulesStore, type RulePrecedence } from '../../inventory/login-rules-store.js';
+import { readHostList } from '../../inventory/host-files.js';
 
 export interface AssignOptions {
   store: LoginRulesStore;
@@ -141,5 +142,5 @@ async function matchSelector(ctx: CommandContext, selector: string): Promise<Dus
   const tree = parseTarget(selector);
   const nodes = await ctx.state.nodes();
   const clusterNames = new Set(await ctx.state.clusters());
-  return resolveTarget(tree, { nodes, workingSet: nodes, clusterNames });
+  return resolveTarget(tree, { nodes, workingSet: nodes, clusterNames, hostList: (file) => readHostList(file).list });
 }

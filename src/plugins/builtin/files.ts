@@ -57,7 +57,7 @@ export const getCommand: CommandSpec = {
     }
     const remotePath = remote.startsWith('~/') ? remote.slice(2) : remote;
     return transfer(ctx, 'get', 0, async (node, remoteFiles, onBytes, copied) => {
-      const targetDir = path.join(localDir, node.name);
+      const targetDir = path.join(localDir, localDirName(node.name));
       await fs.promises.mkdir(targetDir, { recursive: true });
       const local = path.join(targetDir, path.posix.basename(remotePath));
       await downloadFile(remoteFiles, remotePath, local, { onBytes }).catch((err: unknown) => { throw new Error(`${remote}: ${err instanceof Error ? err.message : String(err)}`); });
@@ -66,6 +66,15 @@ export const getCommand: CommandSpec = {
     });
   },
 };
+
+/**
+ * A node's name as ONE directory name inside local-dir. Names come from outside (an EC2 Name tag anyone with
+ * tagging rights can set): `../../.ssh` must not make `get` write outside local-dir.
+ */
+export function localDirName(name: string): string {
+  const flat = name.replace(/[/\\]/g, '_');
+  return flat === '' || flat === '.' || flat === '..' ? `_${flat}` : flat;
+}
 
 /** One file copied to or from a node: `remote` on the node, `local` here. */
 interface CopiedFile { local: string; remote: string }

@@ -4,18 +4,23 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 
 export const TARGETS_HELP = `Targets select nodes. No target (or *) means the working set (see \`use\`).
-  1,3,4            indexes, as shown in the # column; ranges 2-5 or [2-5]
+  1,3,4            indexes, as shown in the # column; ranges 2-5 or [2-5]. Stable: a node keeps its number
+                   for the whole session, and a number is never given to another node
   worker*  wo?ker  names, glob, case-insensitive, whole name
-  worker[0-12]     numeric ranges, zero padding kept: node[01-10,15]
+  worker[0-12]     numeric ranges, zero padding kept: node[01-10,15]; several axes: rack[1-2]-node[1-3]
   key=value        any node property, wildcards in the value: state=run*  ip=10.0.1.*
   tags=env:dev     tags (split at the last colon; wildcards both sides); tags=env (no colon): any node with tag env
   annotation=x     annotations set by plugins (drained, gpu-bad)
   cluster=slurm1   cluster membership; a bare cluster name works too: slurm1
   last=failed      outcome in the last command that ran on nodes (ok, failed, unreachable, waiting, interrupted);
   rc=2             its exit code. Re-run where it failed: @last=failed,last=unreachable <command>
-  a,b  a&b  a!b    union, intersection, difference (! binds tightest, then &, then ,)
-  ( )              grouping: (web*,db*)&state=running
-Examples: @worker*&state=running uptime · show *!worker3 · @tags=env:prod!annotation=drained df -h`;
+  file:hosts.txt   the hosts listed in a file, one [user@]host[:port] per line (# comments; ranges expand);
+                   a line naming no known node becomes a node of its own (source hostfile). !file:down.txt excludes
+  a,b  a&b  a!b    union, intersection, difference;
+  a^b              symmetric difference: in a or in b, not in both
+                   One precedence, left to right, as in ClusterShell: a,b!c = (a,b)!c; !b = working set minus b
+  ( )              grouping: web*,(db*&state=running)
+Examples: @worker*&state=running uptime · show *!worker3 · @tags=env:prod!annotation=drained df -h · @file:~/hosts!file:~/down uptime`;
 
 export const helpCommand: CommandSpec = {
   name: 'help',
