@@ -197,6 +197,13 @@ export interface CommandContext<F extends FlagSpecs = FlagSpecs> {
    * and remote prompts answered. False in scripts (`dust -c`, stdin): commands get no stdin there.
    */
   readonly interactive: boolean;
+  /**
+   * The client's working directory: relative local paths (put's file, get's folder) are relative to it. With
+   * `dust serve` it is the attached client's, not the server's.
+   */
+  readonly cwd: string;
+  /** Nodes whose output lines this client hides (`mute worker3`); results, summaries and `last=` still count them. */
+  readonly muted: ReadonlySet<string>;
   /** The session layer (persistent SSH shells). */
   readonly sessions: SessionsApi;
   /** Runs another command line as if typed; resolves to success. */
@@ -206,6 +213,11 @@ export interface CommandContext<F extends FlagSpecs = FlagSpecs> {
    * until `fn` settles (local programs such as vim, raw remote shells). Restored on every path.
    */
   withTerminal<T>(fn: (io: { input: NodeJS.ReadStream; output: NodeJS.WriteStream }) => Promise<T>): Promise<T>;
+  /**
+   * Runs a line in the local shell of the client (its machine, its working directory), with its terminal handed
+   * over (vim works), or with stdout captured. Resolves to the exit status (and the output when captured).
+   */
+  runLocal(command: string, opts?: { captureStdout?: boolean }): Promise<{ exitCode: number; stdout?: string }>;
   /** Ends the shell once this command returns (sessions are closed cleanly). */
   requestExit(): void;
 }
@@ -386,6 +398,11 @@ export interface SessionsApi {
    * `@node`), or program (a program left running in the terminal when a raw shell was left owns it).
    */
   state(node: DustNode): SessionStateName;
+  /**
+   * Who runs what on the node right now: another client of `dust serve`, or a raw shell (`command` is then
+   * `(raw shell)`); undefined when the node is free. Commands on a node run one after another.
+   */
+  holder(node: DustNode): { owner: string; command: string; since: number } | undefined;
   /** Nodes with an open session. */
   connected(): readonly string[];
   close(node: DustNode): Promise<void>;

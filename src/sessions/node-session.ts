@@ -70,6 +70,8 @@ export interface NodeRunOptions {
   noInput?: boolean;
   /** Interrupt the command after this long and report it as `timeout`. */
   timeoutMs?: number;
+  /** The client running it (several clients may share a node through `dust serve`). */
+  owner?: string;
 }
 
 function formatSeconds(ms: number): string {
@@ -174,6 +176,12 @@ export class NodeSession {
   private rawAtPrompt = false;
   private rawFilter: RawOutputFilter | undefined;
   private rawFlushTimer: NodeJS.Timeout | undefined;
+  /** The client whose command is executing now, and what it runs (named to a client that finds the node busy). */
+  private running: { owner: string; command: string; since: number } | undefined;
+  /** The client whose command left the node waiting: only it may answer the prompt. */
+  private pendingOwner: string | undefined;
+  /** The client in the raw shell. */
+  private rawOwner: string | undefined;
 
   constructor(public node: DustNode, private readonly deps: SessionDeps) {
     this.demux = new LineDemux({
@@ -190,6 +198,19 @@ export class NodeSession {
   /** How many shells deep the node's terminal is (1: dust's own; 2: after `sudo -i`, ...). */
   get shellDepth(): number {
     return this.shells.length;
+  }
+
+  /** When the node last finished something (idle since then), for `dust status`. */
+  private lastActivity = Date.now();
+
+  get idleSince(): number | undefined {
+    return this.state === 'idle' ? this.lastActivity : undefined;
+  }
+
+  /** Who runs what on this node right now (undefined when nothing runs). */
+  get holder(): { owner: string; command: string; since: number } | undefined {
+    if (this.state === 'raw' && this.rawOwner) return { owner: this.rawOwner, command: '(raw shell)', since: this.running?.since ?? Date.now() };
+    return this.running;
   }
 
   /** Runs one input line; runs on the same node are serialised. */
@@ -216,8 +237,13 @@ export class NodeSession {
   // ---------------------------------------------------------------- raw shell
 
   /** Hands `term` to this node's shell until the user detaches (Ctrl-C ×3), the shell exits, or the connection drops. */
-  async attachRaw(term: RawTerminal): Promise<AttachOutcome> {
+  async attachRaw(term: RawTerminal, owner?: string): Promise<AttachOutcome> {
     await this.ensureOpen();
+    if (this.state === 'raw') {
+      throw new DustError(ErrorCodes.SessionBusy, `${this.node.name}'s terminal is held by ${this.rawOwner ?? 'another client'} (raw shell)`, {
+        hint: 'one raw shell per node at a time: wait until it is left (Ctrl-C three times there)',
+      });
+    }
     if (this.run) {
       throw new DustError(ErrorCodes.SessionBusy, `a command is still running on ${this.node.name}`, { hint: 'wait for it, or press Ctrl-C to interrupt it' });
     }
@@ -242,6 +268,7 @@ export class NodeSession {
       }
       if (gen !== this.generation || !this.channel) return 'lost';
       this.state = 'raw';
+      this.rawOwner = owner;
       this.demux.flush();
       const filter = new RawOutputFilter({
         marker: (m) => this.onRawMarker(m),
@@ -442,6 +469,17 @@ export class NodeSession {
         },
       };
     }
+    if (this.pendingToken !== undefined && this.pendingOwner !== undefined && opts.owner !== undefined && this.pendingOwner !== opts.owner) {
+      const prompt = this.lastPartial?.trim();
+      return {
+        ...base, status: 'failed', exitCode: null,
+        error: {
+          code: ErrorCodes.SessionBusy,
+          message: `${prompt ? `waiting at '${prompt}'` : 'still running'} for ${this.pendingOwner}'s command (${(this.pendingCommand ?? '').slice(0, 40)})`,
+          hint: `answer or interrupt it from ${this.pendingOwner}; a line from here would be typed into it`,
+        },
+      };
+    }
     const channel = this.channel!;
     if (this.needsLineModeReset && this.pendingToken === undefined) await this.restoreLineMode(channel);
     let token = this.pendingToken;
@@ -455,11 +493,13 @@ export class NodeSession {
       this.tokenBefore = this.shellToken;
       this.pendingToken = token;
       this.pendingCommand = command;
+      this.pendingOwner = opts.owner;
       const typed = wrapCommand(command, token, opts.noInput ? { noInput: true } : {});
       this.echo.typed(typed, true);
       channel.write(typed);
     }
     this.state = 'running';
+    this.running = { owner: opts.owner ?? 'this client', command, since: Date.now() };
     this.demux.quietMs = opts.quietMs;
     this.demux.idlePartialMs = opts.idlePartialMs;
     return new Promise<SessionRunResult>((resolve) => {
@@ -479,6 +519,8 @@ export class NodeSession {
         finish: (status, exitCode, extra = {}) => {
           if (this.run !== run) return;
           this.run = undefined;
+          this.running = undefined;
+          this.lastActivity = Date.now();
           clearTimeout(run.waitTimer);
           clearTimeout(run.graceTimer);
           clearTimeout(run.repeatTimer);

@@ -60,7 +60,7 @@ export class SessionManager {
    * (`signal` aborted: ^C is sent to the remote foreground job; sessions stay open). A node that is
    * `waiting` from an earlier run gets this line as typed input instead of a new command.
    */
-  async run(nodes: readonly DustNode[], command: string, opts: RunOptions = {}): Promise<SessionRunResult[]> {
+  async run(nodes: readonly DustNode[], command: string, opts: RunOptions & { owner?: string } = {}): Promise<SessionRunResult[]> {
     const quietMs = opts.quietMs ?? this.opts.quietMs ?? 300;
     return Promise.all(nodes.map(async (node) => {
       let session: NodeSession;
@@ -78,6 +78,7 @@ export class SessionManager {
         ...(opts.maxOutputLines !== undefined ? { maxOutputLines: opts.maxOutputLines } : {}),
         ...(opts.noInput ? { noInput: true } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
       });
     }));
   }
@@ -99,10 +100,10 @@ export class SessionManager {
    * Raw shell on `node`'s session using the given terminal streams. The caller (the REPL) must stop reading
    * its input for the duration and redraw its prompt afterwards; raw mode is set and restored here on every path.
    */
-  async attachRaw(node: DustNode, term: RawTerminal): Promise<AttachOutcome> {
+  async attachRaw(node: DustNode, term: RawTerminal, owner?: string): Promise<AttachOutcome> {
     const session = this.session(node);
     try {
-      return await session.attachRaw(term);
+      return await session.attachRaw(term, owner);
     } catch (err) {
       if (session.isOpen) throw err;
       const f = toNodeFailure(err);
@@ -135,6 +136,16 @@ export class SessionManager {
   /** Per-node session state (idle, running, waiting, ...), for prompts and status displays. */
   stateOf(node: DustNode | string): SessionState {
     return this.sessions.get(typeof node === 'string' ? node : node.name)?.state ?? 'closed';
+  }
+
+  /** Who runs what on the node now (another client's command, a raw shell), or undefined. */
+  holder(node: DustNode): { owner: string; command: string; since: number } | undefined {
+    return this.sessions.get(node.name)?.holder;
+  }
+
+  /** Every session, for `dust status`. */
+  list(): { node: DustNode; state: SessionState; holder: { owner: string; command: string; since: number } | undefined; idleSince: number | undefined }[] {
+    return [...this.sessions.values()].map((s) => ({ node: s.node, state: s.state, holder: s.holder, idleSince: s.idleSince }));
   }
 
   /** Same as stateOf (the SessionsApi name). */

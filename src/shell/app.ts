@@ -16,13 +16,15 @@ import type { InventoryProvider } from '../inventory/provider.js';
 import { SshConfigProvider } from '../inventory/ssh-config-provider.js';
 import { sshConfigWarner } from '../ssh/ssh-config.js';
 import { sshConfigFiles } from '../config/paths.js';
-import { ShellState } from './shell-state.js';
-import { CommandRunner, type TerminalHost } from './command-runner.js';
+import { EngineState, ShellState } from './shell-state.js';
+import type { CommandRunner, TerminalHost } from './command-runner.js';
+import { DustClient, type ClientIO } from './client.js';
+import type { SessionManager } from '../sessions/session-manager.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
 import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { Contributions } from '../plugins/contributions.js';
-import { createSessions } from './sessions-api.js';
+import { createSessionManager, type ShellSessions } from './sessions-api.js';
 import { sshPlugin } from '../ssh/plugin.js';
 
 export interface AppOptions {
@@ -37,6 +39,8 @@ export interface AppOptions {
   extraKnownHosts?: string[];
   /** A person types the lines at a terminal (default false: scripts, tests). */
   interactive?: boolean;
+  /** The primary client's name for other clients (`local`; `dust serve` calls its own `server`). */
+  label?: string;
 }
 
 /** The plugin-facing sessions plus what only the shell itself uses. */
@@ -46,27 +50,37 @@ export type ShellSessionsApi = SessionsApi & {
   anyWaitingForSecret(): boolean;
 };
 
-/** Everything one dust process holds, wired once: registry, events, inventory, state, sessions, runner. */
+/**
+ * The engine: everything one dust process holds, wired once (the one composition root that the CLI, `dust serve`,
+ * tests and bench share): registry, events, plugins, inventory, transports, sessions. Clients (src/shell/client.ts)
+ * attach to it: the primary one is built from the options (the CLI's terminal or script); `openClient` adds more
+ * (each connection to `dust serve`). `state`, `runner` and `sessions` are the primary client's.
+ */
 export class DustApp {
   readonly registry = new CommandRegistry();
   readonly events: EventBus;
-  readonly state: ShellState;
-  readonly runner: CommandRunner;
-  readonly sessions: ShellSessionsApi & { manager: import('../sessions/session-manager.js').SessionManager };
+  readonly engineState: EngineState;
+  readonly manager: SessionManager;
+  /** The primary client (the CLI's shell or script). */
+  readonly client: DustClient;
+  /** Every client, the primary one first. */
+  readonly clients = new Set<DustClient>();
   /** Transports and inventory providers added by plugins (built-ins included). */
   readonly contributions = new Contributions();
-  private exitRequested = false;
   private inventoryFailureCount = 0;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */
   private readonly builtins: DustPlugin[];
   /** Called on shutdown after sessions close (the demo's servers, the EC2 clients). */
   readonly closers: (() => void | Promise<void>)[] = [];
-  onExitRequested: (() => void) | undefined;
+  onExitRequested: ((client: DustClient) => void) | undefined;
+  /** The cluster state plugins' event handlers get (`api.state`): the engine's, with no working set of its own. */
+  private readonly pluginState: ShellState;
 
   constructor(private readonly opts: AppOptions) {
     const { out } = opts;
-    this.events = new EventBus((plugin, event, error) => out.warn(`plugin '${plugin}' failed handling ${event}: ${formatError(error)}`));
+    const warn = (m: string) => this.warnAll(m);
+    this.events = new EventBus((plugin, event, error) => warn(`plugin '${plugin}' failed handling ${event}: ${formatError(error)}`));
     const { config, file } = opts.loaded;
     const providers: InventoryProvider[] = [new StaticProvider(config.nodes, file)];
     // sshConfigHosts: true lists "that file": the one `sshConfig` names, the one logins come from.
@@ -77,40 +91,74 @@ export class DustApp {
     this.contributions.onProvidersChanged = () => inventory.setProviders([...baseProviders, ...this.contributions.providers()]);
     inventory.onProviderFailure = (provider, error) => {
       this.inventoryFailureCount++;
-      out.warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
+      warn(`inventory: ${provider} failed: ${formatError(error)} (its nodes are missing)`);
     };
-    inventory.onRuleFailure = (rule, error) => out.warn(`inventory: ${rule}: ${formatError(error)}`);
+    inventory.onRuleFailure = (rule, error) => warn(`inventory: ${rule}: ${formatError(error)}`);
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
-    this.state = new ShellState(opts.dustHome, opts.version, config, file, inventory, this.registry);
-    this.sessions = createSessions({
-      state: this.state, events: this.events, out, config, terminal: opts.terminal,
+    this.engineState = new EngineState(opts.dustHome, opts.version, config, file, inventory, this.registry);
+    this.manager = createSessionManager({
+      events: this.events, config,
       transports: () => this.contributions.transports(),
+      clients: () => this.clients,
     });
-    // Targets see each node's session as it is now (`session=waiting`), and a node still waiting stays last=waiting.
-    this.state.sessionState = (node) => this.sessions.state(node);
-    this.state.lastResults.stillWaiting = (name) => this.sessions.manager.stateOf(name) === 'waiting';
+    // Targets see each node's session as it is now (`session=waiting`).
+    this.engineState.sessionState = (node) => this.manager.stateOf(node);
+    this.pluginState = new ShellState(this.engineState);
     // The SSH transport is a built-in plugin registered first, so plugin transports are asked before it.
     this.builtins = [
       sshPlugin({
-        config, dustHome: opts.dustHome, askSecret: (q) => opts.prompt.secret(q), warn: (m) => out.warn(m), warnConfig: sshConfigWarner(out),
+        config, dustHome: opts.dustHome, askSecret: (q) => this.askSecret(q), warn, warnConfig: sshConfigWarner(out),
         ...(opts.extraKnownHosts ? { extraKnownHosts: opts.extraKnownHosts } : {}),
       }),
       ...builtinPlugins,
     ];
-    this.runner = new CommandRunner({
-      registry: this.registry,
-      state: this.state,
-      out,
-      prompt: opts.prompt,
-      sessions: this.sessions,
-      events: this.events,
-      terminal: opts.terminal,
-      interactive: opts.interactive ?? false,
-      requestExit: () => {
-        this.exitRequested = true;
-        this.onExitRequested?.();
-      },
+    this.client = this.openClient({
+      out, prompt: opts.prompt, terminal: opts.terminal, interactive: opts.interactive ?? false, label: opts.label ?? 'local',
     });
+  }
+
+  /** A new client of this engine (a connection to `dust serve`); closed with `client.close()`. */
+  openClient(io: ClientIO): DustClient {
+    const client = new DustClient(io, {
+      registry: this.registry, events: this.events, engine: this.engineState, manager: this.manager,
+      onExit: (c) => this.onExitRequested?.(c),
+      onClose: (c) => this.clients.delete(c),
+    });
+    this.clients.add(client);
+    return client;
+  }
+
+  /** The primary client's cluster state (its working set, its `last=`). */
+  get state(): ShellState {
+    return this.client.state;
+  }
+
+  get runner(): CommandRunner {
+    return this.client.runner;
+  }
+
+  get sessions(): ShellSessions {
+    return this.client.sessions;
+  }
+
+  /**
+   * A key passphrase the SSH transport needs: asked of an interactive client whose command is connecting (the
+   * primary one on a terminal, else the first interactive one attached).
+   */
+  private askSecret(question: string): Promise<string> {
+    for (const c of this.clients) if (c.io.interactive) return c.io.prompt.secret(question);
+    return this.opts.prompt.secret(question);
+  }
+
+  /** Engine news (a failing plugin handler, a failed inventory source): every client sees it once. */
+  warnAll(message: string): void {
+    const seen = new Set<Output>();
+    for (const c of this.clients) {
+      if (seen.has(c.out)) continue;
+      seen.add(c.out);
+      c.out.warn(message);
+    }
+    if (!seen.has(this.opts.out)) this.opts.out.warn(message);
   }
 
   /** The terminal writer every part of this process prints through. */
@@ -124,7 +172,7 @@ export class DustApp {
   }
 
   get wantsExit(): boolean {
-    return this.exitRequested;
+    return this.client.wantsExit;
   }
 
   private get hostDeps() {
@@ -132,7 +180,7 @@ export class DustApp {
       registry: this.registry,
       events: this.events,
       dustVersion: this.opts.version,
-      state: this.state,
+      state: this.pluginState,
       contributions: this.contributions,
       log: { info: (m: string) => this.opts.out.info(m), warn: (m: string) => this.opts.out.warn(m), debug: (m: string) => this.opts.out.debug(m) },
     };
@@ -209,7 +257,7 @@ export class DustApp {
   }
 
   async shutdown(): Promise<void> {
-    await this.sessions.closeAll();
+    await this.manager.closeAll();
     await this.contributions.closeAll();
     for (const close of this.closers.splice(0)) await close();
   }

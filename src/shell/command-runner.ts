@@ -7,12 +7,15 @@ import type { ShellState } from './shell-state.js';
 import { parseLine } from './parse-line.js';
 import { parseFlags } from './parse-flags.js';
 import { splitFirstWord, tokenize, UnclosedQuoteError } from './tokenize.js';
+import { spawnLocal, type LocalRunOptions, type LocalRunResult } from './local-run.js';
 import { DustError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { foldNodeNames, describeNoMatch } from '../targets/index.js';
 
 export interface TerminalHost {
   withTerminal<T>(fn: (io: { input: NodeJS.ReadStream; output: NodeJS.WriteStream }) => Promise<T>): Promise<T>;
+  /** Runs a line in the client's local shell (a remote client runs it on its own machine). Default: here. */
+  runLocal?(command: string, opts: LocalRunOptions): Promise<LocalRunResult>;
 }
 
 export interface RunnerDeps {
@@ -25,6 +28,10 @@ export interface RunnerDeps {
   terminal: TerminalHost;
   /** A person at a terminal types the lines (questions can be asked, remote prompts answered). */
   interactive: boolean;
+  /** The client's working directory (local paths are relative to it). */
+  cwd?: () => string;
+  /** Node names whose output lines this client hides (`mute`). */
+  muted?: ReadonlySet<string>;
   requestExit(): void;
 }
 
@@ -171,9 +178,17 @@ export class CommandRunner {
       prompt: this.deps.prompt,
       signal,
       interactive: this.deps.interactive,
+      cwd: this.deps.cwd?.() ?? process.cwd(),
+      muted: this.deps.muted ?? new Set<string>(),
       sessions: this.deps.sessions,
       runLine: (l) => this.runLine(l),
       withTerminal: (fn) => this.deps.terminal.withTerminal(fn),
+      runLocal: (command, opts = {}) => {
+        const local: LocalRunOptions = { cwd: this.deps.cwd?.() ?? process.cwd(), captureStdout: opts.captureStdout ?? false };
+        const terminal = this.deps.terminal;
+        if (terminal.runLocal) return terminal.runLocal(command, local);
+        return local.captureStdout ? spawnLocal(command, local) : terminal.withTerminal(() => spawnLocal(command, local));
+      },
       requestExit: () => this.deps.requestExit(),
     };
   }

@@ -48,7 +48,7 @@ export class InteractiveShell {
     this.keyboard = new KeyboardArbiter(this.adapter, input, () => this.interrupt());
     out.attachPrompt(this.adapter);
     app.state.onContextChange = () => this.adapter.setPrompt(app.state.promptText());
-    app.onExitRequested = () => void this.close();
+    app.onExitRequested = (c) => { if (c === app.client) void this.close(); };
   }
 
   /** Resolves when the user leaves (exit, quit, Ctrl-D). */

@@ -8,55 +8,79 @@ import type { Transport } from '../sessions/transport.js';
 import type { DustConfig } from '../config/schema.js';
 import { makeChalk, nodeColor } from '../output/style.js';
 
-export interface SessionsDeps {
-  state: ShellState;
+export interface ManagerDeps {
   events: EventBus;
-  out: Output;
   config: DustConfig;
-  terminal: TerminalHost;
   /** The transports plugins registered (the built-in SSH one first), read at each use. */
   transports: () => readonly Transport[];
+  /** Every client now (background output and connection news go to each, minus what it muted). */
+  clients: () => Iterable<{ out: Output; muted: ReadonlySet<string> }>;
 }
 
 export type ShellSessions = ShellSessionsApi & { manager: SessionManager };
 
 /**
- * Wires the session layer to the rest of dust: background output printed above the prompt, connect/lost events
- * to plugins, each run's outcomes recorded for `last=`, raw shells through the terminal host so the line editor
- * lets go of the keyboard. Nothing here knows which transport serves a node.
+ * The engine's session layer: background output printed above every client's prompt (except where the node is
+ * muted), connect/lost events to plugins and a line to every client. Nothing here knows which transport serves a
+ * node.
  */
-export function createSessions(deps: SessionsDeps): ShellSessions {
-  const { config, out, events, state } = deps;
-  const chalk = makeChalk(out.colorEnabled);
-  const label = (node: DustNode) => nodeColor(chalk, node.name)(`[${node.name}]`);
-
-  const manager = new SessionManager({
+export function createSessionManager(deps: ManagerDeps): SessionManager {
+  const { config, events } = deps;
+  const labels = new Map<string, Map<boolean, string>>();
+  const label = (node: DustNode, color: boolean) => {
+    let byColor = labels.get(node.name);
+    if (!byColor) labels.set(node.name, (byColor = new Map()));
+    let l = byColor.get(color);
+    if (l === undefined) byColor.set(color, (l = nodeColor(makeChalk(color), node.name)(`[${node.name}]`)));
+    return l;
+  };
+  const each = (node: DustNode | undefined, fn: (out: Output, color: boolean) => void) => {
+    for (const c of deps.clients()) if (!node || !c.muted.has(node.name)) fn(c.out, c.out.colorEnabled);
+  };
+  return new SessionManager({
     transports: deps.transports,
     ...(config.ssh.connectTimeoutMs ? { shellStartTimeoutMs: config.ssh.connectTimeoutMs } : {}),
     ...(config.ssh.quietMs ? { quietMs: config.ssh.quietMs } : {}),
-    onBackgroundLine: (node, line) => out.print(`${label(node)} ${line}`),
+    onBackgroundLine: (node, line) => each(node, (out, color) => out.print(`${label(node, color)} ${line}`)),
     onEvent: (e) => {
       if (e.type === 'connected') void events.emit('node:connected', { node: e.node });
+      else if (e.type === 'notice') each(e.node, (out, color) => out.warn(`${label(e.node, color)} ${e.reason ?? ''}`));
       else {
-        out.warn(`${label(e.node)} connection lost${e.reason ? `: ${e.reason}` : ''} (reconnects on next use)`);
+        each(undefined, (out, color) => out.warn(`${label(e.node, color)} connection lost${e.reason ? `: ${e.reason}` : ''} (reconnects on next use)`));
         void events.emit('node:lost', { node: e.node, reason: e.reason ?? 'connection lost' });
       }
     },
   });
+}
 
+export interface ClientSessionsDeps {
+  /** Who runs the commands (`local`, `attach#2`): named to other clients that find a node busy. */
+  owner: string;
+  state: ShellState;
+  events: EventBus;
+  terminal: TerminalHost;
+}
+
+/**
+ * The SessionsApi one client's commands get: runs recorded as that client's last results (`last=`), raw shells
+ * through that client's terminal, everything tagged with the client as the owner.
+ */
+export function clientSessions(manager: SessionManager, deps: ClientSessionsDeps): ShellSessions {
+  const { state, events, owner } = deps;
   return {
     manager,
     run: async (nodes, command, opts) => {
-      const results = await manager.run(nodes, command, opts);
+      const results = await manager.run(nodes, command, { ...opts, owner });
       for (const r of results) {
         state.lastResults.record(r.node.name, { status: r.status, exitCode: r.exitCode });
         void events.emit('node:finished', { node: r.node, command: opts?.secret ? '(secret)' : command, exitCode: r.exitCode, status: r.status, outputTail: r.output.slice(-20).join('\n') });
       }
       return results;
     },
-    attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io)),
+    attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io, owner)),
     files: (node) => manager.files(node),
     state: (node) => manager.stateOf(node),
+    holder: (node) => manager.holder(node),
     waitingPrompt: (node) => manager.waitingPrompt(node),
     anyWaitingForSecret: () => manager.anyWaitingForSecret(),
     connected: () => manager.connected(),

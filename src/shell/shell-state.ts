@@ -20,17 +20,18 @@ export interface CloudHooks {
 }
 
 /**
- * The shared cluster state every command receives (ClusterState). It owns the working set and the
- * region; the inventory owns nodes and caching.
+ * What every client of one engine shares: the inventory, the region and its cloud, annotations, plugin stores.
+ * One per engine (src/shell/app.ts); each client's ShellState reads and changes it.
  */
-export class ShellState implements ClusterState {
+export class EngineState {
   region: string | undefined;
-  workingCluster: string | undefined;
-  private readonly stores = new Map<string, KeyValueStore>();
   cloud: CloudHooks | undefined;
-  private readonly annotationStore: JsonFileStore;
-  /** Listeners told when the prompt context (region or working set) changes. */
-  onContextChange: (() => void) | undefined;
+  readonly stores = new Map<string, KeyValueStore>();
+  readonly annotationStore: JsonFileStore;
+  /** What a node's session is doing now (`session=` in targets); set once the session layer exists. */
+  sessionState: ((node: DustNode) => string) | undefined;
+  /** Told when the region changed (every client's prompt shows it). */
+  readonly regionListeners = new Set<() => void>();
 
   constructor(
     readonly dustHome: string,
@@ -38,12 +39,40 @@ export class ShellState implements ClusterState {
     readonly dustConfig: DustConfig,
     readonly configFile: string | undefined,
     readonly inventory: Inventory,
-    private readonly registry: CommandRegistry,
+    readonly registry: CommandRegistry,
   ) {
     this.region = dustConfig.region;
     this.annotationStore = JsonFileStore.forNamespace(dustHome, 'annotations');
     inventory.setAnnotationSource((name) => this.annotationStore.get<Record<string, string>>(name) ?? {});
   }
+}
+
+/**
+ * The cluster state a command receives (ClusterState), as one client sees it: its own working set (`use`) and
+ * its own last results (`last=`), over the engine's shared inventory, region, annotations and stores.
+ */
+export class ShellState implements ClusterState {
+  workingCluster: string | undefined;
+  /** Listeners told when this client's prompt context (region or working set) changes. */
+  onContextChange: (() => void) | undefined;
+
+  constructor(readonly engine: EngineState) {
+    engine.regionListeners.add(() => this.onContextChange?.());
+  }
+
+  get region(): string | undefined { return this.engine.region; }
+  set region(r: string | undefined) { this.engine.region = r; }
+  get cloud(): CloudHooks | undefined { return this.engine.cloud; }
+  set cloud(c: CloudHooks | undefined) { this.engine.cloud = c; }
+  get dustHome(): string { return this.engine.dustHome; }
+  get version(): string { return this.engine.version; }
+  get dustConfig(): DustConfig { return this.engine.dustConfig; }
+  get configFile(): string | undefined { return this.engine.configFile; }
+  get inventory(): Inventory { return this.engine.inventory; }
+  private get registry(): CommandRegistry { return this.engine.registry; }
+  private get annotationStore(): JsonFileStore { return this.engine.annotationStore; }
+  get sessionState(): ((node: DustNode) => string) | undefined { return this.engine.sessionState; }
+  set sessionState(f: ((node: DustNode) => string) | undefined) { this.engine.sessionState = f; }
 
   async regions(): Promise<readonly string[]> {
     return this.cloud ? this.cloud.listRegions() : [];
@@ -61,7 +90,8 @@ export class ShellState implements ClusterState {
     this.workingCluster = undefined;
     this.cloud.regionChanged(region);
     this.inventory.invalidate();
-    this.onContextChange?.();
+    // The region is the engine's: every client's prompt follows (this one's too).
+    for (const l of this.engine.regionListeners) l();
   }
 
   async ec2(): Promise<EC2Client> {
@@ -125,9 +155,6 @@ export class ShellState implements ClusterState {
   /** Each node's outcome in the last command that ran on nodes; the command runner and sessions fill it. */
   readonly lastResults = new LastResults();
 
-  /** What a node's session is doing now (`session=` in targets); set once the session layer exists. */
-  sessionState: ((node: DustNode) => string) | undefined;
-
   private readonly lastResultKeys = {
     keys: [...LAST_RESULT_KEYS, 'session'],
     value: (node: DustNode, key: string) => (key === 'session' ? (this.sessionState?.(node) ?? 'closed') : this.lastResults.property(node.name, key)),
@@ -151,10 +178,10 @@ export class ShellState implements ClusterState {
   }
 
   store(namespace: string): KeyValueStore {
-    let s = this.stores.get(namespace);
+    let s = this.engine.stores.get(namespace);
     if (!s) {
       s = JsonFileStore.forNamespace(this.dustHome, namespace);
-      this.stores.set(namespace, s);
+      this.engine.stores.set(namespace, s);
     }
     return s;
   }

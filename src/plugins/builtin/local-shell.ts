@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandContext, CommandSpec, CompletionContext } from '../api.js';
@@ -7,20 +6,14 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { closestWord } from '../../text/closest-word.js';
 
-const localShell = (): string => process.env['SHELL_FOR_DUST'] ?? '/bin/sh';
-
 /** Runs a line in the local `/bin/sh` with the terminal handed over, so vim, less and top work. */
 async function runLocal(ctx: CommandContext, line: string): Promise<boolean> {
   if (line.trim() === '') {
     throw new DustError(ErrorCodes.Usage, '!: nothing to run', { hint: 'usage: !command, e.g. !ls -l' });
   }
   if (ctx.out.json) return runLocalForJson(ctx, line);
-  const code = await ctx.withTerminal(() => new Promise<number>((resolve, reject) => {
-    const child = spawn(localShell(), ['-c', line], { stdio: 'inherit' });
-    child.on('error', (err) => reject(new DustError(ErrorCodes.LocalShell, `local shell: ${err.message}`, { cause: err })));
-    child.on('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1)));
-  }));
-  return code === 0;
+  const { exitCode } = await ctx.runLocal(line);
+  return exitCode === 0;
 }
 
 /**
@@ -28,13 +21,7 @@ async function runLocal(ctx: CommandContext, line: string): Promise<boolean> {
  * `{type: 'local', command, exitCode, output}` record (its stderr still goes to stderr).
  */
 async function runLocalForJson(ctx: CommandContext, line: string): Promise<boolean> {
-  const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
-    const child = spawn(localShell(), ['-c', line], { stdio: ['inherit', 'pipe', 'inherit'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.on('error', (err) => reject(new DustError(ErrorCodes.LocalShell, `local shell: ${err.message}`, { cause: err })));
-    child.on('close', (status, signal) => resolve({ code: status ?? (signal ? 128 : 1), stdout: Buffer.concat(chunks).toString('utf8') }));
-  });
+  const { exitCode: code, stdout = '' } = await ctx.runLocal(line, { captureStdout: true });
   const output = stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n');
   ctx.out.record({ type: 'local', command: line, exitCode: code, output });
   return code === 0;
