@@ -35,7 +35,7 @@ export class KubeExecProcess implements ExecProcess {
           if (end.status) {
             const outcome = exitFromStatus(end.status);
             resolve('exitCode' in outcome ? { exitCode: outcome.exitCode } : { exitCode: null, reason: `exec failed: ${outcome.error}` });
-          } else if (this.interrupted) {
+          } else if (this.interrupted || (end.byUs && !this.endedForV4)) {
             resolve({ exitCode: null, reason: 'interrupted: the exec stream was closed' });
           } else if (this.endedForV4) {
             resolve({ exitCode: null, reason: V4_STDIN_REASON });

@@ -36,6 +36,8 @@ export interface ExecSocketEnd {
   reason: string;
   /** The socket error that preceded the close, if any (ECONNRESET, keepalive timeout). */
   error: Error | undefined;
+  /** dust ended the stream (`close()`), not the server or the network. */
+  byUs: boolean;
 }
 
 export interface ExecSocketHandlers {
@@ -82,6 +84,7 @@ export class ExecSocket {
   private lastError: Error | undefined;
   private keepalive: NodeJS.Timeout | undefined;
   private isEnded = false;
+  private closedByUs = false;
   private resolveEnded!: () => void;
   /** Resolves when the stream is over, however it ended. */
   readonly ended: Promise<void> = new Promise<void>((resolve) => {
@@ -190,6 +193,7 @@ export class ExecSocket {
 
   /** Ends the stream from this side (the server hangs the command up). */
   close(): void {
+    this.closedByUs = true;
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000);
   }
 
@@ -234,6 +238,6 @@ export class ExecSocket {
     this.isEnded = true;
     this.resolveEnded();
     if (this.keepalive) clearInterval(this.keepalive);
-    this.handlers.onEnd?.({ status: this.statusMessage, code, reason, error: this.lastError });
+    this.handlers.onEnd?.({ status: this.statusMessage, code, reason, error: this.lastError, byUs: this.closedByUs });
   }
 }

@@ -43,7 +43,11 @@ const LIST_SCRIPT = [
 const MKDIR_SCRIPT = '[ -d "$1" ] && exit 0; if [ -n "$2" ]; then mkdir -m "$2" -- "$1"; else mkdir -- "$1"; fi';
 
 const WRITE_SCRIPT = [
+  // `mv` onto a directory would move the file into it.
+  'if [ -d "$1" ]; then echo "$1: Is a directory" >&2; exit 1; fi',
   'tmp="$1.dust-$$.tmp"',
+  // A write abandoned half-way (dust hangs up) leaves no temporary file behind.
+  `trap 'rm -f -- "$tmp"; exit 129' HUP INT TERM PIPE`,
   'if ! cat > "$tmp"; then rm -f -- "$tmp"; exit 1; fi',
   // An existing file keeps its permissions (as `cp` onto it would); a new one gets the requested mode.
   'if [ -e "$1" ]; then m=$(stat -L -c %a -- "$1" 2>/dev/null) && chmod "$m" "$tmp"; elif [ -n "$2" ]; then chmod "$2" "$tmp"; fi',

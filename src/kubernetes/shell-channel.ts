@@ -13,7 +13,6 @@ export class KubeShellChannel implements ShellChannel {
   private readonly pending: Buffer[] = [];
   private closeListener: ((end: ChannelEnd) => void) | undefined;
   private result: ChannelEnd | undefined;
-  private closedByUs = false;
   private reported = false;
 
   constructor(
@@ -53,7 +52,6 @@ export class KubeShellChannel implements ShellChannel {
   }
 
   close(): void {
-    this.closedByUs = true;
     this.started.socket.close();
   }
 
@@ -63,7 +61,7 @@ export class KubeShellChannel implements ShellChannel {
       if ('exitCode' in outcome) return { kind: 'exited', exitCode: outcome.exitCode };
       return { kind: 'lost', reason: `exec failed: ${outcome.error}` };
     }
-    if (this.closedByUs) return { kind: 'exited', exitCode: null };
+    if (end.byUs) return { kind: 'exited', exitCode: null };
     return { kind: 'lost', reason: await explainLoss(end, this.started.ref, this.lookup) };
   }
 
