@@ -36,8 +36,12 @@ export class KubernetesTransport implements Transport {
   private readonly live = new Map<string, Set<ExecSocket>>();
   private readonly filesByPod = new Map<string, KubeRemoteFiles>();
   private closed = false;
+  /** Reads the pod to explain a failure: the pod, 'gone' (404), or undefined when that did not work in time. */
+  readonly lookup: PodLookup;
 
-  constructor(private readonly options: KubernetesTransportOptions) {}
+  constructor(private readonly options: KubernetesTransportOptions) {
+    this.lookup = podLookup(options.api, options.lookupTimeoutMs ?? 5000);
+  }
 
   claims(node: DustNode): boolean {
     return node.source === 'kubernetes' && node.props['context'] === this.options.context;
@@ -134,14 +138,17 @@ export class KubernetesTransport implements Transport {
     });
   }
 
-  /** Reads the pod to explain a failure: the pod, 'gone' (404), or undefined when that did not work in time. */
-  readonly lookup: PodLookup = async (ref) => {
+}
+
+/** A `PodLookup` through the API: the pod, 'gone' for a 404, undefined when the read failed or took too long. */
+export function podLookup(api: CoreV1Api, timeoutMs = 5000): PodLookup {
+  return async (ref) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), this.options.lookupTimeoutMs ?? 5000);
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
       timer.unref();
     });
-    const read = this.options.api.readNamespacedPod({ name: ref.pod, namespace: ref.namespace }).then(
+    const read = api.readNamespacedPod({ name: ref.pod, namespace: ref.namespace }).then(
       (pod) => pod as unknown as PodLike,
       (err: unknown) => (httpFailure(err)?.statusCode === 404 ? ('gone' as const) : undefined),
     );

@@ -16,7 +16,7 @@ export interface KubeFixture {
 }
 
 /** An emulator on loopback (pods start at once unless delays say otherwise) and its kubeconfig in a temp dir. */
-export async function kubeFixture(options: KubeEmulatorOptions & { namespace?: string } = {}): Promise<KubeFixture> {
+export async function kubeFixture(options: KubeEmulatorOptions & { namespace?: string; host?: string } = {}): Promise<KubeFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dust-k8s-test-'));
   const emulator = await startKubeEmulator({ delays: { start: 0, crash: 0, deletion: 0 }, sandboxDir: path.join(dir, 'pods'), ...options });
   const kubeconfig = path.join(dir, 'kubeconfig');

@@ -378,6 +378,7 @@ export async function startKubeEmulatorServer(options: KubeEmulatorServerOptions
       new Promise<void>((resolve, reject) => {
         for (const client of wss.clients) client.terminate();
         wss.close();
+        if (!server.listening) return resolve();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
