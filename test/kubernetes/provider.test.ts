@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { Chalk } from 'chalk';
 import yaml from 'js-yaml';
 import { isDustError, type DustError } from '../../src/errors/dust-error.js';
 import { Inventory } from '../../src/inventory/inventory.js';
+import { renderNodeTable } from '../../src/output/node-table.js';
 import { createKubernetesIntegration } from '../../src/kubernetes/integration.js';
 import { disambiguatePodNames, podToDraft } from '../../src/kubernetes/pod-node.js';
 import { eventually, kubeFixture, type KubeFixture } from './helpers.js';
@@ -241,6 +243,13 @@ describe('kubernetes provider: configuration and errors', function () {
 });
 
 describe('kubernetes provider: pure mapping', () => {
+  it('shows a pod\'s address as its IP alone (port 0: reached through the API server)', () => {
+    const draft = podToDraft({ metadata: { name: 'web-0', namespace: 'default' }, status: { phase: 'Running', podIP: '10.244.0.9' } }, { context: 'c', now: 0 });
+    const table = renderNodeTable([{ ...draft, index: 1 }], { verbosity: 0, chalk: new Chalk({ level: 0 }), color: false });
+    expect(table).to.include('10.244.0.9');
+    expect(table).to.not.include('10.244.0.9:0');
+  });
+
   it('disambiguates only the names found in several namespaces', () => {
     const pod = (name: string, namespace: string) => podToDraft({ metadata: { name, namespace }, status: { phase: 'Running' } }, { context: 'c', now: 0 });
     const names = disambiguatePodNames([pod('a', 'x'), pod('a', 'y'), pod('b', 'x')]).map((d) => d.name);
