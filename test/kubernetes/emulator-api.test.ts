@@ -169,6 +169,16 @@ describe('kubernetes emulator: the API as client-node sees it', function () {
     await eventually(() => f.emulator.core.watchCount === 0, 'the watch to be gone on the server');
   });
 
+  it('answers a watch with a bad selector with 400, not an open stream', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(f.kubeconfig);
+    const err = await new Promise<unknown>((resolve) => {
+      void new Watch(kc).watch('/api/v1/pods', { labelSelector: 'app in (' }, () => {}, resolve);
+    });
+    expect((err as { statusCode?: number }).statusCode).to.equal(400);
+    expect(f.emulator.core.watchCount).to.equal(0);
+  });
+
   it('sends ERROR 410 Expired on a watch from a resourceVersion older than its history', async () => {
     const small = await kubeFixture({ eventLimit: 4 });
     try {

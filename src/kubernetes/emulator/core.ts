@@ -385,6 +385,12 @@ export class KubeEmulatorCore {
     };
   }
 
+  /** Throws the 400 a bad label or field selector gets (before a watch answers 200). */
+  checkSelectors(labelSelector: string | undefined, fieldSelector: string | undefined): void {
+    parseLabelSelector(labelSelector);
+    parseFieldSelector(fieldSelector);
+  }
+
   /** How many watches are open (for tests: a client that closed its watch is gone from here). */
   get watchCount(): number {
     return this.watchers.size;

@@ -157,8 +157,8 @@ function serveWatch(core: KubeEmulatorCore, req: IncomingMessage, res: ServerRes
     resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
   };
   const timeoutSeconds = intParam(url, 'timeoutSeconds');
-  // Validate selectors before the 200 goes out: a bad selector is a 400, not an event.
-  core.watchPods({ ...query, resourceVersion: String(Number.MAX_SAFE_INTEGER - 1) }, () => {})();
+  // A bad selector is a 400, not an event: checked before the 200 goes out.
+  core.checkSelectors(query.labelSelector, query.fieldSelector);
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
   res.flushHeaders();
   let unsubscribe: (() => void) | undefined;
