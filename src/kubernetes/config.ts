@@ -18,6 +18,8 @@ export const KubernetesConfigSchema = z.strictObject({
   pageSize: z.number().int().min(1).max(5000).optional(),
   /** WebSocket keepalive ping for exec streams, ms (0 = off). */
   keepaliveIntervalMs: z.number().int().nonnegative().optional(),
+  /** Exec streams being opened at once (shells, commands, file operations); open ones do not count. */
+  maxConcurrentStarts: z.number().int().positive().optional(),
 });
 
 export type KubernetesConfig = z.infer<typeof KubernetesConfigSchema>;

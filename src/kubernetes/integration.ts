@@ -21,6 +21,10 @@ export interface KubernetesIntegrationOptions {
   keepaliveMs?: number | undefined;
   /** Exec subprotocols to offer (default v5, then v4). */
   protocols?: readonly ExecProtocol[] | undefined;
+  /** Exec streams being opened at once. Default 32. */
+  maxConcurrentStarts?: number | undefined;
+  /** Pauses before retrying an exec the API server throttled (429/503). Default 0.5, 1, 2, 4 s. */
+  throttleBackoffMs?: readonly number[] | undefined;
   /** Told when the pod watch fails (it retries by itself). */
   onWatchError?: (err: DustError) => void;
   env?: NodeJS.ProcessEnv;
@@ -69,6 +73,8 @@ export async function createKubernetesIntegration(options: KubernetesIntegration
     context: resolved.context,
     ...(options.protocols ? { protocols: options.protocols } : {}),
     ...(options.keepaliveMs !== undefined ? { keepaliveMs: options.keepaliveMs } : {}),
+    ...(options.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: options.maxConcurrentStarts } : {}),
+    ...(options.throttleBackoffMs !== undefined ? { throttleBackoffMs: options.throttleBackoffMs } : {}),
   });
   return {
     provider,

@@ -1,11 +1,13 @@
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { DustNode } from '../inventory/node.js';
 import type { ExecProcess, ExecRequest, RemoteFiles, ShellChannel, ShellRequest, Transport } from '../sessions/transport.js';
-import { httpFailure } from './errors.js';
+import { isDustError } from '../errors/dust-error.js';
+import { httpFailure, KubeHttpError } from './errors.js';
 import type { ExecProtocol } from './exec-protocol.js';
 import type { ExecSocket } from './exec-socket.js';
 import { type PodLookup, type PodRef, startCommand, type StartedCommand, type StartRequest } from './exec-start.js';
 import { KubeExecProcess } from './exec-process.js';
+import { StartLimiter } from './limiter.js';
 import type { PodLike } from './pod-node.js';
 import { KubeRemoteFiles } from './remote-files.js';
 import { KubeShellChannel } from './shell-channel.js';
@@ -21,6 +23,16 @@ export interface KubernetesTransportOptions {
   keepaliveMs?: number;
   /** How long a pod lookup that explains a failure may take. Default 5 s. */
   lookupTimeoutMs?: number;
+  /** Exec streams being opened at once (open ones do not count). Default 32. */
+  maxConcurrentStarts?: number;
+  /** Waits before retrying a start the API server throttled (429/503); their count is the number of retries. */
+  throttleBackoffMs?: readonly number[];
+}
+
+/** The API server shedding load (API Priority and Fairness): worth a retry after a pause. */
+function throttled(err: unknown): boolean {
+  const cause = isDustError(err) ? err.cause : err;
+  return cause instanceof KubeHttpError && (cause.statusCode === 429 || cause.statusCode === 503);
 }
 
 /** TERM values a shell may be given: anything else could carry shell syntax into the preamble. */
@@ -38,9 +50,11 @@ export class KubernetesTransport implements Transport {
   private closed = false;
   /** Reads the pod to explain a failure: the pod, 'gone' (404), or undefined when that did not work in time. */
   readonly lookup: PodLookup;
+  private readonly limiter: StartLimiter;
 
   constructor(private readonly options: KubernetesTransportOptions) {
     this.lookup = podLookup(options.api, options.lookupTimeoutMs ?? 5000);
+    this.limiter = new StartLimiter(options.maxConcurrentStarts ?? 32);
   }
 
   claims(node: DustNode): boolean {
@@ -115,12 +129,22 @@ export class KubernetesTransport implements Transport {
   }
 
   private async start(node: DustNode, request: StartRequest): Promise<StartedCommand> {
-    if (this.closed) throw new Error('the Kubernetes transport is closed');
-    return startCommand(this.options.kc, this.refOf(node), {
-      ...request,
-      ...(this.options.protocols ? { protocols: this.options.protocols } : {}),
-      ...(this.options.keepaliveMs !== undefined ? { keepaliveMs: this.options.keepaliveMs } : {}),
-    }, this.lookup);
+    const backoff = this.options.throttleBackoffMs ?? [500, 1000, 2000, 4000];
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new Error('the Kubernetes transport is closed');
+      try {
+        return await this.limiter.run(() => startCommand(this.options.kc, this.refOf(node), {
+          ...request,
+          ...(this.options.protocols ? { protocols: this.options.protocols } : {}),
+          ...(this.options.keepaliveMs !== undefined ? { keepaliveMs: this.options.keepaliveMs } : {}),
+        }, this.lookup));
+      } catch (err) {
+        const wait = backoff[attempt];
+        if (wait === undefined || !throttled(err)) throw err;
+        // Jitter, so the retries of many pods do not come back as one burst.
+        await new Promise((resolve) => setTimeout(resolve, wait + Math.floor(Math.random() * wait)));
+      }
+    }
   }
 
   /** Remembers a node's open socket until it ends (for disconnect/close). */

@@ -135,6 +135,20 @@ describe('kubernetes transport: shells', function () {
     expect(err.message).to.equal('pod default/stuck is not running (ImagePullBackOff)');
   });
 
+  it('retries an exec the API server throttled (429), then opens it', async () => {
+    const patient = await f.integration({ throttleBackoffMs: [10, 10, 10] });
+    f.emulator.core.faults.add({ verb: 'exec', code: 429, times: 2 });
+    const w = watchChannel(await patient.transport.openShell(await nodeNamed(patient, 'web-0'), SHELL));
+    const execs = f.emulator.core.requestLog.filter((e) => e.verb === 'exec').map((e) => e.status);
+    expect(execs).to.deep.equal([429, 429, 101]);
+    f.emulator.core.faults.add({ verb: 'exec', code: 429, times: 5 });
+    const err = await rejection(patient.transport.openShell(await nodeNamed(patient, 'web-0'), SHELL));
+    expect(err.code).to.equal('DUST_KUBE_EXEC');
+    expect(err.hint).to.include('429');
+    await patient.transport.disconnect(await nodeNamed(patient, 'web-0'));
+    await w.closed;
+  });
+
   it('disconnect closes a node\'s open shells; close ends everything', async () => {
     const node = await nodeNamed(k, 'web-0');
     const a = watchChannel(await k.transport.openShell(node, SHELL));
@@ -238,5 +252,35 @@ describe('kubernetes transport: a v4-only server', function () {
     const err = await rejection(done);
     expect(err.code).to.equal('DUST_KUBE_FILE');
     expect(err.hint).to.match(/1\.29/);
+  });
+});
+
+describe('kubernetes transport: start limiter', () => {
+  it('runs at most maxConcurrent starts at once, in order', async () => {
+    const { StartLimiter } = await import('../../src/kubernetes/limiter.js');
+    const limiter = new StartLimiter(2);
+    let now = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const gates = Array.from({ length: 5 }, () => {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      return { gate, open };
+    });
+    const runs = gates.map((g, i) => limiter.run(async () => {
+      now++;
+      peak = Math.max(peak, now);
+      order.push(i);
+      await g.gate;
+      now--;
+    }));
+    for (const g of gates) {
+      await new Promise((r) => setImmediate(r));
+      g.open();
+    }
+    await Promise.all(runs);
+    expect(peak).to.equal(2);
+    expect(order).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(limiter.inFlight).to.equal(0);
   });
 });
