@@ -449,6 +449,7 @@ export class KubeEmulatorCore {
           ...spec.env,
           HOME: runtime.sandbox.home,
           HOSTNAME: name,
+          DUST_POD_BIN: runtime.sandbox.bin,
           KUBERNETES_SERVICE_HOST: '10.96.0.1',
           KUBERNETES_SERVICE_PORT: '443',
         },

@@ -26,6 +26,11 @@ export function preparePodSandbox(sandbox: PodSandbox, podName: string, namespac
   const hostname = path.join(sandbox.bin, 'hostname');
   writeFileSync(hostname, `#!/bin/sh\n# dust kubernetes emulator: the machine is shared, the pod name is not.\necho ${podName}\n`, { mode: 0o700 });
   chmodSync(hostname, 0o700);
+  // /etc/profile resets PATH on Debian-like systems and dust's shells source it: put bin/ (hostname) back first.
+  const profile = path.join(sandbox.home, '.profile');
+  if (!existsSync(profile)) {
+    writeFileSync(profile, PROFILE, { mode: 0o600 });
+  }
   const readme = path.join(sandbox.home, 'README');
   if (!existsSync(readme)) {
     writeFileSync(
@@ -35,6 +40,16 @@ export function preparePodSandbox(sandbox: PodSandbox, podName: string, namespac
     );
   }
 }
+
+/** The emulator sets DUST_POD_BIN for every exec; the file prints nothing (dust reads session output). */
+const PROFILE = `# dust kubernetes emulator pod
+if [ -n "\${DUST_POD_BIN:-}" ]; then
+  case ":$PATH:" in
+    ":$DUST_POD_BIN:"*) ;;
+    *) PATH="$DUST_POD_BIN:$PATH"; export PATH ;;
+  esac
+fi
+`;
 
 /** Removes everything the pod's sessions wrote: a restarted container starts from its image again. */
 export function wipePodSandbox(sandbox: PodSandbox): void {
