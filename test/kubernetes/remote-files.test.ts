@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { isDustError, type DustError } from '../../src/errors/dust-error.js';
 import type { KubernetesIntegration } from '../../src/kubernetes/integration.js';
 import { parseListing, touchStamp } from '../../src/kubernetes/remote-files.js';
+import { downloadFile, uploadFile } from '../../src/files/copy-file.js';
 import type { RemoteFiles } from '../../src/sessions/transport.js';
 import { asNode, eventually, kubeFixture, type KubeFixture } from './helpers.js';
 
@@ -172,6 +173,25 @@ describe('kubernetes transport: files over exec', function () {
     expect(existsSync(path.join(home, 'never'))).to.equal(false);
     await files.setAttributes('never', { mtime: 1_700_000_000 });
     expect(existsSync(path.join(home, 'never')), 'touch -c creates nothing').to.equal(false);
+  });
+
+  it('carries put and get (src/files/copy-file.ts) with progress', async () => {
+    const local = path.join(f.dir, 'local.bin');
+    const data = randomBytes(300_000);
+    writeFileSync(local, data);
+    let up = 0;
+    await uploadFile(files, local, 'uploaded.bin', { onBytes: (n) => (up += n), mode: 0o640 });
+    expect(up).to.equal(data.length);
+    expect(readFileSync(path.join(home, 'uploaded.bin')).equals(data)).to.equal(true);
+    expect(statSync(path.join(home, 'uploaded.bin')).mode & 0o777).to.equal(0o640);
+    const back = path.join(f.dir, 'back.bin');
+    let down = 0;
+    await downloadFile(files, 'uploaded.bin', back, { onBytes: (n) => (down += n) });
+    expect(down).to.equal(data.length);
+    expect(readFileSync(back).equals(data)).to.equal(true);
+    const missing = await downloadFile(files, 'nope.bin', path.join(f.dir, 'nope.bin')).then(() => undefined, (err: unknown) => err as DustError);
+    expect(missing?.code).to.equal('DUST_KUBE_FILE');
+    expect(existsSync(path.join(f.dir, 'nope.bin'))).to.equal(false);
   });
 
   it('passes paths as arguments: shell syntax in a name is just a name', async () => {

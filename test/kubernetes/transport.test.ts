@@ -1,6 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { isDustError, type DustError } from '../../src/errors/dust-error.js';

@@ -17,7 +17,6 @@ import type { ExecProtocol } from '../exec-protocol.js';
 import { type ApiRequestLogEntry, KubeEmulatorCore, type KubeEmulatorOptions } from './core.js';
 import { emulatorTls } from './certs.js';
 import { apiGroupList, apiVersions, coreResourceList, versionInfo } from './discovery.js';
-import type { KubeVerb } from './faults.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { KubeApiError, KubeErrors, type StatusJson } from './status.js';
 import { podTable, wantsTable } from './table.js';
