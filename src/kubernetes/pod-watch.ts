@@ -73,6 +73,8 @@ export interface PodReflectorOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** For messages. */
   context?: string;
+  /** How long the server keeps one watch open (default 5–10 minutes, random). */
+  watchTimeoutSeconds?: number;
 }
 
 /**
@@ -128,14 +130,20 @@ export class PodReflector {
         }
         delay = initialMs;
         let rv = resourceVersion;
+        let quickEnds = 0;
         // Re-watch from the last version seen until the server says it is too old (then re-list) or fails.
         for (;;) {
+          const began = Date.now();
           const outcome = await this.watchOnce(rv, (next) => {
             rv = next;
           });
           if (this.stopped) return;
           if (outcome === 'expired') break;
           if (outcome instanceof Error) throw outcome;
+          // A proxy that ends every watch at once must not turn this loop into a request storm.
+          quickEnds = Date.now() - began < 1000 ? quickEnds + 1 : 0;
+          if (quickEnds > 1) await this.sleep(Math.min(maxMs, initialMs * 2 ** Math.min(quickEnds, 10)));
+          if (this.stopped) return;
         }
       } catch (err) {
         if (this.stopped) return;
@@ -161,7 +169,13 @@ export class PodReflector {
         resolve(result);
       };
       const watch = new this.options.sdk.Watch(this.options.kc);
-      const params: Record<string, string | boolean> = { resourceVersion, allowWatchBookmarks: true };
+      // The server ends the watch after 5-10 minutes (client-go's spread), so a connection that died without a
+      // word is noticed and replaced instead of leaving the copy silently stale.
+      const params: Record<string, string | boolean | number> = {
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
+      };
       if (this.options.scope.labelSelector) params['labelSelector'] = this.options.scope.labelSelector;
       if (this.options.scope.fieldSelector) params['fieldSelector'] = this.options.scope.fieldSelector;
       watch

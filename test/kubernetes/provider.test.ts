@@ -8,6 +8,7 @@ import { Inventory } from '../../src/inventory/inventory.js';
 import { renderNodeTable } from '../../src/output/node-table.js';
 import { createKubernetesIntegration } from '../../src/kubernetes/integration.js';
 import { disambiguatePodNames, podToDraft } from '../../src/kubernetes/pod-node.js';
+import { PodReflector } from '../../src/kubernetes/pod-watch.js';
 import { eventually, kubeFixture, type KubeFixture } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<DustError> {
@@ -138,6 +139,24 @@ describe('kubernetes provider: pods as nodes', function () {
     }, 'the inventory to show the new pod');
     expect(nodes[0]).to.include({ name: 'newcomer', index: 1, source: 'kubernetes' });
     unsubscribe();
+  });
+
+  it('renews a watch the server ended (timeoutSeconds) from the last version, without listing again', async () => {
+    const k = await f.integration();
+    let changes = 0;
+    const reflector = new PodReflector({ sdk: k.sdk, kc: k.kc, api: k.api, scope: { namespace: 'default' }, watchTimeoutSeconds: 1, onChange: () => changes++ });
+    try {
+      await reflector.start();
+      const lists = listRequests(f).length;
+      await eventually(() => f.emulator.core.requestLog.filter((e) => e.verb === 'watch').length >= 2, 'a second watch', 400);
+      expect(f.emulator.core.requestLog.filter((e) => e.verb === 'watch').every((e) => e.path.includes('timeoutSeconds=1'))).to.equal(true);
+      f.emulator.core.seedPods([{ name: 'late' }]);
+      await eventually(() => reflector.snapshot().some((p) => p.metadata?.name === 'late'), 'the pod created after the renewal');
+      expect(listRequests(f).length).to.equal(lists);
+      expect(changes).to.be.greaterThan(0);
+    } finally {
+      reflector.stop();
+    }
   });
 
   it('recovers when the watch fails: it backs off, lists again and watches on', async () => {
