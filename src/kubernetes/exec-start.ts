@@ -43,6 +43,8 @@ export interface StartRequest {
   size?: { rows: number; cols: number };
   protocols?: readonly ExecProtocol[];
   keepaliveMs?: number;
+  /** How long the shell may take to print its marker once the stream is open. Default 30 s. */
+  startTimeoutMs?: number;
 }
 
 export const describePod = (ref: PodRef): string => `pod ${ref.namespace}/${ref.pod}`;
@@ -99,12 +101,24 @@ export function startCommand(kc: KubeConfig, ref: PodRef, request: StartRequest,
       const rest = seen.subarray(at + READY_MARKER.length);
       seen = Buffer.alloc(0);
       if (!socket) return false;
+      clearTimeout(timer);
       started = new StartedCommand(socket, ref);
       if (rest.length > 0) started.push(['out', rest]);
       resolve(started);
       return true;
     };
     const early: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const limit = request.startTimeoutMs ?? 30_000;
+    const stall = (): void => {
+      if (started) return;
+      const s = socket;
+      socket = undefined; // its end is no longer ours to explain
+      s?.close();
+      reject(new DustError(ErrorCodes.KubeExec, `${describePod(ref)}: the shell did not start within ${limit < 1000 ? `${limit} ms` : `${Math.round(limit / 1000)} s`} of the exec stream opening`, {
+        hint: 'the container runtime may be wedged or the node overloaded; `kubectl exec` on the same pod will hang the same way',
+      }));
+    };
     ExecSocket.open(kc, { namespace: ref.namespace, pod: ref.pod, container: ref.container }, argv, request.streams, {
       onStdout: (data) => {
         if (started) started.push(['out', data]);
@@ -126,6 +140,9 @@ export function startCommand(kc: KubeConfig, ref: PodRef, request: StartRequest,
     }).then(
       (s) => {
         socket = s;
+        timer = setTimeout(stall, limit);
+        timer.unref();
+        void s.ended.then(() => clearTimeout(timer));
         if (request.size) s.resize(request.size);
         for (const d of early.splice(0)) if (!started) markerFound(d);
         if (!started && failed) fail(new StreamEndedEarly(failed));

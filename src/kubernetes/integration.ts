@@ -21,6 +21,8 @@ export interface KubernetesIntegrationOptions {
   keepaliveMs?: number | undefined;
   /** Exec subprotocols to offer (default v5, then v4). */
   protocols?: readonly ExecProtocol[] | undefined;
+  /** How long a command may take to start once its exec stream is open. Default 30 s. */
+  startTimeoutMs?: number | undefined;
   /** Exec streams being opened at once. Default 32. */
   maxConcurrentStarts?: number | undefined;
   /** Pauses before retrying an exec the API server throttled (429/503). Default 0.5, 1, 2, 4 s. */
@@ -74,6 +76,7 @@ export async function createKubernetesIntegration(options: KubernetesIntegration
     ...(options.protocols ? { protocols: options.protocols } : {}),
     ...(options.keepaliveMs !== undefined ? { keepaliveMs: options.keepaliveMs } : {}),
     ...(options.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: options.maxConcurrentStarts } : {}),
+    ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
     ...(options.throttleBackoffMs !== undefined ? { throttleBackoffMs: options.throttleBackoffMs } : {}),
   });
   return {

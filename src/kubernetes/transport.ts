@@ -23,6 +23,8 @@ export interface KubernetesTransportOptions {
   keepaliveMs?: number;
   /** How long a pod lookup that explains a failure may take. Default 5 s. */
   lookupTimeoutMs?: number;
+  /** How long a command may take to start once its stream is open (a wedged runtime never starts it). Default 30 s. */
+  startTimeoutMs?: number;
   /** Exec streams being opened at once (open ones do not count). Default 32. */
   maxConcurrentStarts?: number;
   /** Waits before retrying a start the API server throttled (429/503); their count is the number of retries. */
@@ -137,6 +139,7 @@ export class KubernetesTransport implements Transport {
           ...request,
           ...(this.options.protocols ? { protocols: this.options.protocols } : {}),
           ...(this.options.keepaliveMs !== undefined ? { keepaliveMs: this.options.keepaliveMs } : {}),
+          ...(this.options.startTimeoutMs !== undefined ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
         }, this.lookup));
       } catch (err) {
         const wait = backoff[attempt];

@@ -133,6 +133,19 @@ describe('kubernetes transport: shells', function () {
     expect(err.message).to.equal('pod default/stuck is not running (ImagePullBackOff)');
   });
 
+  it('gives up on a command that never starts (a wedged container runtime) and closes its stream', async () => {
+    const impatient = await f.integration({ startTimeoutMs: 300 });
+    f.emulator.core.stallExec('default', 'web-0');
+    const err = await rejection(impatient.transport.openShell(await nodeNamed(impatient, 'web-0'), SHELL));
+    expect(err.code).to.equal('DUST_KUBE_EXEC');
+    expect(err.message).to.equal('pod default/web-0: the shell did not start within 300 ms of the exec stream opening');
+    await eventually(() => f.emulator.core.execStreams('default', 'web-0').length === 0, 'the stalled stream to be closed');
+    f.emulator.core.stallExec('default', 'web-0', false);
+    const w = watchChannel(await impatient.transport.openShell(await nodeNamed(impatient, 'web-0'), SHELL));
+    await impatient.transport.disconnect(await nodeNamed(impatient, 'web-0'));
+    await w.closed;
+  });
+
   it('retries an exec the API server throttled (429), then opens it', async () => {
     const patient = await f.integration({ throttleBackoffMs: [10, 10, 10] });
     f.emulator.core.faults.add({ verb: 'exec', code: 429, times: 2 });

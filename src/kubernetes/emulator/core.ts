@@ -115,6 +115,8 @@ interface PodRuntime {
   sandbox: PodSandbox;
   processes: DemoProcessTable;
   streams: Set<ExecHandle>;
+  /** New exec streams open but never start their command (`stallExec`). */
+  stalled: boolean;
 }
 
 interface NamespaceRecord {
@@ -443,6 +445,7 @@ export class KubeEmulatorCore {
         sandbox: runtime.sandbox,
         processes: runtime.processes,
         noShell: pod.fault === 'no-shell' || spec.image.includes('distroless'),
+        stalled: runtime.stalled,
         env: {
           ...inherited,
           PATH: `${runtime.sandbox.bin}:${userPath()}`,
@@ -548,6 +551,14 @@ export class KubeEmulatorCore {
     const streams = runtime ? [...runtime.streams] : [];
     for (const s of streams) s.drop(options.abrupt ?? false);
     return streams.length;
+  }
+
+  /** A wedged container runtime: exec streams to the pod open, but their commands never start (until `false`). */
+  stallExec(namespace: string, name: string, stalled = true): void {
+    const pod = this.requirePod(namespace, name);
+    const runtime = this.runtimes.get(pod.uid);
+    if (!runtime) throw KubeErrors.badRequest(`pod ${name} is not running`);
+    runtime.stalled = stalled;
   }
 
   /** Live exec streams of a pod. */
@@ -658,7 +669,7 @@ export class KubeEmulatorCore {
     }
     const sandbox = podSandbox(this.sandboxRoot, pod.namespace, pod.name);
     preparePodSandbox(sandbox, pod.name, pod.namespace);
-    this.runtimes.set(pod.uid, { sandbox, processes: new DemoProcessTable(), streams: new Set() });
+    this.runtimes.set(pod.uid, { sandbox, processes: new DemoProcessTable(), streams: new Set(), stalled: false });
     if (pod.fault === 'crash') pod.due = { at: at + this.delays.crash, step: 'crash' };
   }
 

@@ -38,6 +38,8 @@ export interface ExecRuntime {
   processes: DemoProcessTable;
   /** The image has no shell (nor anything else): every exec fails to start. */
   noShell: boolean;
+  /** The container runtime is wedged: the stream opens but the command never starts. */
+  stalled?: boolean;
 }
 
 /** A live exec stream, as the core tracks it per pod. */
@@ -149,6 +151,7 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
     },
   };
 
+  if (runtime.stalled) return handle;
   const command = plan.argv[0] ?? '';
   const executable = runtime.noShell ? undefined : resolveExecutable(command, runtime.env['PATH'] ?? '');
   if (executable === undefined) {
