@@ -15,6 +15,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { exitFromStatus } from './exec-protocol.js';
 import { startCommand } from './exec-start.js';
 import { translateKubeError } from './errors.js';
+import { StartLimiter } from './limiter.js';
 import { CLUSTER_LABEL, defaultContainer, type PodLike } from './pod-node.js';
 import { podStatusWord } from './pod-status.js';
 import { listPodsPaged, PodReflector } from './pod-watch.js';
@@ -284,6 +285,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Crea
 async function waitForWorkers(options: CreateWorkersOptions, trackers: Map<string, Tracker>, progress: (e: WorkerProgress) => void): Promise<boolean> {
   const { sdk, kc, api, name, namespace } = options;
   const lookup = podLookup(api);
+  // Hundreds of workers turning Running together must not probe the API server as one burst.
+  const limiter = new StartLimiter(32);
   const probeEvery = options.probeIntervalMs ?? 1000;
   const pending = (): Tracker[] => [...trackers.values()].filter((t) => t.state === 'waiting' || t.state === 'probing');
   if (pending().length === 0) return false;
@@ -309,7 +312,7 @@ async function waitForWorkers(options: CreateWorkersOptions, trackers: Map<strin
       t.state = 'probing';
       const container = defaultContainer(pod);
       const ref = { namespace, pod: t.name, container, image: pod.spec?.containers?.find((c) => c.name === container)?.image, context: options.context ?? '' };
-      startCommand(kc, ref, { command: 'true', streams: { tty: false, stdin: false, stdout: true, stderr: true } }, lookup)
+      limiter.run(() => startCommand(kc, ref, { command: 'true', streams: { tty: false, stdin: false, stdout: true, stderr: true } }, lookup))
         .then((started) => new Promise<boolean>((answer) => {
           started.attach({
             onEnd: (end) => {
