@@ -12,3 +12,7 @@ export { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 export { kubeSdkLoaded, loadKubeSdk, type KubeSdk } from './sdk.js';
 export { EXEC_PROTOCOLS, type ExecProtocol } from './exec-protocol.js';
 export { translateKubeError } from './errors.js';
+export {
+  type ClusterSummary, createWorkers, type CreateWorkersOptions, type CreateWorkersResult, deleteCluster, listClusters,
+  readPodManifest, type WorkerFailure, type WorkerProgress,
+} from './workers.js';
