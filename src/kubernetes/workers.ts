@@ -22,10 +22,10 @@ import { listPodsPaged, PodReflector } from './pod-watch.js';
 import type { KubeSdk } from './sdk.js';
 import { podLookup } from './transport.js';
 
-/** Label saying what a pod is in its cluster (`worker`). */
+/** Label saying what a pod is in its cluster (`worker`, `head`). */
 export const ROLE_LABEL = 'dust/role';
-/** Label with the worker's number, so a cluster grown twice continues the numbering. */
-export const INDEX_LABEL = 'dust/worker-index';
+/** Label with the pod's number within its role, so a cluster grown twice continues the numbering. */
+export const INDEX_LABEL = 'dust/index';
 
 /** Keeps a container alive without depending on anything but sh and sleep, and exits at once on SIGTERM. */
 export const KEEPALIVE_COMMAND = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
@@ -55,6 +55,8 @@ export interface CreateWorkersOptions extends KubeClients {
   /** The cluster: label value and pod name prefix (`NAME-worker-0`). A DNS label of up to 40 characters. */
   name: string;
   namespace: string;
+  /** What these pods are in the cluster (`dust/role` label, middle of the pod name). Default `worker`; e.g. `head`. */
+  role?: string;
   /** How many workers to add. */
   count: number;
   /** Image of the first container (overrides the manifest's). Required unless the manifest names one. */
@@ -97,7 +99,10 @@ function usage(message: string, hint: string): DustError {
   return new DustError(ErrorCodes.Usage, message, { hint });
 }
 
-/** Reads a pod manifest file (one YAML or JSON document of kind Pod). */
+/**
+ * Reads a pod manifest file: one YAML or JSON document, a Pod (`kind: Pod`, or `metadata`/`spec` without a kind)
+ * or a bare PodSpec (`containers:` at the top), which becomes the Pod's spec.
+ */
 export function readPodManifest(file: string): PodManifest {
   const full = path.resolve(expandHome(file));
   let text: string;
@@ -115,13 +120,15 @@ export function readPodManifest(file: string): PodManifest {
     throw new DustError(ErrorCodes.Usage, `pod spec ${full} is not one YAML/JSON document: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)}`, { hint: 'one Pod manifest per file (kind: Pod)', cause: err });
   }
   if (!isObject(doc) || (doc['kind'] !== undefined && doc['kind'] !== 'Pod')) {
-    throw new DustError(ErrorCodes.Usage, `pod spec ${full} is not a Pod (kind: ${isObject(doc) ? String(doc['kind']) : typeof doc})`, { hint: 'give a manifest with kind: Pod; Deployments and Jobs are not workers' });
+    throw new DustError(ErrorCodes.Usage, `pod spec ${full} is not a Pod (kind: ${isObject(doc) ? String(doc['kind']) : typeof doc})`, { hint: 'give a manifest with kind: Pod (or a bare pod spec); Deployments and Jobs are not workers' });
   }
+  if (doc['kind'] === undefined && doc['spec'] === undefined && Array.isArray(doc['containers'])) return { spec: doc };
   return doc;
 }
 
 /** The manifest of worker `index` before `mutate`: the base, named, labelled, with the image and a keepalive command. */
-export function workerManifest(base: PodManifest, opts: { cluster: string; namespace: string; index: number; image: string | undefined }): PodManifest {
+export function workerManifest(base: PodManifest, opts: { cluster: string; namespace: string; index: number; image: string | undefined; role?: string }): PodManifest {
+  const role = opts.role ?? 'worker';
   const manifest = structuredClone(base);
   manifest['apiVersion'] = 'v1';
   manifest['kind'] = 'Pod';
@@ -130,19 +137,19 @@ export function workerManifest(base: PodManifest, opts: { cluster: string; names
   delete metadata['generateName'];
   delete metadata['resourceVersion'];
   delete metadata['uid'];
-  metadata['name'] = `${opts.cluster}-worker-${opts.index}`;
+  metadata['name'] = `${opts.cluster}-${role}-${opts.index}`;
   metadata['namespace'] = opts.namespace;
-  metadata['labels'] = { ...(isObject(metadata['labels']) ? metadata['labels'] : {}), [CLUSTER_LABEL]: opts.cluster, [ROLE_LABEL]: 'worker', [INDEX_LABEL]: String(opts.index) };
+  metadata['labels'] = { ...(isObject(metadata['labels']) ? metadata['labels'] : {}), [CLUSTER_LABEL]: opts.cluster, [ROLE_LABEL]: role, [INDEX_LABEL]: String(opts.index) };
   const spec = isObject(manifest['spec']) ? manifest['spec'] : {};
   manifest['spec'] = spec;
   // A worker that dies stays dead (and visible as Failed) instead of restarting under the user's shells.
   spec['restartPolicy'] ??= 'Never';
   const containers = Array.isArray(spec['containers']) ? (spec['containers'] as unknown[]) : [];
-  if (containers.length === 0) containers.push({ name: 'worker' });
+  if (containers.length === 0) containers.push({ name: role });
   spec['containers'] = containers;
   const first = containers[0];
   if (isObject(first)) {
-    first['name'] ??= 'worker';
+    first['name'] ??= role;
     if (opts.image !== undefined) first['image'] = opts.image;
     // An image's own entrypoint (python, julia) would exit at once without a terminal.
     if (first['command'] === undefined && first['args'] === undefined) first['command'] = [...KEEPALIVE_COMMAND];
@@ -179,6 +186,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Crea
   if (!CLUSTER_NAME.test(name) || name.length > 40) {
     throw usage(`invalid cluster name '${name}' for Kubernetes`, 'lower-case letters, digits and -, starting and ending with a letter or digit, up to 40 characters (pods are named NAME-worker-N)');
   }
+  const role = options.role ?? 'worker';
+  if (!CLUSTER_NAME.test(role) || role.length > 12) {
+    throw usage(`invalid role '${role}' for Kubernetes pods`, 'lower-case letters, digits and -, up to 12 characters (e.g. worker, head)');
+  }
   if (!Number.isInteger(options.count) || options.count < 1 || options.count > 1000) {
     throw usage(`the number of workers must be 1..1000, not ${options.count}`, 'e.g. --nodes 4');
   }
@@ -200,14 +211,14 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Crea
   // Growing an existing cluster continues its numbering.
   let existing: PodLike[];
   try {
-    existing = (await listPodsPaged(api, { namespace, labelSelector: `${CLUSTER_LABEL}=${name}` })).pods;
+    existing = (await listPodsPaged(api, { namespace, labelSelector: `${CLUSTER_LABEL}=${name},${ROLE_LABEL}=${role}` })).pods;
   } catch (err) {
     throw translateKubeError(err, `list the pods of cluster ${name}`, where);
   }
   const used = new Set(existing.map((p) => Number(p.metadata?.labels?.[INDEX_LABEL])).filter((n) => Number.isInteger(n)));
   const taken = new Set(existing.map((p) => p.metadata?.name));
   const indexes: number[] = [];
-  for (let i = 0; indexes.length < options.count; i++) if (!used.has(i) && !taken.has(`${name}-worker-${i}`)) indexes.push(i);
+  for (let i = 0; indexes.length < options.count; i++) if (!used.has(i) && !taken.has(`${name}-${role}-${i}`)) indexes.push(i);
 
   const trackers = new Map<string, Tracker>();
   const failures: WorkerFailure[] = [];
@@ -215,7 +226,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Crea
   // Create with a bounded number of requests in flight.
   const queue = [...indexes];
   const createOne = async (index: number): Promise<void> => {
-    let manifest = workerManifest(base, { cluster: name, namespace, index, image: options.image });
+    let manifest = workerManifest(base, { cluster: name, namespace, index, image: options.image, role });
     const podName = String((manifest['metadata'] as Record<string, unknown>)['name']);
     progress({ pod: podName, stage: 'creating' });
     try {
@@ -226,7 +237,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Crea
       manifest['metadata'] = metadata;
       metadata['name'] = podName;
       metadata['namespace'] = namespace;
-      metadata['labels'] = { ...(isObject(metadata['labels']) ? metadata['labels'] : {}), [CLUSTER_LABEL]: name, [ROLE_LABEL]: 'worker', [INDEX_LABEL]: String(index) };
+      metadata['labels'] = { ...(isObject(metadata['labels']) ? metadata['labels'] : {}), [CLUSTER_LABEL]: name, [ROLE_LABEL]: role, [INDEX_LABEL]: String(index) };
       await api.createNamespacedPod({ namespace, body: manifest as never });
       created.push(podName);
       trackers.set(podName, { name: podName, state: 'waiting', reason: 'Pending', lastWord: undefined, nextProbe: 0 });

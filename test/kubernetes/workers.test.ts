@@ -52,7 +52,7 @@ describe('kubernetes workers: growing a cluster of pods', function () {
     expect(result).to.deep.equal({ cluster: 'spark1', namespace: 'default', ready: ['spark1-worker-0', 'spark1-worker-1', 'spark1-worker-2'], failed: [], aborted: false });
     expect(seen.sort()).to.deep.equal([0, 1, 2]);
     const pod = f.emulator.core.getPod('default', 'spark1-worker-1') as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { restartPolicy: string; containers: { image: string; command: string[] }[] } };
-    expect(pod.metadata.labels).to.deep.equal({ team: 'ml', 'dust/cluster': 'spark1', 'dust/role': 'worker', 'dust/worker-index': '1' });
+    expect(pod.metadata.labels).to.deep.equal({ team: 'ml', 'dust/cluster': 'spark1', 'dust/role': 'worker', 'dust/index': '1' });
     expect(pod.metadata.annotations).to.deep.equal({ 'example.com/rank': '1' });
     expect(pod.spec.restartPolicy).to.equal('Never');
     expect(pod.spec.containers[0]?.image).to.equal('busybox:1.36');
@@ -147,6 +147,21 @@ describe('kubernetes workers: growing a cluster of pods', function () {
     const err = await rejection(createWorkers({ ...clients(), name: 'grow', namespace: 'default', count: 1, manifest: notPod }));
     expect(err.code).to.equal('DUST_USAGE');
     expect(err.message).to.include('is not a Pod (kind: Deployment)');
+  });
+
+  it('makes a head and workers of one cluster by role, from a bare pod spec file', async () => {
+    const podSpec = path.join(f.dir, 'podspec.yaml');
+    fs.writeFileSync(podSpec, 'containers:\n  - name: ray\n    image: rayproject/ray:2.40.0\nnodeSelector: { pool: gpu }\n');
+    const head = await createWorkers({ ...clients(), name: 'ray1', namespace: 'default', count: 1, role: 'head', manifest: podSpec, timeoutMs: 20_000 });
+    const workers = await createWorkers({ ...clients(), name: 'ray1', namespace: 'default', count: 2, manifest: podSpec, timeoutMs: 20_000 });
+    expect(head.ready).to.deep.equal(['ray1-head-0']);
+    expect(workers.ready).to.deep.equal(['ray1-worker-0', 'ray1-worker-1']);
+    const pod = f.emulator.core.getPod('default', 'ray1-head-0') as { metadata: { labels: Record<string, string> }; spec: { nodeSelector: Record<string, string>; containers: { name: string; image: string }[] } };
+    expect(pod.metadata.labels).to.include({ 'dust/cluster': 'ray1', 'dust/role': 'head', 'dust/index': '0' });
+    expect(pod.spec.nodeSelector).to.deep.equal({ pool: 'gpu' });
+    expect(pod.spec.containers[0]).to.include({ name: 'ray', image: 'rayproject/ray:2.40.0' });
+    expect(await listClusters(clients(), 'default')).to.deep.equal([{ name: 'ray1', namespaces: ['default'], count: 3, phases: { Running: 3 } }]);
+    expect((await rejection(createWorkers({ ...clients(), name: 'ray1', namespace: 'default', count: 1, role: 'Head!', image: 'x' }))).code).to.equal('DUST_USAGE');
   });
 
   it('stops waiting on the signal: keeps what is ready, deletes the rest', async () => {

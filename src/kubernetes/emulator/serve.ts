@@ -20,7 +20,7 @@ export const DEMO_PODS: readonly SeedPod[] = [
   ...[0, 1, 2].map((i) => ({
     name: `spark1-worker-${i}`,
     namespace: 'batch',
-    labels: { 'dust/cluster': 'spark1', 'dust/role': 'worker', 'dust/worker-index': String(i) },
+    labels: { 'dust/cluster': 'spark1', 'dust/role': 'worker', 'dust/index': String(i) },
     image: 'apache/spark:3.5.3',
   })),
 ];
