@@ -222,8 +222,10 @@ export class ExecSocket {
       answered = true;
     });
     this.keepalive = setInterval(() => {
+      // Closing: ws.ping would throw, and the end is on its way anyway.
+      if (this.ws.readyState !== WebSocket.OPEN) return;
       if (!answered) {
-        this.lastError = new Error(`no answer to a keepalive ping within ${Math.round(ms / 1000)} s`);
+        this.lastError = new Error(`no answer to a keepalive ping within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}`);
         this.ws.terminate();
         return;
       }

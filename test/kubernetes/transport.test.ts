@@ -100,6 +100,15 @@ describe('kubernetes transport: shells', function () {
     expect(end).to.deep.equal({ kind: 'lost', reason: 'connection to the API server lost' });
   });
 
+  it('drops a stream that stops answering keepalive pings (a network partition) as lost', async () => {
+    const watchful = await f.integration({ keepaliveMs: 150 });
+    const w = watchChannel(await watchful.transport.openShell(await nodeNamed(watchful, 'web-0'), SHELL));
+    await eventually(() => f.emulator.core.execStreams('default', 'web-0').length === 1, 'the stream on the server');
+    f.emulator.core.dropExecStreams('default', 'web-0', { freeze: true });
+    const end = await w.closed;
+    expect(end).to.deep.equal({ kind: 'lost', reason: 'connection to the API server lost: no answer to a keepalive ping within 150 ms' });
+  });
+
   it('names the pod when it was deleted under an open shell, and refuses new shells to it (not retried)', async () => {
     const node = await nodeNamed(k, 'web-0');
     const ch = await k.transport.openShell(node, SHELL);

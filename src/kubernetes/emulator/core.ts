@@ -544,12 +544,15 @@ export class KubeEmulatorCore {
     this.scheduleTimer();
   }
 
-  /** Ends every exec stream of the pod without a status, as a kubelet's idle timeout does (`abrupt`: TCP drop). */
-  dropExecStreams(namespace: string, name: string, options: { abrupt?: boolean } = {}): number {
+  /**
+   * Ends every exec stream of the pod without a status: as a kubelet's idle timeout does (default), or
+   * `abrupt` (a TCP reset), or `freeze` (a network partition: the stream goes silent and answers no pings).
+   */
+  dropExecStreams(namespace: string, name: string, options: { abrupt?: boolean; freeze?: boolean } = {}): number {
     const pod = this.requirePod(namespace, name);
     const runtime = this.runtimes.get(pod.uid);
     const streams = runtime ? [...runtime.streams] : [];
-    for (const s of streams) s.drop(options.abrupt ?? false);
+    for (const s of streams) s.drop(options.freeze ? 'freeze' : options.abrupt ? 'reset' : 'close');
     return streams.length;
   }
 
@@ -614,7 +617,7 @@ export class KubeEmulatorCore {
     if (this.timer) clearTimeout(this.timer);
     this.watchers.clear();
     const runtimes = [...this.runtimes.values()];
-    for (const r of runtimes) for (const s of r.streams) s.drop(true);
+    for (const r of runtimes) for (const s of r.streams) s.drop('reset');
     await Promise.all(runtimes.map((r) => r.processes.killAll(500)));
     if (this.ownsSandboxRoot) rmSync(this.sandboxRoot, { recursive: true, force: true });
   }
@@ -685,7 +688,7 @@ export class KubeEmulatorCore {
   private stopContainers(pod: PodRecord): void {
     const runtime = this.runtimes.get(pod.uid);
     if (!runtime) return;
-    for (const s of runtime.streams) s.drop(false);
+    for (const s of runtime.streams) s.drop('close');
     void runtime.processes.killAll(500);
   }
 

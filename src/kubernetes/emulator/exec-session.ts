@@ -42,11 +42,17 @@ export interface ExecRuntime {
   stalled?: boolean;
 }
 
+/** How a stream is dropped (see `ExecHandle.drop`). */
+export type StreamDrop = 'close' | 'reset' | 'freeze';
+
 /** A live exec stream, as the core tracks it per pod. */
 export interface ExecHandle {
   readonly plan: ExecPlan;
-  /** Ends the stream without a status, as a kubelet idle timeout does; `abrupt` drops the TCP connection instead. */
-  drop(abrupt?: boolean): void;
+  /**
+   * Ends the stream without a status: `close` as a kubelet idle timeout does, `reset` drops the TCP connection,
+   * `freeze` goes silent (a network partition: nothing is read or sent any more, pings go unanswered).
+   */
+  drop(how?: StreamDrop): void;
   /** Resolves when the stream is over (however it ended). */
   readonly ended: Promise<void>;
 }
@@ -100,7 +106,7 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
   let paused = false;
   let onLowWater: (() => void) | undefined;
 
-  const send = (channel: number, data: Buffer): void => {
+  let send = (channel: number, data: Buffer): void => {
     if (ws.readyState !== ws.OPEN) return;
     const f = frame(channel, data);
     pending += f.length;
@@ -145,9 +151,14 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
   const handle: ExecHandle = {
     plan,
     ended,
-    drop(abrupt = false) {
-      if (abrupt) ws.terminate();
-      else ws.close(1000);
+    drop(how = 'close') {
+      if (how === 'reset') ws.terminate();
+      else if (how === 'close') ws.close(1000);
+      else {
+        finished = true;
+        ws.pause();
+        send = () => {};
+      }
     },
   };
 
