@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import pty from 'node-pty';
-import { kubeFixture, type KubeFixture } from './helpers.js';
+import { eventually, kubeFixture, type KubeFixture } from './helpers.js';
 
 /** kubectl on PATH (or at /usr/bin/kubectl), if any. */
 function findKubectl(): string | undefined {
@@ -71,6 +71,26 @@ describe('kubernetes emulator: the real kubectl', function () {
     const missing = await run(f, ['get', 'pod', 'nope']);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.include('Error from server (NotFound): pods "nope" not found');
+  });
+
+  it('kubectl get pods -w prints table rows as pods change', async () => {
+    const child = spawn(KUBECTL as string, ['get', 'pods', '-w', '-l', 'app=new'], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: f.dir, KUBECONFIG: f.kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await eventually(() => f.emulator.core.watchCount === 1, 'kubectl to watch');
+      f.emulator.core.setDelays({ start: 300 });
+      f.emulator.core.createPod('default', { metadata: { name: 'new-0', labels: { app: 'new' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } });
+      await eventually(() => /new-0\s+1\/1\s+Running/.test(out), 'the Running row');
+      expect(out).to.match(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+      expect(out).to.match(/new-0\s+0\/1\s+ContainerCreating/);
+    } finally {
+      child.kill();
+    }
   });
 
   it('kubectl exec passes the exit code through', async () => {

@@ -148,7 +148,7 @@ function intParam(url: URL, name: string): number | undefined {
   return n;
 }
 
-function serveWatch(core: KubeEmulatorCore, req: IncomingMessage, res: ServerResponse, url: URL, namespace: string | undefined): void {
+function serveWatch(core: KubeEmulatorCore, req: IncomingMessage, res: ServerResponse, url: URL, namespace: string | undefined, table: boolean): void {
   const query = {
     namespace,
     labelSelector: url.searchParams.get('labelSelector') ?? undefined,
@@ -172,7 +172,9 @@ function serveWatch(core: KubeEmulatorCore, req: IncomingMessage, res: ServerRes
   req.on('close', end);
   try {
     unsubscribe = core.watchPods(query, (event) => {
-      if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
+      // `kubectl get -w` asks for tables: each event then carries a one-row Table.
+      const object = table ? podTable({ metadata: { resourceVersion: core.resourceVersion }, items: [event.object] }, core.clock.now()) : event.object;
+      if (!res.writableEnded) res.write(`${JSON.stringify({ type: event.type, object })}\n`);
     });
   } catch (err) {
     // An expired resourceVersion is an ERROR event on an open watch, as the real server sends it.
@@ -221,7 +223,7 @@ async function serveRequest(core: KubeEmulatorCore, token: string, serverAddress
       throw KubeErrors.methodNotAllowed(method);
     case 'pods':
       if (method === 'GET' && watch) {
-        serveWatch(core, req, res, url, r.namespace);
+        serveWatch(core, req, res, url, r.namespace, table);
         return 200;
       }
       if (method === 'GET') {
