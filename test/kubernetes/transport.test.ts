@@ -155,6 +155,15 @@ describe('kubernetes transport: shells', function () {
     await w.closed;
   });
 
+  it('without node-pty (optional) the emulator refuses terminals in one line; commands without one still run', async () => {
+    f.emulator.core.noTerminals = 'node-pty (optional) could not be loaded: Cannot find package \'node-pty\'';
+    const err = await rejection(k.transport.openShell(await nodeNamed(k, 'web-0'), SHELL));
+    expect(err.code).to.equal('DUST_KUBE_EXEC');
+    expect(err.message).to.include('the dust emulator cannot open terminals on this machine: node-pty (optional) could not be loaded');
+    const r = await collect(await k.transport.exec!(await nodeNamed(k, 'web-0'), { command: 'echo fine' }));
+    expect(r.stdout).to.equal('fine\n');
+  });
+
   it('retries an exec the API server throttled (429), then opens it', async () => {
     const patient = await f.integration({ throttleBackoffMs: [10, 10, 10] });
     f.emulator.core.faults.add({ verb: 'exec', code: 429, times: 2 });

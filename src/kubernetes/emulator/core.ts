@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { type Ec2Clock as KubeClock, systemClock } from '../../ec2/emulator/clock.js';
+import { loadNodePty } from '../../demo/node-pty.js';
 import { DemoProcessTable, userPath } from '../../demo/session.js';
 import { EXEC_PROTOCOLS, type ExecProtocol } from '../exec-protocol.js';
 import { type ExecHandle, type ExecPlan, type ExecRuntime, startExec } from './exec-session.js';
@@ -168,6 +169,24 @@ export class KubeEmulatorCore {
     this.ownsSandboxRoot = options.sandboxDir === undefined;
     this.sandboxRoot = options.sandboxDir ?? mkdtempSync(path.join(os.tmpdir(), 'dust-k8s-emulator-'));
     for (const ns of options.namespaces ?? ['default', 'kube-system', 'kube-public']) this.createNamespace(ns);
+  }
+
+  /**
+   * Why TTY execs cannot run here (node-pty is optional and did not load), or undefined when they can. Set by
+   * `loadTerminals()`; execs without a TTY work either way.
+   */
+  noTerminals: string | undefined = 'node-pty has not been loaded (call loadTerminals() first)';
+
+  /** Loads node-pty for TTY execs; resolves with why it could not (terminals then fail, the rest works). */
+  async loadTerminals(): Promise<string | undefined> {
+    try {
+      await loadNodePty();
+      this.noTerminals = undefined;
+    } catch (err) {
+      const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+      this.noTerminals = `node-pty (optional) could not be loaded: ${(cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? ''}`;
+    }
+    return this.noTerminals;
   }
 
   /** The newest resourceVersion (what a list reports). */
@@ -446,6 +465,7 @@ export class KubeEmulatorCore {
         processes: runtime.processes,
         noShell: pod.fault === 'no-shell' || spec.image.includes('distroless'),
         stalled: runtime.stalled,
+        noTerminals: this.noTerminals,
         env: {
           ...inherited,
           PATH: `${runtime.sandbox.bin}:${userPath()}`,

@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import pty from 'node-pty';
 import type { IPty } from 'node-pty';
 import type { WebSocket } from 'ws';
 import type { DemoProcessTable } from '../../demo/session.js';
+import { nodePty } from '../../demo/node-pty.js';
 import { signalSessions } from '../../demo/processes.js';
 import {
   Channel, type ExecProtocol, type ExecStatus, frame, nonZeroExitStatus, parseResize, startFailureStatus, successStatus, supportsClose,
@@ -40,6 +40,8 @@ export interface ExecRuntime {
   noShell: boolean;
   /** The container runtime is wedged: the stream opens but the command never starts. */
   stalled?: boolean;
+  /** Why terminals cannot be opened here (node-pty, an optional dependency, did not load); undefined when they can. */
+  noTerminals?: string | undefined;
 }
 
 /** How a stream is dropped (see `ExecHandle.drop`). */
@@ -171,6 +173,10 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
   }
   const env = { ...runtime.env, ...(plan.tty ? { TERM: 'xterm' } : {}) };
 
+  if (plan.tty && runtime.noTerminals !== undefined) {
+    finish(startFailureStatus(`error executing command in container: the dust emulator cannot open terminals on this machine: ${runtime.noTerminals}`));
+    return handle;
+  }
   if (plan.tty) {
     // The terminal starts at the client's size: kubectl and dust send it first thing, so the spawn waits for
     // the first resize (or the first keystroke, or a moment) and `stty size` is right from the first line.
@@ -181,7 +187,7 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
       clearTimeout(launchTimer);
       if (terminal || finished) return;
       try {
-        terminal = pty.spawn(executable, plan.argv.slice(1), {
+        terminal = nodePty().spawn(executable, plan.argv.slice(1), {
           name: 'xterm', cols: size.cols, rows: size.rows, cwd: runtime.sandbox.home, env, encoding: null,
         });
       } catch (err) {

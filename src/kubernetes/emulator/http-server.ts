@@ -287,6 +287,7 @@ export async function startKubeEmulatorServer(options: KubeEmulatorServerOptions
     });
   }
   const { core } = options;
+  await core.loadTerminals();
   const token = options.token ?? randomBytes(32).toString('hex');
   const tls = emulatorTls(host);
   const server = createServer({ key: tls.key, cert: tls.cert });

@@ -62,6 +62,7 @@ export async function serveKubeEmulator(ctx: CommandContext, options: ServeKubeE
     ctx.out.print(`  kubectl:    KUBECONFIG=${kubeconfig} kubectl get pods -A`);
     ctx.out.print(`  dust:       config \`kubernetes: { kubeconfig: ${kubeconfig}, namespace: '*' }\``);
     ctx.out.print(`  each pod is a shell on this machine, in ${server.core.sandboxDir}/<namespace>/<pod>/home`);
+    if (server.core.noTerminals !== undefined) ctx.out.warn(`exec with a terminal (kubectl exec -it, dust's shells) will fail: ${server.core.noTerminals}`);
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
