@@ -29,7 +29,7 @@ export const emulatorCommand: CommandSpec = {
     host: { type: 'string', description: 'loopback address to listen on (default 127.0.0.1)' },
     seed: { type: 'string', description: 'initial instances (or pods): demo (default) or none' },
     k8s: { type: 'boolean', description: 'serve the Kubernetes emulator instead of EC2' },
-    kubeconfig: { type: 'string', description: 'with --k8s: where to write the kubeconfig' },
+    kubeconfig: { type: 'string', description: 'with --k8s: where to write the kubeconfig', path: 'file' },
   },
   async run(ctx) {
     const host = typeof ctx.flags['host'] === 'string' ? ctx.flags['host'] : '127.0.0.1';
