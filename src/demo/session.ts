@@ -216,7 +216,7 @@ function sessionEnv(
 }
 
 /** The user's PATH without the node_modules/.bin entries `npm start` adds: sessions are "another machine". */
-function userPath(): string {
+export function userPath(): string {
   const entries = (process.env['PATH'] ?? '').split(':').filter((p) => p !== '' && !p.includes('/node_modules/'));
   return entries.length > 0 ? [...new Set(entries)].join(':') : FALLBACK_PATH;
 }

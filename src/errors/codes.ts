@@ -100,6 +100,26 @@ export const ErrorCodes = {
   HomeUnusable: 'DUST_HOME_UNUSABLE',
   /** A host-list file (`file:PATH` target) could not be read, or a line of it is invalid (file and line in the message). */
   HostFile: 'DUST_HOST_FILE',
+  /** Kubernetes: no usable kubeconfig, or the context/namespace named does not exist in it. */
+  KubeConfig: 'DUST_KUBE_CONFIG',
+  /** Kubernetes: the API server could not be reached (connection refused, TLS verification failed, timeout). */
+  KubeConnect: 'DUST_KUBE_CONNECT',
+  /** Kubernetes: the API server refused the credentials (401) or the role lacks a permission (403). */
+  KubeUnauthorized: 'DUST_KUBE_UNAUTHORIZED',
+  /** Kubernetes: any other API error (the server's status message is in the line). */
+  KubeApi: 'DUST_KUBE_API',
+  /** Kubernetes: the pod no longer exists (it was deleted or replaced). */
+  KubePodGone: 'DUST_KUBE_POD_GONE',
+  /** Kubernetes: the pod is not running (Pending, being deleted, or completed), so nothing can run in it. */
+  KubePodNotRunning: 'DUST_KUBE_POD_NOT_RUNNING',
+  /** Kubernetes: the container has no /bin/sh (a distroless or scratch image), so dust cannot open a shell in it. */
+  KubeNoShell: 'DUST_KUBE_NO_SHELL',
+  /** Kubernetes: an exec stream could not be opened or broke (upgrade refused, protocol not supported). */
+  KubeExec: 'DUST_KUBE_EXEC',
+  /** Kubernetes: a file operation in a pod failed (the path and the container's error are in the line). */
+  KubeFile: 'DUST_KUBE_FILE',
+  /** Kubernetes: worker pods could not be created, or none came up in time. */
+  KubeWorkers: 'DUST_KUBE_WORKERS',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

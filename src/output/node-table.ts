@@ -17,7 +17,8 @@ function columns(verbosity: Verbosity): Column[] {
   const cols: Column[] = [
     { head: 'name', value: (n) => n.name },
     { head: 'state', value: (n) => n.state },
-    { head: 'address', value: (n) => (n.port === 22 ? n.host : `${n.host}:${n.port}`) },
+    // Port 0: reached some other way than host:port (a pod, through the API server).
+    { head: 'address', value: (n) => (n.port === 22 || n.port === 0 ? n.host : `${n.host}:${n.port}`) },
     { head: 'type', value: (n) => str(n.props['type']) },
     { head: 'id', value: (n) => str(n.props['id']) },
     { head: 'private ip', value: (n) => str(n.props['private_ip']) },

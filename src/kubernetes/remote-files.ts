@@ -1,0 +1,279 @@
+/**
+ * File access in a pod over exec, with the POSIX tools every image with a shell has (`cat`, `stat`, `mkdir`,
+ * `chmod`, `touch`, `mv`; GNU `find -printf` when present for a one-process listing). Paths travel as the
+ * script's positional parameters, never inside its text, so no path can inject shell syntax. Writes go to a
+ * temporary name beside the target and are renamed into place only when every byte arrived. Never client-node's
+ * `Cp`: it returns before the copy ends, loses errors, and needs `tar` in the image.
+ */
+import path from 'node:path/posix';
+import { PassThrough, Writable } from 'node:stream';
+import { DustError, isDustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+import type { RemoteEntry, RemoteFiles, RemoteStat } from '../sessions/transport.js';
+import { exitFromStatus } from './exec-protocol.js';
+import { describePod, type PodRef, type StartedCommand, type StartRequest } from './exec-start.js';
+import { V4_STDIN_REASON } from './exec-process.js';
+
+/** Starts a command in the pod (the transport's `startCommand` with the pod already bound). */
+export type StartInPod = (request: Omit<StartRequest, 'streams'> & { stdin: boolean }) => Promise<StartedCommand>;
+
+interface RunResult {
+  stdout: Buffer;
+  stderr: string;
+  exitCode: number | null;
+  reason: string | undefined;
+}
+
+const STAT_SCRIPT = `if [ -e "$1" ]; then stat -L -c '%f %s %Y %X' -- "$1"; else echo missing; fi`;
+
+const LIST_SCRIPT = [
+  'cd -- "$1" || exit 1',
+  // GNU find: one process for the whole directory. Elsewhere (busybox), one stat per entry.
+  `if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then`,
+  `  find . -mindepth 1 -maxdepth 1 -printf '%P\\0F %y %m %s %T@ %A@\\0'`,
+  'else',
+  '  for f in .[!.]* ..?* *; do',
+  '    [ -e "$f" ] || [ -L "$f" ] || continue',
+  `    printf '%s\\0' "$f"`,
+  `    printf 'S %s\\0' "$(stat -c '%f %s %Y %X' -- "$f")"`,
+  '  done',
+  'fi',
+].join('\n');
+
+const MKDIR_SCRIPT = '[ -d "$1" ] && exit 0; if [ -n "$2" ]; then mkdir -m "$2" -- "$1"; else mkdir -- "$1"; fi';
+
+const WRITE_SCRIPT = [
+  // `mv` onto a directory would move the file into it.
+  'if [ -d "$1" ]; then echo "$1: Is a directory" >&2; exit 1; fi',
+  'tmp="$1.dust-$$.tmp"',
+  // A write abandoned half-way (dust hangs up) leaves no temporary file behind.
+  `trap 'rm -f -- "$tmp"; exit 129' HUP INT TERM PIPE`,
+  'if ! cat > "$tmp"; then rm -f -- "$tmp"; exit 1; fi',
+  // An existing file keeps its permissions (as `cp` onto it would); a new one gets the requested mode.
+  'if [ -e "$1" ]; then m=$(stat -L -c %a -- "$1" 2>/dev/null) && chmod "$m" "$tmp"; elif [ -n "$2" ]; then chmod "$2" "$tmp"; fi',
+  'mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; exit 1; }',
+].join('\n');
+
+const ATTR_SCRIPT = [
+  'if [ -n "$2" ]; then chmod -- "$2" "$1" || exit 1; fi',
+  // POSIX touch -t takes local time; with TZ=UTC0 that is UTC.
+  'if [ -n "$3" ]; then TZ=UTC0 touch -c -m -t "$3" -- "$1" || exit 1; fi',
+  'if [ -n "$4" ]; then TZ=UTC0 touch -c -a -t "$4" -- "$1" || exit 1; fi',
+].join('\n');
+
+const HOME_SCRIPT = 'if [ -n "$HOME" ] && [ -d "$HOME" ]; then cd "$HOME"; fi; pwd';
+
+/** `[[CC]YY]MMDDhhmm.SS` in UTC, for `touch -t`. */
+export function touchStamp(epochSeconds: number): string {
+  const d = new Date(Math.floor(epochSeconds) * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}.${two(d.getUTCSeconds())}`;
+}
+
+function typeFromMode(mode: number): RemoteStat['type'] {
+  switch (mode & 0o170000) {
+    case 0o100000: return 'file';
+    case 0o040000: return 'directory';
+    case 0o120000: return 'symlink';
+    default: return 'other';
+  }
+}
+
+/** `81a4 1234 1700000000 1700000001` (stat's hex mode, size, mtime, atime). */
+export function parseStatLine(line: string): RemoteStat | undefined {
+  const [hex, size, mtime, atime] = line.trim().split(/\s+/);
+  const mode = Number.parseInt(hex ?? '', 16);
+  if (!Number.isFinite(mode)) return undefined;
+  return { type: typeFromMode(mode), size: Number(size), mode: mode & 0o7777, mtime: Math.floor(Number(mtime)), atime: Math.floor(Number(atime)) };
+}
+
+const FIND_TYPES: Record<string, RemoteStat['type']> = { f: 'file', d: 'directory', l: 'symlink' };
+
+/** The NUL-separated records of LIST_SCRIPT: name, then `F <type> <octal mode> size mtime atime` or `S <stat line>`. */
+export function parseListing(out: Buffer): RemoteEntry[] {
+  const fields = out.toString('utf8').split('\0');
+  const entries: RemoteEntry[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] ?? '';
+    const meta = fields[i + 1] ?? '';
+    if (name === '' || name === '.' || name === '..') continue;
+    let stat: RemoteStat | undefined;
+    if (meta.startsWith('F ')) {
+      const [, y, m, size, mtime, atime] = meta.split(' ');
+      stat = { type: FIND_TYPES[y ?? ''] ?? 'other', mode: Number.parseInt(m ?? '0', 8) & 0o7777, size: Number(size), mtime: Math.floor(Number(mtime)), atime: Math.floor(Number(atime)) };
+    } else if (meta.startsWith('S ')) {
+      stat = parseStatLine(meta.slice(2));
+    }
+    if (stat) entries.push({ name, stat });
+  }
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export class KubeRemoteFiles implements RemoteFiles {
+  private homeDir: Promise<string> | undefined;
+
+  constructor(
+    private readonly ref: PodRef,
+    private readonly start: StartInPod,
+  ) {}
+
+  async home(): Promise<string> {
+    this.homeDir ??= this.run(HOME_SCRIPT, [], 'find the home directory').then((r) => {
+      const dir = r.stdout.toString('utf8').trim();
+      return dir === '' ? '/' : dir;
+    });
+    this.homeDir.catch(() => {
+      this.homeDir = undefined;
+    });
+    return this.homeDir;
+  }
+
+  async stat(p: string): Promise<RemoteStat | undefined> {
+    const target = await this.resolve(p);
+    const r = await this.run(STAT_SCRIPT, [target], `stat ${target}`);
+    const line = r.stdout.toString('utf8').trim();
+    if (line === 'missing') return undefined;
+    const stat = parseStatLine(line);
+    if (!stat) throw this.failure(`stat ${target}`, `unexpected output '${line.slice(0, 80)}'`);
+    return stat;
+  }
+
+  async list(dir: string): Promise<RemoteEntry[]> {
+    const target = await this.resolve(dir);
+    return parseListing((await this.run(LIST_SCRIPT, [target], `list ${target}`)).stdout);
+  }
+
+  async mkdir(p: string, mode?: number): Promise<void> {
+    const target = await this.resolve(p);
+    await this.run(MKDIR_SCRIPT, [target, mode === undefined ? '' : (mode & 0o7777).toString(8)], `mkdir ${target}`);
+  }
+
+  read(p: string): NodeJS.ReadableStream {
+    const out = new PassThrough();
+    void (async () => {
+      const target = await this.resolve(p);
+      const started = await this.start({ command: 'exec cat -- "$1"', args: [target], stdin: false });
+      const stderr: Buffer[] = [];
+      started.attach({
+        onStdout: (data) => {
+          if (!out.write(data)) {
+            started.socket.pause();
+            out.once('drain', () => started.socket.resume());
+          }
+        },
+        onStderr: (data) => stderr.push(data),
+        onEnd: (end) => {
+          const outcome = end.status ? exitFromStatus(end.status) : { error: 'the exec stream ended without an exit status' };
+          if ('exitCode' in outcome && outcome.exitCode === 0) out.end();
+          else out.destroy(this.failure(`read ${target}`, firstLine(Buffer.concat(stderr).toString('utf8')) || ('error' in outcome ? outcome.error : `exit status ${outcome.exitCode}`)));
+        },
+      });
+      out.on('close', () => {
+        if (!out.writableFinished) started.socket.close();
+      });
+    })().catch((err: unknown) => out.destroy(isDustError(err) ? err : this.failure(`read ${p}`, String(err))));
+    return out;
+  }
+
+  write(p: string, opts: { mode?: number } = {}): { stream: NodeJS.WritableStream; done: Promise<void> } {
+    let resolveDone!: () => void;
+    let rejectDone!: (err: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    done.catch(() => {}); // the caller may only look at the stream's error
+    let started: StartedCommand | undefined;
+    let target = p;
+    const stderr: Buffer[] = [];
+    const stream = new Writable({
+      construct: (callback) => {
+        void (async () => {
+          target = await this.resolve(p);
+          started = await this.start({ command: WRITE_SCRIPT, args: [target, opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8)], stdin: true });
+          if (!started.socket.canCloseStdin) {
+            started.socket.close();
+            throw this.failure(`write ${target}`, V4_STDIN_REASON, 'file writes need Kubernetes 1.29+ (v5.channel.k8s.io): copy with `kubectl cp` meanwhile');
+          }
+          started.attach({
+            onStderr: (data) => stderr.push(data),
+            onEnd: (end) => {
+              const outcome = end.status ? exitFromStatus(end.status) : { error: 'the exec stream ended before the file was complete' };
+              if ('exitCode' in outcome && outcome.exitCode === 0) resolveDone();
+              else rejectDone(this.failure(`write ${target}`, firstLine(Buffer.concat(stderr).toString('utf8')) || ('error' in outcome ? outcome.error : `exit status ${outcome.exitCode}`)));
+            },
+          });
+        })().then(() => callback(), (err: unknown) => {
+          rejectDone(err);
+          callback(err instanceof Error ? err : new Error(String(err)));
+        });
+      },
+      write: (chunk: Buffer, _encoding, callback) => {
+        started?.socket.writeStdin(chunk, (err) => callback(err ?? null));
+      },
+      final: (callback) => {
+        started?.socket.closeStdin();
+        // Finished only when the file is in place: `done` says whether it is.
+        done.then(() => callback(), (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))));
+      },
+      destroy: (err, callback) => {
+        if (err && started?.socket.isOpen) started.socket.close();
+        if (err) rejectDone(err);
+        callback(err);
+      },
+    });
+    return { stream, done };
+  }
+
+  async setAttributes(p: string, attrs: { mode?: number; mtime?: number; atime?: number }): Promise<void> {
+    const target = await this.resolve(p);
+    await this.run(ATTR_SCRIPT, [
+      target,
+      attrs.mode === undefined ? '' : (attrs.mode & 0o7777).toString(8),
+      attrs.mtime === undefined ? '' : touchStamp(attrs.mtime),
+      attrs.atime === undefined ? '' : touchStamp(attrs.atime),
+    ], `set attributes of ${target}`);
+  }
+
+  /** `~`, `~/x` and relative paths against the home directory. */
+  private async resolve(p: string): Promise<string> {
+    if (p.startsWith('/')) return p;
+    const home = await this.home();
+    if (p === '~' || p === '') return home;
+    return path.join(home, p.startsWith('~/') ? p.slice(2) : p);
+  }
+
+  private failure(what: string, why: string, hint?: string): DustError {
+    return new DustError(ErrorCodes.KubeFile, `${describePod(this.ref)}: cannot ${what}: ${why}`, {
+      hint: hint ?? 'the message is the container\'s own; check the path and its permissions there',
+    });
+  }
+
+  /** Runs a script to the end, collecting its output; a non-zero exit is a DUST_KUBE_FILE error. */
+  private async run(script: string, args: string[], what: string): Promise<RunResult> {
+    const started = await this.start({ command: script, args, stdin: false });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const result = await new Promise<RunResult>((resolve) => {
+      started.attach({
+        onStdout: (d) => stdout.push(d),
+        onStderr: (d) => stderr.push(d),
+        onEnd: (end) => {
+          const outcome = end.status ? exitFromStatus(end.status) : undefined;
+          resolve({
+            stdout: Buffer.concat(stdout),
+            stderr: Buffer.concat(stderr).toString('utf8'),
+            exitCode: outcome && 'exitCode' in outcome ? outcome.exitCode : null,
+            reason: outcome && 'error' in outcome ? outcome.error : outcome ? undefined : 'the exec stream ended without an exit status',
+          });
+        },
+      });
+    });
+    if (result.exitCode !== 0) throw this.failure(what, firstLine(result.stderr) || result.reason || `exit status ${result.exitCode}`);
+    return result;
+  }
+}
+
+function firstLine(text: string): string {
+  return (text.trim().split('\n')[0] ?? '').trim();
+}
