@@ -120,6 +120,18 @@ export class TerminalOutput implements Output {
     };
   }
 
+  /**
+   * Bytes another process already rendered (an attached client writing what `dust serve` sent): printed above the
+   * prompt like any line, byte for byte.
+   */
+  writeRendered(stream: 'stdout' | 'stderr', data: Buffer): void {
+    const target = stream === 'stdout' ? this.stdout : this.stderr;
+    const prompting = this.isTTY && this.promptLine?.isShowing() === true;
+    if (prompting) this.promptLine!.erase();
+    target.write(data);
+    if (prompting) this.promptLine?.redraw();
+  }
+
   private write(stream: NodeJS.WritableStream, text: string): void {
     const body = text.endsWith('\n') ? text : `${text}\n`;
     const prompting = this.isTTY && this.promptLine?.isShowing() === true;

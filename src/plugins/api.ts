@@ -202,8 +202,11 @@ export interface CommandContext<F extends FlagSpecs = FlagSpecs> {
    * `dust serve` it is the attached client's, not the server's.
    */
   readonly cwd: string;
-  /** Nodes whose output lines this client hides (`mute worker3`); results, summaries and `last=` still count them. */
-  readonly muted: ReadonlySet<string>;
+  /**
+   * Nodes whose output lines this client hides (`mute worker3`); results, summaries and `last=` still count them.
+   * A command may add or delete names (that is what `mute`, `unmute` and `solo` do).
+   */
+  readonly muted: Set<string>;
   /** The session layer (persistent SSH shells). */
   readonly sessions: SessionsApi;
   /** Runs another command line as if typed; resolves to success. */
@@ -402,7 +405,7 @@ export interface SessionsApi {
    * Who runs what on the node right now: another client of `dust serve`, or a raw shell (`command` is then
    * `(raw shell)`); undefined when the node is free. Commands on a node run one after another.
    */
-  holder(node: DustNode): { owner: string; command: string; since: number } | undefined;
+  holder(node: DustNode): { owner: string; command: string; since: number; self: boolean } | undefined;
   /** Nodes with an open session. */
   connected(): readonly string[];
   close(node: DustNode): Promise<void>;

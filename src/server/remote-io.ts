@@ -21,8 +21,10 @@ type Stream = Writable & { isTTY?: boolean; columns?: number; rows?: number };
 export function remoteStream(conn: MessageConnection, stream: 'stdout' | 'stderr', hello: ClientHello['client']): Stream {
   const w = new Writable({
     write(chunk: Buffer | string, _enc, cb) {
+      // Queued on the connection at once, in order: the line's result (sent after) can never overtake its output.
       const data = (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk).toString('base64');
-      conn.sendNotification(ServerNotifications.write, { stream, data }).then(() => cb(), () => cb());
+      conn.sendNotification(ServerNotifications.write, { stream, data }).catch(() => undefined);
+      cb();
     },
   }) as Stream;
   w.isTTY = stream === 'stdout' ? hello.stdoutIsTTY : hello.stderrIsTTY;
@@ -85,7 +87,8 @@ export class RemoteTerminal implements TerminalHost {
     const output = new Writable({
       write(chunk: Buffer | string, _enc, cb) {
         const data = (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk).toString('base64');
-        conn.sendNotification(ServerNotifications.terminalData, { data }).then(() => cb(), () => cb());
+        conn.sendNotification(ServerNotifications.terminalData, { data }).catch(() => undefined);
+        cb();
       },
     }) as Stream;
     output.isTTY = true;

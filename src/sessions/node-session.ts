@@ -331,8 +331,9 @@ export class NodeSession {
       this.onGone = undefined;
       if (onData) input.off('data', onData);
       if (onResize) term.output.off('resize', onResize);
-      // Whatever the program switched on (alternate screen, hidden cursor, mouse) must not stay on here.
-      term.output.write(this.modes.restoreSequence());
+      // Whatever the program switched on (alternate screen, hidden cursor, mouse) must not stay on here, nor the
+      // raw prompt the cursor sits after.
+      term.output.write(`${this.modes.restoreSequence()}\r\x1b[2K`);
       if (input.isTTY && input.setRawMode) input.setRawMode(wasRaw);
       input.pause();
       this.rawFilter = undefined;
@@ -457,7 +458,10 @@ export class NodeSession {
     }
     if (opts.signal?.aborted) return { ...base, status: 'interrupted', exitCode: null, ...(notice ? { notice } : {}) };
     if (this.state === 'raw') {
-      return { ...base, status: 'failed', exitCode: null, error: { code: ErrorCodes.SessionBusy, message: 'the session is attached in a raw shell', hint: 'leave the raw shell first (Ctrl-C three times)' } };
+      return {
+        ...base, status: 'failed', exitCode: null,
+        error: { code: ErrorCodes.SessionBusy, message: `the terminal is held by ${this.rawOwner ?? 'a raw shell'} (@${this.node.name})`, hint: 'a line sent now would be typed into that shell; wait until it is left (Ctrl-C three times there)' },
+      };
     }
     if (this.state === 'program') {
       return {

@@ -15,25 +15,32 @@ export interface CliArgs {
   json: boolean;
   /** Default `--timeout` (seconds) for every line that runs on nodes. */
   timeout: number | undefined;
+  socket: string | undefined;
+  noServer: boolean;
   /** The arguments that were dust's options (what comes before the line). */
   optionArgs: string[];
 }
 
-/**
- * Words that will be dust subcommands (a long-lived `dust serve`, `attach`, `run` against it, `status`). Refused now, so no script comes to depend on them meaning a shell line.
- */
-export const RESERVED_SUBCOMMANDS: readonly string[] = ['serve', 'attach', 'run', 'status'];
+/** Words that, first on the command line, are dust subcommands rather than a line to run. */
+export const SUBCOMMANDS: readonly string[] = ['serve', 'attach', 'run', 'status', 'completion'];
 
 export const USAGE = `usage: dust [options]                 interactive cluster shell
        dust [options] LINE...           run one line and exit (dust show -v = dust -c 'show -v')
        dust -c LINE [-c LINE ...]       run lines non-interactively (exit 0 only if all succeed)
        dust < script.dust               lines from stdin when it is not a terminal
+       dust serve [--socket P] [--connect TARGET] [--quiet]
+                                        hold the sessions for clients on a unix socket (see docs/protocol.md)
+       dust attach [--socket P]         the interactive shell on a running server (leaving keeps it running)
+       dust run [--json] TARGET CMD...  run CMD on TARGET (warm, through a running server when there is one)
+       dust status [--json]             what a running server holds: sessions, who runs what, clients
        dust completion bash|zsh         print a shell completion script (see its first lines)
        dust emulator [--port N]         serve the EC2 emulator on loopback
 
 LINE...: the words after dust's options, joined with spaces into one line as ssh joins a remote command;
 quote a line with pipes or quotes whole: dust '@web* tail -n1 /var/log/syslog | cut -c1-80'. Options after
-the first word are the line's. Reserved for subcommands: ${RESERVED_SUBCOMMANDS.join(', ')} (use -c for those).
+the first word are the line's. Subcommand words (${SUBCOMMANDS.join(', ')}) are not lines: use -c for those.
+With a running \`dust serve\` (socket: --socket, DUST_SOCKET, or the default for DUST_HOME), -c lines and stdin
+scripts run on it, warm; --no-server runs them here. --config, --demo and the EC2 options always run here.
 
 options:
   -c, --command LINE     run LINE (repeatable; in order; one session)
@@ -44,6 +51,8 @@ options:
       --demo             start on the built-in demo cluster (no AWS account or sshd needed)
       --json             stdout: one JSON object per line (records: see README); everything else on stderr
   -t, --timeout SECONDS  interrupt nodes still running a line after SECONDS (reported as timeout)
+      --socket PATH      the dust serve socket to use (default: DUST_SOCKET, or the one for DUST_HOME)
+      --no-server        run here even when a dust serve is running
   -v, --verbose          stack traces for errors (also DUST_DEBUG=1)
       --no-color         no colours (also NO_COLOR=1, FORCE_COLOR=0, TERM=dumb)
   -h, --help             this help
@@ -69,6 +78,8 @@ export const CLI_OPTIONS = {
   'endpoint-url': { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string', short: 't' },
+  socket: { type: 'string' },
+  'no-server': { type: 'boolean' },
 } as const;
 
 /** One line per option, for completion menus (zsh shows them); USAGE above is the full text. */
@@ -86,6 +97,8 @@ export const CLI_OPTION_SUMMARIES: Record<keyof typeof CLI_OPTIONS, string> = {
   'endpoint-url': 'EC2-compatible endpoint',
   json: 'NDJSON results on stdout',
   timeout: 'interrupt nodes after SECONDS',
+  socket: 'the dust serve socket',
+  'no-server': 'run here even when a server runs',
 };
 
 /** Words that, first on the command line, are not options: `dust completion bash`, `dust emulator --port 4566`. */
@@ -95,7 +108,7 @@ export const CLI_SUBCOMMANDS: Readonly<Record<string, string>> = {
 };
 
 /** Options that take a value: the word after them is that value, not the start of a line. */
-const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout']);
+const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout', '--socket']);
 
 /** Thrown for arguments dust cannot use; main prints it with the usage and exits 2. */
 export class CliUsageError extends Error {}
@@ -108,8 +121,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new CliUsageError(`--timeout: '${values.timeout}' is not a number of seconds (e.g. --timeout 30, or 0 for no limit)`);
   }
   const first = line[0];
-  if (first !== undefined && RESERVED_SUBCOMMANDS.includes(first)) {
-    throw new CliUsageError(`'${first}' is reserved for a dust subcommand this version does not have; to run a shell command named ${first}: dust -c '${line.join(' ')}'`);
+  if (first !== undefined && SUBCOMMANDS.includes(first)) {
+    throw new CliUsageError(`'${first}' is a dust subcommand and goes first (dust ${first} ...); to run a line starting with it: dust -c '${line.join(' ')}'`);
   }
   const commands = [...(values.command ?? [])];
   // One word is taken as the whole line (dust '@* a | b'); several are joined as ssh joins a remote command.
@@ -127,6 +140,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     endpointUrl: values['endpoint-url'],
     json: values.json ?? false,
     timeout,
+    socket: values.socket,
+    noServer: values['no-server'] ?? false,
     optionArgs: options,
   };
 }

@@ -2,11 +2,12 @@ import type { CliArgs } from './cli-args.js';
 import { dustHome as defaultDustHome } from '../config/paths.js';
 import { loadConfig } from '../config/load-config.js';
 import { TerminalOutput } from '../output/terminal-output.js';
-import { DustApp, ensureDustHome } from './app.js';
+import { ensureDustHome, type DustApp } from './app.js';
+import { composeDust } from './compose.js';
 import { InteractiveShell } from './interactive.js';
+import { localRuntime } from './local-runtime.js';
 import { runScript } from './script-runner.js';
 import { NoTerminalPrompter, TerminalPrompter } from './prompter.js';
-import { prepareEc2 } from '../ec2/wiring.js';
 import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 
@@ -29,49 +30,29 @@ export async function runCli(args: CliArgs, version: string): Promise<number> {
   }
   const interactive = args.commands.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
   if (args.timeout !== undefined) loaded.config.run.timeout = args.timeout;
-  // The demo: embedded SSH nodes behind an in-process EC2 emulator (src/ec2/demo.ts); loaded only when asked for.
-  let demo: import('../ec2/demo.js').DemoSession | undefined;
-  if (args.demo) {
-    try {
-      const { startDemo } = await import('../ec2/demo.js');
-      demo = await startDemo({ dustHome: home });
-    } catch (err) {
-      out.error(err);
-      return 2;
-    }
-    out.info(demo.banner);
-  }
-  const ec2 = await prepareEc2({
-    cli: { region: args.region, profile: args.profile, endpointUrl: args.endpointUrl },
-    config: loaded.config,
-    dustHome: home,
-    ...(demo ? { integration: demo.ec2, leadingRules: demo.loginRules } : {}),
-  });
   let shell: InteractiveShell | undefined;
   const prompter = interactive
     ? new TerminalPrompter(process.stdin, process.stdout, () => shell!.keyboard.borrow())
     : new NoTerminalPrompter();
-  const app = new DustApp({
-    version,
-    dustHome: home,
-    loaded,
-    out,
-    prompt: prompter,
-    terminal: {
-      withTerminal: (fn) => (shell ? shell.withTerminal(fn) : fn({ input: process.stdin, output: process.stdout })),
-    },
-    ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
-    extraProviders: ec2.providers,
-    interactive,
-  });
-  app.closers.push(() => ec2.close());
-  if (demo) app.closers.push(() => demo.close());
+  let app: DustApp;
+  try {
+    app = await composeDust({
+      version, dustHome: home, loaded, out, prompt: prompter, interactive,
+      terminal: {
+        withTerminal: (fn) => (shell ? shell.withTerminal(fn) : fn({ input: process.stdin, output: process.stdout })),
+      },
+      demo: args.demo,
+      cli: { region: args.region, profile: args.profile, endpointUrl: args.endpointUrl },
+      onDemo: (banner) => out.info(banner),
+    });
+  } catch (err) {
+    out.error(err);
+    return 2;
+  }
   // Last line of defence: a stray error from a plugin's timer or a library callback is reported in one
   // line and the shell keeps running (every known path already catches its own errors).
   process.on('uncaughtException', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
   process.on('unhandledRejection', (err) => out.error(new DustError(ErrorCodes.CommandFailed, `unexpected error: ${formatError(err)}`, { hint: 'dust kept running; --verbose shows the stack', cause: err })));
-  await app.loadPlugins();
-  await ec2.attach(app);
   if (!interactive) {
     const onSigint = () => {
       if (!app.runner.interrupt()) process.exit(130);
@@ -80,7 +61,7 @@ export async function runCli(args: CliArgs, version: string): Promise<number> {
     const stdin = args.commands.length === 0 ? process.stdin : undefined;
     return runScript(app, args.commands, stdin);
   }
-  shell = new InteractiveShell(app, out, process.stdin, process.stdout);
+  shell = new InteractiveShell(localRuntime(app), out, process.stdin, process.stdout);
   await shell.run();
   return 0;
 }

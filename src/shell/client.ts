@@ -23,6 +23,8 @@ export interface ClientIO {
   label?: string;
   /** The client's working directory: local paths of put/get and `!cmd` are relative to it. */
   cwd?: string;
+  /** This client's defaults for lines run on nodes, over the config's `run:` (`dust --timeout` of a script client). */
+  runDefaults?: { timeout?: number };
 }
 
 export interface ClientDeps {
@@ -52,6 +54,8 @@ export class DustClient {
   constructor(readonly io: ClientIO, private readonly deps: ClientDeps) {
     this.label = io.label ?? `client#${this.id}`;
     this.state = new ShellState(deps.engine);
+    this.state.muted = this.muted;
+    if (io.runDefaults) this.state.runOverrides = io.runDefaults;
     this.sessions = clientSessions(deps.manager, {
       owner: this.label, state: this.state, events: deps.events, terminal: io.terminal,
     });

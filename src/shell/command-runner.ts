@@ -31,7 +31,7 @@ export interface RunnerDeps {
   /** The client's working directory (local paths are relative to it). */
   cwd?: () => string;
   /** Node names whose output lines this client hides (`mute`). */
-  muted?: ReadonlySet<string>;
+  muted?: Set<string>;
   requestExit(): void;
 }
 

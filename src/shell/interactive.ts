@@ -1,11 +1,9 @@
-import path from 'node:path';
-import type { DustApp } from './app.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
 import { ReplAdapter } from './node-repl-adapter.js';
 import { KeyboardArbiter } from './keyboard-arbiter.js';
-import { complete } from './completer.js';
 import { filterHistoryLine } from './history-filter.js';
 import { HistoryFile } from '../state/history-file.js';
+import type { ShellRuntime } from './runtime.js';
 
 /**
  * The interactive shell: prompt, line editing, history, completion, Ctrl-C/Ctrl-D semantics.
@@ -22,33 +20,34 @@ export class InteractiveShell {
   private resolveDone: (() => void) | undefined;
 
   constructor(
-    private readonly app: DustApp,
+    private readonly runtime: ShellRuntime,
     private readonly out: TerminalOutput,
     private readonly input: NodeJS.ReadStream,
     output: NodeJS.WriteStream,
+    banner?: string,
   ) {
-    const historySize = app.state.dustConfig.history.size ?? 5000;
-    this.history = new HistoryFile(path.join(app.state.dustHome, 'history'), historySize, (m) => out.warn(m));
+    const historySize = runtime.historySize;
+    this.history = new HistoryFile(runtime.historyFile, historySize, (m) => out.warn(m));
     // Before the line editor starts: it draws its prompt at once.
-    out.info(out.chalk.dim(`dust ${app.state.version} — type help (or ?) for commands, Ctrl-D to leave`));
+    out.info(out.chalk.dim(banner ?? `dust ${runtime.version} — type help (or ?) for commands, Ctrl-D to leave`));
     this.adapter = new ReplAdapter({
       input,
       output,
-      prompt: app.state.promptText(),
+      prompt: runtime.promptText(),
       completer: (line, cb) => {
-        complete(line, app.registry, app.state).then((r) => cb(null, r), () => cb(null, [[], line]));
+        runtime.complete(line).then((r) => cb(null, r), () => cb(null, [[], line]));
       },
       onLine: (line) => this.enqueue(line),
       onInterrupt: () => this.interrupt(),
       onClose: () => void this.close(),
       historySize,
-      filterHistory: (line) => filterHistoryLine(line, { answeringSecret: app.sessions.anyWaitingForSecret() }),
+      filterHistory: (line) => filterHistoryLine(line, { answeringSecret: runtime.answeringSecret() }),
       history: this.history,
     });
     this.keyboard = new KeyboardArbiter(this.adapter, input, () => this.interrupt());
     out.attachPrompt(this.adapter);
-    app.state.onContextChange = () => this.adapter.setPrompt(app.state.promptText());
-    app.onExitRequested = (c) => { if (c === app.client) void this.close(); };
+    runtime.onContextChange(() => this.adapter.setPrompt(runtime.promptText()));
+    runtime.onExit(() => void this.close());
   }
 
   /** Resolves when the user leaves (exit, quit, Ctrl-D). */
@@ -99,20 +98,20 @@ export class InteractiveShell {
       if (line.trim() === '') continue;
       this.keyboard.setBusy(true);
       try {
-        await this.app.runner.runLine(line);
+        await this.runtime.runLine(line);
       } finally {
         this.keyboard.setBusy(false);
       }
     }
     this.draining = false;
     if (!this.closing) {
-      this.adapter.setPrompt(this.app.state.promptText());
+      this.adapter.setPrompt(this.runtime.promptText());
       this.adapter.showPrompt();
     }
   }
 
   private interrupt(): void {
-    if (this.app.runner.interrupt()) {
+    if (this.runtime.interrupt()) {
       this.queue.length = 0;
       return;
     }
@@ -125,7 +124,7 @@ export class InteractiveShell {
     this.out.attachPrompt(undefined);
     try {
       await this.history.flush();
-      await this.app.shutdown();
+      await this.runtime.shutdown();
     } finally {
       this.adapter.close();
       this.resolveDone?.();

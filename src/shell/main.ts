@@ -32,6 +32,15 @@ async function main(argv: readonly string[]): Promise<number> {
     const { runCompletionCommand } = await import('../completion/command.js');
     return runCompletionCommand(argv, readVersion());
   }
+  // The server and its clients. Clients load the protocol and the socket, never the engine.
+  if (argv[0] === 'serve') {
+    const { runServe } = await import('./serve.js');
+    return runServe(argv.slice(1), readVersion());
+  }
+  if (argv[0] === 'attach' || argv[0] === 'status' || argv[0] === 'run') {
+    const { runClientCommand } = await import('../client/commands.js');
+    return runClientCommand(argv[0], argv.slice(1), readVersion());
+  }
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
@@ -52,6 +61,13 @@ async function main(argv: readonly string[]): Promise<number> {
   // chalk's colour detection reads --color/--no-color from process.argv: only dust's own options may
   // count, not a word of the line (`dust @* grep --color=always x` must not colour a pipe).
   process.argv = [...process.argv.slice(0, 2), ...args.optionArgs];
+  // Lines for a running `dust serve` (warm sessions), unless they need an engine of their own.
+  const scripted = args.commands.length > 0 || process.stdin.isTTY !== true;
+  if (scripted && !args.noServer && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined) {
+    const { tryScriptOnServer } = await import('../client/commands.js');
+    const code = await tryScriptOnServer(args);
+    if (code !== undefined) return code;
+  }
   const { runCli } = await import('./cli.js');
   return runCli(args, version);
 }

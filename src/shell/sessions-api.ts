@@ -80,7 +80,10 @@ export function clientSessions(manager: SessionManager, deps: ClientSessionsDeps
     attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io, owner)),
     files: (node) => manager.files(node),
     state: (node) => manager.stateOf(node),
-    holder: (node) => manager.holder(node),
+    holder: (node) => {
+      const h = manager.holder(node);
+      return h ? { ...h, self: h.owner === owner } : undefined;
+    },
     waitingPrompt: (node) => manager.waitingPrompt(node),
     anyWaitingForSecret: () => manager.anyWaitingForSecret(),
     connected: () => manager.connected(),

@@ -116,8 +116,13 @@ export class ShellState implements ClusterState {
     this.inventory.invalidate();
   }
 
+  /** This client's own `run:` defaults (a script client's `--timeout`), over the config's. */
+  runOverrides: { timeout?: number } | undefined;
+
   get config(): Readonly<Record<string, unknown>> {
-    return this.dustConfig as unknown as Readonly<Record<string, unknown>>;
+    const config = this.dustConfig as unknown as Readonly<Record<string, unknown>>;
+    if (!this.runOverrides) return config;
+    return { ...config, run: { ...(config['run'] as object | undefined), ...this.runOverrides } };
   }
 
   nodes(): Promise<readonly DustNode[]> {
@@ -186,8 +191,12 @@ export class ShellState implements ClusterState {
     return s;
   }
 
-  /** `[slurm1]$ ` with a working set, `[us-east-1]$ ` with a region, `[dust]$ ` otherwise. */
+  /** This client's muted nodes (`mute`), counted in the prompt so hidden output is never forgotten. */
+  muted: ReadonlySet<string> | undefined;
+
+  /** `[slurm1]$ ` with a working set, `[us-east-1]$ ` with a region, `[dust]$ ` otherwise; `, 2 muted` when some are. */
   promptText(): string {
-    return `[${this.workingCluster ?? this.region ?? 'dust'}]$ `;
+    const muted = this.muted?.size ? `, ${this.muted.size} muted` : '';
+    return `[${this.workingCluster ?? this.region ?? 'dust'}${muted}]$ `;
   }
 }

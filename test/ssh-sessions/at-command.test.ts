@@ -61,7 +61,7 @@ describe('the @ command', function () {
     expect(warned).to.deep.equal(['skipped 2 not running: worker[3,7]']);
     for (const n of nodes) expect(printed).to.include(`[${n.name}] hi`);
     expect(printed.at(-1)).to.equal('✖ 1 failed: node1 (rc 1)');
-    expect(progress[0]).to.equal('running on 3: node[0-2]');
+    expect(progress[0]).to.equal('0/3 done · running: node[0-2]');
     expect(progress.at(-1)).to.equal('(done)');
   });
 

@@ -127,10 +127,29 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   const labels = new Map(ctx.nodes.map((n) => [n.name, nodeColor(chalk, n.name)(`[${n.name}]`.padEnd(width + 2))]));
   const label = (node: DustNode): string => labels.get(node.name) ?? `[${node.name}]`;
   const pending = new Set(ctx.nodes.map((n) => n.name));
-  const progressText = (): string => `running on ${pending.size}: ${foldNodeNames([...pending])}`;
+  const started = Date.now();
+  let failed = 0;
+  let waiting = 0;
+  const byName = new Map(ctx.nodes.map((n) => [n.name, n]));
+  // The status line: done/total, failures, nodes waiting for input, and which nodes take longest (with whoever
+  // holds a node this line is queued behind: commands on a node run one after another).
+  const progressText = (): string => {
+    const done = ctx.nodes.length - pending.size;
+    const parts = [`${done}/${ctx.nodes.length} done`];
+    if (failed > 0) parts.push(`${failed} failed`);
+    if (waiting > 0) parts.push(`${waiting} waiting`);
+    const secs = Math.floor((Date.now() - started) / 1000);
+    if (pending.size > 0 && pending.size <= 3) parts.push(`running: ${foldNodeNames([...pending])}${secs >= 2 ? ` (${secs}s)` : ''}`);
+    else if (pending.size > 3 && secs >= 2) parts.push(`slowest: ${[...pending].slice(0, 3).join(', ')}… (${secs}s)`);
+    const queued = [...pending].map((name) => [name, ctx.sessions.holder(byName.get(name)!)] as const).filter(([, h]) => h !== undefined && !h.self);
+    if (queued.length > 0) parts.push(`waiting for ${foldNodeNames(queued.map(([n]) => n))} (held by ${queued[0]![1]!.owner}: ${queued[0]![1]!.command.slice(0, 30)})`);
+    const muted = ctx.nodes.filter((n) => ctx.muted.has(n.name)).length;
+    if (muted > 0) parts.push(`${muted} muted`);
+    return parts.join(' · ');
+  };
   const progress = ctx.out.progress(progressText());
   // Redrawn at most every PROGRESS_MS, and only on a terminal: folding 200 names each time one of 200 nodes
-  // finished was quadratic.
+  // finished was quadratic. A slow refresh keeps the clock and the holders current while nothing finishes.
   let progressTimer: NodeJS.Timeout | undefined;
   const progressChanged = (): void => {
     if (!ctx.out.isTTY || progressTimer !== undefined || pending.size === 0) return;
@@ -139,6 +158,7 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
       if (pending.size > 0) progress.update(progressText());
     }, PROGRESS_MS);
   };
+  const ticker = ctx.out.isTTY && !ctx.out.json ? setInterval(progressChanged, 1000) : undefined;
   const lines = new LineBatch((text) => ctx.out.print(text));
   // One run per node (they are independent anyway), so each node is reported and crossed off as it ends.
   const results = await Promise.all(ctx.nodes.map(async (node) => {
@@ -146,11 +166,14 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
       ...runOptionsFrom(ctx),
       ...runOpts,
       // With --json the output goes out in the node's record only.
-      ...(ctx.out.json ? {} : { onLine: (n: DustNode, line: string) => lines.add(label(n), line) }),
+      // A muted node's lines are not shown here (its result, summary and last= still count).
+      ...(ctx.out.json ? {} : { onLine: (n: DustNode, line: string) => { if (!ctx.muted.has(n.name)) lines.add(label(n), line); } }),
     });
     lines.flush();
     const result: NodeRunResult = r ?? { node, status: 'unreachable', exitCode: null, output: [], error: { code: ErrorCodes.CommandFailed, message: 'no result' } };
     pending.delete(node.name);
+    if (result.status === 'failed' || result.status === 'unreachable' || result.status === 'timeout') failed++;
+    if (result.status === 'waiting') waiting++;
     if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
     // Why a node did not run or finish (busy terminal, a prompt no script can answer, a timeout), on its own line.
@@ -161,6 +184,7 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   })).finally(() => {
     lines.flush();
     clearTimeout(progressTimer);
+    clearInterval(ticker);
     progress.done();
   });
   const summary = summarize(results, chalk.red('✖'));

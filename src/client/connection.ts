@@ -1,0 +1,91 @@
+/**
+ * A client's connection to `dust serve`: the socket, the JSON-RPC connection, the hello. Light on purpose: a
+ * script client loads this, the protocol and vscode-jsonrpc, never the engine (ssh2, the AWS SDK, plugins).
+ */
+import net from 'node:net';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ClientRequests, PROTOCOL_VERSION, ServerNotifications, type ClientHello, type ServerHello, type WriteParams } from '../server/protocol.js';
+
+/** No server answers on the socket (none running, or a stale file): the caller may run without one. */
+export class NoServerError extends Error {}
+
+export interface ServerConnection {
+  conn: MessageConnection;
+  hello: ServerHello;
+  socketPath: string;
+  /** Called once if the server goes away (it stopped, or was killed) while we still talk to it. */
+  onGone(listener: (reason: string) => void): void;
+  close(): void;
+}
+
+export async function connectServer(socketPath: string, client: ClientHello['client']): Promise<ServerConnection> {
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect(socketPath);
+    s.once('connect', () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new NoServerError(`no dust server at ${socketPath}`));
+      else reject(new Error(`cannot connect to ${socketPath}: ${err.message}`));
+    });
+  });
+  const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  let closing = false;
+  let byeReason: string | undefined;
+  const goneListeners: ((reason: string) => void)[] = [];
+  let goneFired = false;
+  const gone = (): void => {
+    if (closing || goneFired) return;
+    goneFired = true;
+    for (const l of goneListeners) l(byeReason ?? 'the server went away (stopped or killed); its sessions are gone');
+  };
+  conn.onNotification(ServerNotifications.bye, ({ reason }: { reason: string }) => { byeReason = `the server stopped: ${reason}`; });
+  conn.onClose(gone);
+  socket.on('close', gone);
+  socket.on('error', () => undefined);
+  conn.listen();
+  let hello: ServerHello;
+  try {
+    hello = await conn.sendRequest<ServerHello>(ClientRequests.hello, { protocol: PROTOCOL_VERSION, client });
+  } catch (err) {
+    closing = true;
+    socket.destroy();
+    if (err instanceof ResponseError) throw new Error(err.message);
+    throw err;
+  }
+  return {
+    conn,
+    hello,
+    socketPath,
+    onGone: (l) => { goneListeners.push(l); },
+    close: () => {
+      closing = true;
+      conn.dispose();
+      socket.end();
+    },
+  };
+}
+
+/** Writes what the server rendered for us to our own stdout/stderr (scripts: nothing to redraw around). */
+export function writeToStdio({ stream, data }: WriteParams): void {
+  (stream === 'stdout' ? process.stdout : process.stderr).write(Buffer.from(data, 'base64'));
+}
+
+/** The hello fields every kind of client fills the same way. */
+export function describeSelf(kind: ClientHello['client']['kind'], opts: { json: boolean; verbose: boolean; color: boolean | undefined; timeout: number | undefined }): ClientHello['client'] {
+  const stdoutIsTTY = process.stdout.isTTY === true;
+  const colorEnv = process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '' ? false : undefined;
+  return {
+    kind,
+    interactive: kind === 'attach',
+    stdoutIsTTY,
+    stderrIsTTY: process.stderr.isTTY === true,
+    // Colour as a local dust would decide it for this terminal (chalk's detection stays on the client side).
+    color: opts.color ?? colorEnv ?? ((opts.json ? process.stderr.isTTY : stdoutIsTTY) === true && process.env['TERM'] !== 'dumb'),
+    json: opts.json,
+    verbose: opts.verbose,
+    columns: process.stdout.columns ?? 100,
+    rows: process.stdout.rows ?? 30,
+    cwd: process.cwd(),
+    pid: process.pid,
+    ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * `dust -c LINE…`, `dust run TARGET CMD…` and stdin scripts against a running `dust serve`: the lines run on the
+ * server's warm sessions, output and `--json` records arrive exactly as without a server, and the exit status is
+ * the same (0 only when every line succeeded).
+ */
+import readline from 'node:readline';
+import { spawn } from 'node:child_process';
+import { ClientNotifications, ClientRequests, ProtocolErrors, ServerNotifications, ServerRequests, type LocalRunParams, type LocalRunResult, type RunResult } from '../server/protocol.js';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { writeToStdio, type ServerConnection } from './connection.js';
+
+export async function runScriptOnServer(server: ServerConnection, lines: readonly string[], stdin: NodeJS.ReadableStream | undefined): Promise<number> {
+  const { conn } = server;
+  conn.onNotification(ServerNotifications.write, writeToStdio);
+  // A script has no terminal and nobody to answer: say so, the server turns it into the command's one-line error.
+  conn.onRequest(ServerRequests.prompt, () => new ResponseError(ProtocolErrors.Refused, 'a script cannot answer questions'));
+  conn.onRequest(ServerRequests.terminalOpen, () => new ResponseError(ProtocolErrors.Refused, 'a script has no terminal for a raw shell'));
+  conn.onRequest(ServerRequests.localRun, (p: LocalRunParams) => runHere(p));
+  let running = false;
+  let lost: string | undefined;
+  server.onGone((reason) => {
+    lost = reason;
+    process.stderr.write(`dust: ${reason}\n`);
+    process.exit(1);
+  });
+  process.on('SIGINT', () => {
+    // Ctrl-C interrupts the running line (on the server, this client's only); twice, or between lines, leaves.
+    if (!running) process.exit(130);
+    void conn.sendNotification(ClientNotifications.interrupt);
+    running = false;
+  });
+  let failed = 0;
+  const runOne = async (line: string): Promise<boolean> => {
+    if (line.trim() === '' || line.trim().startsWith('#')) return true;
+    running = true;
+    const r = await conn.sendRequest<RunResult>(ClientRequests.run, { line });
+    running = false;
+    if (!r.ok) failed++;
+    return !r.exit;
+  };
+  try {
+    let go = true;
+    for (const line of lines) if (!(go = await runOne(line))) break;
+    if (go && stdin) {
+      const rl = readline.createInterface({ input: stdin, crlfDelay: Infinity, terminal: false });
+      for await (const line of rl) if (!(await runOne(line))) break;
+    }
+  } catch (err) {
+    if (lost) return 1;
+    throw err;
+  } finally {
+    server.close();
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+/** `!cmd` of a script client runs here, on its stdio, in its directory. */
+function runHere(p: LocalRunParams): Promise<LocalRunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.env['SHELL_FOR_DUST'] ?? '/bin/sh', ['-c', p.command], { cwd: p.cwd, stdio: p.captureStdout ? ['inherit', 'pipe', 'inherit'] : 'inherit' });
+    const chunks: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => chunks.push(d));
+    child.on('error', () => resolve({ exitCode: 127 }));
+    child.on('close', (status, signal) => {
+      const exitCode = status ?? (signal ? 128 : 1);
+      resolve(p.captureStdout ? { exitCode, stdout: Buffer.concat(chunks).toString('utf8') } : { exitCode });
+    });
+  });
+}

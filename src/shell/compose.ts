@@ -1,0 +1,65 @@
+/**
+ * The one composition root: what turns options into a running engine (the demo's nodes when asked for, EC2 when
+ * a region is known, the engine, built-in and user plugins). The CLI, `dust serve`, tests and bench all start
+ * dust through here, so none of them wires the app by hand.
+ */
+import type { LoadedConfig } from '../config/load-config.js';
+import type { TerminalOutput } from '../output/terminal-output.js';
+import type { Prompter } from '../plugins/api.js';
+import type { TerminalHost } from './command-runner.js';
+import { DustApp } from './app.js';
+import { prepareEc2, type PrepareEc2Options } from '../ec2/wiring.js';
+
+export interface ComposeOptions {
+  version: string;
+  dustHome: string;
+  loaded: LoadedConfig;
+  /** The primary client's output (the CLI's terminal; `dust serve`'s log). */
+  out: TerminalOutput;
+  prompt: Prompter;
+  terminal: TerminalHost;
+  interactive: boolean;
+  label?: string;
+  /** Start the built-in demo cluster (embedded SSH nodes behind an in-process EC2 emulator). */
+  demo?: boolean;
+  /** EC2 settings from the command line. */
+  cli?: PrepareEc2Options['cli'];
+  /** An EC2 integration to use instead of the AWS one (tests: the emulator in process). */
+  ec2?: Pick<PrepareEc2Options, 'integration' | 'leadingRules'>;
+  /** Called once the demo started, before the engine (the CLI prints its banner). */
+  onDemo?(banner: string): void;
+}
+
+export async function composeDust(o: ComposeOptions): Promise<DustApp> {
+  // Loaded only when asked for: the demo pulls in ssh2's server side and node-pty.
+  let demo: import('../ec2/demo.js').DemoSession | undefined;
+  if (o.demo) {
+    const { startDemo } = await import('../ec2/demo.js');
+    demo = await startDemo({ dustHome: o.dustHome });
+    o.onDemo?.(demo.banner);
+  }
+  const ec2 = await prepareEc2({
+    cli: o.cli ?? {},
+    config: o.loaded.config,
+    dustHome: o.dustHome,
+    ...(demo ? { integration: demo.ec2, leadingRules: demo.loginRules } : {}),
+    ...(o.ec2 ?? {}),
+  });
+  const app = new DustApp({
+    version: o.version,
+    dustHome: o.dustHome,
+    loaded: o.loaded,
+    out: o.out,
+    prompt: o.prompt,
+    terminal: o.terminal,
+    ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
+    extraProviders: ec2.providers,
+    interactive: o.interactive,
+    ...(o.label ? { label: o.label } : {}),
+  });
+  app.closers.push(() => ec2.close());
+  if (demo) app.closers.push(() => demo.close());
+  await app.loadPlugins();
+  await ec2.attach(app);
+  return app;
+}
