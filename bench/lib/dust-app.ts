@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { DustApp, ensureDustHome } from '../../src/shell/app.js';
+import { ensureDustHome, type DustApp } from '../../src/shell/app.js';
+import { composeDust } from '../../src/shell/compose.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import type { SshdCluster } from '../../test/harness/sshd-cluster.js';
 import { nullSink } from './util.js';
@@ -38,16 +39,11 @@ export async function makeDustApp(configFile: string, dustHome: string, sink: Wr
   const loaded = await loadConfig({ explicitFile: configFile, dustHome });
   const out = new TerminalOutput(sink as NodeJS.WritableStream & { isTTY?: boolean }, sink as NodeJS.WritableStream, { color: false });
   const prompter = new NoTerminalPrompter();
-  const app = new DustApp({
-    version: 'bench',
-    dustHome,
-    loaded,
-    out,
-    prompt: prompter,
+  // The same composition root as the CLI and dust serve (EC2 stays off: no region in the bench config).
+  return composeDust({
+    version: 'bench', dustHome, loaded, out, prompt: prompter, interactive: false,
     terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
   });
-  await app.loadPlugins();
-  return app;
 }
 
 /** Runs one line and throws unless every node succeeded (a benchmark of failures would be meaningless). */

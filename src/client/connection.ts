@@ -44,7 +44,10 @@ export async function connectServer(socketPath: string, client: ClientHello['cli
   conn.listen();
   let hello: ServerHello;
   try {
-    hello = await conn.sendRequest<ServerHello>(ClientRequests.hello, { protocol: PROTOCOL_VERSION, client });
+    const helloSent = conn.sendRequest<ServerHello>(ClientRequests.hello, { protocol: PROTOCOL_VERSION, client });
+    // bench/serve.ts: how long from this process's start to the first byte on the socket.
+    if (process.env['DUST_CLIENT_TIMING']) process.stderr.write(`dust-client-first-byte-ms=${performance.now().toFixed(1)}\n`);
+    hello = await helloSent;
   } catch (err) {
     closing = true;
     socket.destroy();

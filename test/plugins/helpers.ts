@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runDust } from '../helpers/run-dust.js';
 import { REPO_ROOT } from '../helpers/pty-driver.js';
+import { composeDust } from '../../src/shell/compose.js';
 import { DustApp, ensureDustHome } from '../../src/shell/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
@@ -61,16 +62,17 @@ export async function buildApp(opts: { home: string; configFile?: string; debug?
   stderr.on('data', (d: Buffer) => { combined += d.toString('utf8'); });
   const out = new TerminalOutput(stdout, stderr, { color: false, debug: opts.debug ?? false });
   const prompt = new NoTerminalPrompter();
-  const app = new DustApp({
-    version: readPackageVersion(),
-    dustHome: opts.home,
-    loaded,
-    out,
-    prompt,
-    terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
-    ...(opts.interactive ? { interactive: true } : {}),
-  });
-  if (opts.load !== false) await app.loadPlugins();
+  const app = opts.load === false
+    ? new DustApp({
+      version: readPackageVersion(), dustHome: opts.home, loaded, out, prompt,
+      terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
+      interactive: opts.interactive ?? false,
+    })
+    // As main.ts does: the one composition root.
+    : await composeDust({
+      version: readPackageVersion(), dustHome: opts.home, loaded, out, prompt, interactive: opts.interactive ?? false,
+      terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
+    });
   return {
     app,
     stdout: () => stdout.text,
