@@ -15,8 +15,8 @@
  *   cp openport.mjs ~/.cluster/plugins/          # or "$DUST_HOME/plugins/"
  *   dust -c plugins                              # lists openport and its file
  *
- * It uses the EC2 client of the current region (`ctx.state.ec2()`, created on first use) and the AWS SDK
- * module dust itself loaded (`ctx.state.ec2Sdk()`, for the command classes). A file in ~/.cluster/plugins
+ * It uses the EC2 client of the current region and the AWS SDK module dust itself loaded (for the command
+ * classes), both from the EC2 integration: `ctx.use('ec2')` gives `{ client(), sdk(), region }`. A file in ~/.cluster/plugins
  * cannot `import '@aws-sdk/client-ec2'` itself: Node resolves packages from the importing file's folder,
  * and dust's node_modules are not there. It imports nothing at run time: the types are JSDoc only.
  */
@@ -96,8 +96,10 @@ export default {
       async complete(ctx) {
         if (ctx.args.length > 0) return [];
         try {
-          const sdk = await ctx.state.ec2Sdk();
-          const out = await (await ctx.state.ec2()).send(new sdk.DescribeSecurityGroupsCommand({}));
+          const ec2 = ctx.use('ec2');
+          if (!ec2) return [];
+          const sdk = await ec2.sdk();
+          const out = await (await ec2.client()).send(new sdk.DescribeSecurityGroupsCommand({}));
           return (out.SecurityGroups ?? []).flatMap((g) => [g.GroupId ?? '', g.GroupName ?? '']).filter((w) => w !== '' && w.startsWith(ctx.word));
         } catch {
           return [];
@@ -110,8 +112,10 @@ export default {
           ctx.out.error(`openport: ${group === undefined ? 'name a security group (sg-… or its name)' : `unexpected '${extra.join(' ')}'`} — ${usage}`);
           return false;
         }
-        const client = await ctx.state.ec2();
-        const sdk = await ctx.state.ec2Sdk();
+        const ec2 = ctx.use('ec2');
+        if (!ec2) ctx.fail('openport needs EC2, and it is not enabled in this session', { hint: 'set a region (--region, AWS_REGION)', code: 'OPENPORT_NO_EC2' });
+        const client = await ec2.client();
+        const sdk = await ec2.sdk();
         const byId = /^sg-[0-9a-f]+$/.test(group);
         let sg;
         try {

@@ -2,6 +2,7 @@
  * `dust attach`, `dust status`, `dust run`, and `-c` lines sent to a running server: finding the socket,
  * connecting, and falling back to an in-process engine where that is what the user asked for.
  */
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CliArgs } from '../shell/cli-args.js';
 import { dustHome as defaultDustHome } from '../config/paths.js';
@@ -92,11 +93,20 @@ export async function runClientCommand(command: 'attach' | 'status' | 'run', arg
 
 /** Runs the script's lines on a running server; undefined when none answers (the caller runs them here). */
 export async function tryScriptOnServer(args: Pick<CliArgs, 'commands' | 'json' | 'verbose' | 'color' | 'timeout' | 'socket'>): Promise<number | undefined> {
+  let socketPath: string;
+  try {
+    socketPath = socketFor(args.socket);
+  } catch {
+    return undefined;
+  }
+  // No socket file: no server, and nothing to wait for (the usual case, one stat).
+  if (args.socket === undefined && !fs.existsSync(socketPath)) return undefined;
   let server;
   try {
-    server = await connectServer(socketFor(args.socket), describeSelf('script', { json: args.json, verbose: args.verbose, color: args.color, timeout: args.timeout }));
+    server = await connectServer(socketPath, describeSelf('script', { json: args.json, verbose: args.verbose, color: args.color, timeout: args.timeout }));
   } catch (err) {
-    if (err instanceof NoServerError && args.socket === undefined) return undefined;
+    // Only an explicit --socket that does not answer is an error; otherwise the lines run here as always.
+    if (args.socket === undefined) return undefined;
     process.stderr.write(`dust: ${(err as Error).message}\n`);
     return 1;
   }

@@ -2,10 +2,9 @@ import { PassThrough } from 'node:stream';
 import { loadConfig } from '../config/load-config.js';
 import { dustHome as defaultDustHome } from '../config/paths.js';
 import { TerminalOutput } from '../output/terminal-output.js';
-import { DustApp } from '../shell/app.js';
+import { composeDust } from '../shell/compose.js';
 import { complete } from '../shell/completer.js';
 import { NoTerminalPrompter } from '../shell/prompter.js';
-import { prepareEc2 } from '../ec2/wiring.js';
 
 /**
  * What shell completion asks dust itself: how a dust line (`dust -c '…'`, `dust emulator …`) continues —
@@ -33,18 +32,13 @@ export async function openCompletionBackend(opts: { configFile: string | undefin
   sink.resume(); // warnings about plugins or providers have no place in a completion menu
   const out = new TerminalOutput(sink, sink, { color: false, debug: false });
   const prompt = new NoTerminalPrompter();
-  const app = new DustApp({
-    version: opts.version,
-    dustHome: home,
-    loaded,
-    out,
-    prompt,
+  // The one composition root, with EC2 off: the EC2 commands are there for completion, and Tab never waits on
+  // the cloud (assign's login rules are part of the core).
+  const app = await composeDust({
+    version: opts.version, dustHome: home, loaded: { ...loaded, config: { ...loaded.config, ec2: { ...loaded.config.ec2, enabled: false } } },
+    out, prompt, interactive: false,
     terminal: { withTerminal: () => Promise.reject(new Error('no terminal while completing')) },
   });
-  await app.loadPlugins();
-  // The EC2 commands (and assign's login rules) without the EC2 inventory: settings say disabled.
-  const ec2 = await prepareEc2({ cli: {}, config: { ...loaded.config, ec2: { ...loaded.config.ec2, enabled: false } }, dustHome: home });
-  await ec2.attach(app);
   return {
     async completeLine(line) {
       const [candidates, replaced] = await complete(line, app.registry, app.state);

@@ -67,7 +67,14 @@ export const ConfigSchema = z.strictObject({
     /** Lines of output each node's result keeps (the last ones); a cut is always reported. */
     maxOutputLines: z.number().int().positive().optional(),
   }).default({}),
-  plugins: z.array(z.string()).default([]),
+  /**
+   * Plugins to load besides the drop-ins: a path or package name, or `{ name, options }` where `options` reach the
+   * plugin as `api.options`.
+   */
+  plugins: z.array(z.union([
+    z.string().min(1),
+    z.strictObject({ name: z.string().min(1), options: z.record(z.string(), z.unknown()).default({}) }),
+  ])).default([]),
   history: z.strictObject({ size: z.number().int().nonnegative().optional() }).default({}),
 });
 

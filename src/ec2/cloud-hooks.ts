@@ -1,19 +1,31 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { CloudHooks } from '../shell/shell-state.js';
+import type { ScopeProvider } from '../plugins/api.js';
 import type { AwsSettings } from './aws-settings.js';
 import { Ec2ClientFactory, type Ec2ClientFactoryOptions, sendEc2 } from './client.js';
 import { Ec2InventoryProvider } from './inventory-provider.js';
 import { loadEc2Sdk } from './sdk.js';
 
 /**
- * What the shell state borrows from EC2: the region list (DescribeRegions, asked once and cached),
- * per-region clients, and a note when the region changes. Also remembers the current region for
- * the inventory provider.
+ * EC2's regions as a scope `use` switches between (DescribeRegions, asked once and cached), per-region
+ * clients, and the current region the inventory provider lists.
  */
-export class Ec2Cloud implements CloudHooks {
+export class Ec2Cloud implements ScopeProvider {
+  readonly kind = 'region';
   private regionList: Promise<string[]> | undefined;
 
   constructor(readonly factory: Ec2ClientFactory, public region: string | undefined) {}
+
+  current(): string | undefined {
+    return this.region;
+  }
+
+  list(): Promise<string[]> {
+    return this.listRegions();
+  }
+
+  async use(region: string): Promise<void> {
+    this.regionChanged(region);
+  }
 
   listRegions(): Promise<string[]> {
     this.regionList ??= this.fetchRegions().catch((err: unknown) => {

@@ -1,40 +1,45 @@
 import { definePlugin, DUST_PLUGIN_API, type DustPlugin } from '../plugins/api.js';
-import type { LoginRule } from '../config/schema.js';
-import type { LoginRulesStore } from '../inventory/login-rules-store.js';
 import { powerCommands, type WaitSettings } from '../plugins/builtin/ec2-power.js';
-import { refreshCommand, tagCommand, untagCommand } from '../plugins/builtin/ec2-tag.js';
-import { assignCommand } from '../plugins/builtin/ec2-assign.js';
+import { tagCommand, untagCommand } from '../plugins/builtin/ec2-tag.js';
 import { emulatorCommand } from '../plugins/builtin/ec2-emulator.js';
 import { clusterCommand } from '../plugins/builtin/ec2-cluster.js';
+import type { AwsSettings } from './aws-settings.js';
+import type { Ec2Integration } from './cloud-hooks.js';
+import { disabledEc2Access, ec2Access } from './access.js';
 
 export interface Ec2PluginOptions {
-  /** Where `assign` keeps its rules ($DUST_HOME/logins.yaml). */
-  rulesStore: LoginRulesStore;
-  /** The config's `logins:`. */
-  configRules: readonly LoginRule[];
-  /** Receives the effective rule list after `assign` (wire to `inventory.setRules`). */
-  onRulesChanged(rules: readonly LoginRule[]): void;
+  settings: AwsSettings;
+  /** Undefined when EC2 is not enabled: the commands are registered and say so when used. */
+  integration: Ec2Integration | undefined;
   /** `--wait` polling (tests make it instant). */
   wait?: WaitSettings;
 }
 
 /**
- * The EC2 commands as one built-in plugin: start, stop, reboot, terminate, tag, untag, refresh, assign,
- * emulator. Registering them loads nothing: the SDK is loaded by the first command that calls EC2.
- * Without EC2 enabled they answer with DUST_EC2_CREDENTIALS ("EC2 is not enabled"), except refresh,
- * assign and emulator, which work for any inventory.
+ * EC2 as an integration, through exactly the API a third-party plugin gets: its instances as an inventory
+ * provider, its regions as the scope `use` switches, its client and SDK offered as `use('ec2')`, and the
+ * commands start, stop, reboot, terminate, tag, untag, cluster and emulator. Registering loads nothing: the SDK
+ * loads on the first call to EC2.
  */
 export function createEc2Plugin(options: Ec2PluginOptions): DustPlugin {
+  const { integration } = options;
+  // Provided even when EC2 is off: its client() then answers with dust's own DUST_EC2_CREDENTIALS line.
+  const access = integration ? ec2Access(integration.cloud, options.settings.clusterTag) : disabledEc2Access(options.settings.clusterTag);
+  const close = () => integration?.close();
   return definePlugin({
     name: 'builtin:ec2',
     apiVersion: DUST_PLUGIN_API,
-    description: 'EC2 instances: start/stop/reboot/terminate, tags, login rules, the emulator',
+    description: 'EC2 instances: inventory, regions, start/stop/reboot/terminate, tags, clusters, the emulator',
     setup(api) {
+      api.provide('ec2', access);
+      if (integration) {
+        api.registerInventoryProvider(integration.provider);
+        api.registerScope(integration.cloud);
+        api.onClose(close);
+      }
       for (const spec of powerCommands(options.wait)) api.registerCommand(spec);
       api.registerCommand(tagCommand);
       api.registerCommand(untagCommand);
-      api.registerCommand(refreshCommand);
-      api.registerCommand(assignCommand({ store: options.rulesStore, configRules: options.configRules, onRulesChanged: (r) => options.onRulesChanged(r) }));
       api.registerCommand(emulatorCommand);
       api.registerCommand(clusterCommand(options.wait));
     },

@@ -120,6 +120,8 @@ export const ErrorCodes = {
   KubeFile: 'DUST_KUBE_FILE',
   /** Kubernetes: worker pods could not be created, or none came up in time. */
   KubeWorkers: 'DUST_KUBE_WORKERS',
+  /** A plugin ended its command with `ctx.fail(message, { hint })` and no code of its own. */
+  PluginFailed: 'DUST_PLUGIN_FAILED',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

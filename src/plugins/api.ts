@@ -4,7 +4,6 @@
  * can do anything a built-in can.
  */
 import type { DustNode } from '../inventory/node.js';
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { InventoryProvider } from '../inventory/provider.js';
 import type { NodeFailure } from '../sessions/node-failure.js';
 import type { RemoteFiles, Transport } from '../sessions/transport.js';
@@ -48,6 +47,25 @@ export interface PluginApi {
   readonly state: ClusterState;
   /** Checked at once: a malformed spec throws `DUST_PLUGIN_INVALID` naming the key (and fails the load in setup()). */
   registerCommand<F extends FlagSpecs>(spec: CommandSpec<F>): void;
+  /**
+   * The plugin's options from the config (`plugins: [{ name: ./x.mjs, options: { threshold: 90 } }]`), or `{}`.
+   * Validate them yourself; throw from setup() with one line when they are wrong.
+   */
+  readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * A scope `use <name>` can switch to, such as EC2's regions: `list()` names them, `current()` is shown in the
+   * prompt when no working set is chosen, `use(name)` switches (the inventory is re-read afterwards).
+   */
+  registerScope(scope: ScopeProvider): void;
+  /**
+   * Offers a value to other plugins and commands under `name` (`api.provide('ec2', access)`); they get it with
+   * `api.use(name)` or `ctx.use(name)`. The newest provider of a name wins. EC2's client and SDK are `use('ec2')`.
+   */
+  provide(name: string, value: unknown): void;
+  /** What another plugin provided under `name`, or undefined when nothing did. */
+  use<T = unknown>(name: string): T | undefined;
+  /** Called when this plugin goes away: on `plugins reload`, and when dust leaves. Close what setup() opened. */
+  onClose(fn: () => void | Promise<void>): void;
   /**
    * A way of reaching nodes (SSM, a container runtime, ...). Transports are asked newest first whether they claim a
    * node; the built-in SSH transport is asked last and claims every node with an address.
@@ -192,6 +210,13 @@ export interface CommandContext<F extends FlagSpecs = FlagSpecs> {
   readonly prompt: Prompter;
   /** Aborted when the user presses Ctrl-C while the command runs. */
   readonly signal: AbortSignal;
+  /** What a plugin provided under `name` (`ctx.use<Ec2Access>('ec2')`), or undefined. */
+  use<T = unknown>(name: string): T | undefined;
+  /**
+   * Ends the command with one line: `message — hint [code]`. `code` is the plugin's own stable code (upper case,
+   * letters, digits and `_`, e.g. `OPENPORT_NO_GROUP`); default `DUST_PLUGIN_FAILED`. The command counts as failed.
+   */
+  fail(message: string, opts?: { hint?: string; code?: string }): never;
   /**
    * A person at a terminal runs this line (the interactive shell, an attached client): questions can be asked
    * and remote prompts answered. False in scripts (`dust -c`, stdin): commands get no stdin there.
@@ -231,8 +256,13 @@ export interface ClusterState {
   readonly version: string;
   /** The validated config (read-only view). */
   readonly config: Readonly<Record<string, unknown>>;
-  /** Current region (EC2) or undefined without a cloud. */
+  /**
+   * The current region of a region scope (EC2's), or undefined without one. Kept for messages and records; the
+   * general form is `scope`.
+   */
   readonly region: string | undefined;
+  /** The current scope an integration registered (`{ kind: 'region', name: 'us-east-1' }`), or undefined. */
+  readonly scope: { kind: string; name: string } | undefined;
   /** Cluster selected by `use`, or undefined for all nodes. */
   readonly workingCluster: string | undefined;
   /** The whole inventory, sorted and indexed (cached; see invalidate). */
@@ -250,17 +280,13 @@ export interface ClusterState {
   /** Drops cached inventory so the next read asks the providers again. */
   invalidate(): void;
   useCluster(name: string | undefined): void;
-  /** Regions the cloud offers (empty without a cloud). */
-  regions(): Promise<readonly string[]>;
-  /** Switches region: clears the working set and the inventory cache. Validated against regions(). */
-  useRegion(region: string): Promise<void>;
-  /** The EC2 client of the current region, created (and the SDK loaded) on first use. */
-  ec2(): Promise<EC2Client>;
+  /** Every scope name `use` can switch to (regions of an integration), with its kind; empty without one. */
+  scopeNames(): Promise<readonly { kind: string; name: string }[]>;
   /**
-   * The `@aws-sdk/client-ec2` module dust itself uses (command classes such as DescribeSecurityGroupsCommand).
-   * Drop-in plugins cannot resolve dust's dependencies from ~/.cluster/plugins, so they take it from here.
+   * Switches to a scope name (a region): clears the working set and the inventory cache. Refused with one line when
+   * no registered scope knows the name.
    */
-  ec2Sdk(): Promise<typeof import('@aws-sdk/client-ec2')>;
+  useScope(name: string): Promise<void>;
   /** Sets or clears (value undefined) a persistent annotation on a node; usable as `annotation=key`. */
   annotate(node: DustNode, key: string, value: string | undefined): Promise<void>;
   /** Registered commands (for `help`). */
@@ -409,4 +435,13 @@ export interface SessionsApi {
   /** Nodes with an open session. */
   connected(): readonly string[];
   close(node: DustNode): Promise<void>;
+}
+
+/** A scope `use` can switch to (EC2 registers its regions as one). See `PluginApi.registerScope`. */
+export interface ScopeProvider {
+  /** What a name is (`region`), shown in messages. */
+  readonly kind: string;
+  current(): string | undefined;
+  list(): Promise<readonly string[]>;
+  use(name: string): Promise<void>;
 }

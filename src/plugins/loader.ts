@@ -36,11 +36,19 @@ const DROP_IN = /\.(m?js|cjs|m?ts|cts)$/;
  * is defined and a user can force it with numeric prefixes), then packages or paths named in config.
  * Each plugin is isolated: whatever one does wrong is reported in one line and the rest still load.
  */
-export async function loadUserPlugins(opts: { pluginDir: string; configured: readonly string[]; dustHome: string; cwd: string; deps: PluginHostDeps }): Promise<PluginLoadReport> {
+/** A config `plugins:` entry: a path or package, optionally with options for the plugin. */
+export type ConfiguredPlugin = string | { name: string; options?: Record<string, unknown> };
+
+export async function loadUserPlugins(opts: { pluginDir: string; configured: readonly ConfiguredPlugin[]; dustHome: string; cwd: string; deps: PluginHostDeps }): Promise<PluginLoadReport> {
   const report: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   linkPackageForDropIns(opts.pluginDir, opts.deps.log.debug);
-  const sources = [...listDropIns(opts.pluginDir), ...opts.configured.map((spec) => resolveConfigured(spec, opts))];
-  for (const source of sources) {
+  const sources: { source: string; options: Readonly<Record<string, unknown>> }[] = [
+    ...listDropIns(opts.pluginDir).map((source) => ({ source, options: {} })),
+    ...opts.configured.map((entry) => (typeof entry === 'string'
+      ? { source: resolveConfigured(entry, opts), options: {} }
+      : { source: resolveConfigured(entry.name, opts), options: entry.options ?? {} })),
+  ];
+  for (const { source, options } of sources) {
     const before = opts.deps.registry.clashes.length;
     const commandsBefore = new Set(opts.deps.registry.list());
     try {
@@ -49,7 +57,7 @@ export async function loadUserPlugins(opts: { pluginDir: string; configured: rea
       if (report.loaded.some((p) => p.name === plugin.name)) {
         throw new DustError(ErrorCodes.PluginInvalid, `plugin '${plugin.name}' from ${source}: another plugin already uses this name`, { hint: 'rename one of them (the name field)' });
       }
-      await runSetup(plugin, source, opts.deps);
+      await runSetup(plugin, source, opts.deps, options);
       const commands = opts.deps.registry.list().filter((c) => !commandsBefore.has(c) && c.plugin === plugin.name).map((c) => c.spec.name);
       report.loaded.push({ name: plugin.name, source, description: plugin.description, commands });
     } catch (err) {
@@ -74,9 +82,9 @@ function describeClash(clash: NameClash): string {
   }));
 }
 
-async function runSetup(plugin: DustPlugin, source: string, deps: PluginHostDeps): Promise<void> {
+async function runSetup(plugin: DustPlugin, source: string, deps: PluginHostDeps, options: Readonly<Record<string, unknown>>): Promise<void> {
   try {
-    await setupPlugin(plugin, source, deps);
+    await setupPlugin(plugin, source, deps, undefined, options);
   } catch (err) {
     deps.registry.unregisterPlugin(plugin.name);
     deps.events.removePlugin(plugin.name);
@@ -230,7 +238,7 @@ function missingPackageHint(err: unknown): string | undefined {
   if (pkg === 'dust' || pkg.startsWith('dust/')) {
     return `dust's package is named '${DUST_PACKAGE}': import from '${DUST_PACKAGE}/plugin', or import nothing (export default { name, apiVersion: ${DUST_PLUGIN_API}, setup(api) { ... } } needs no import)`;
   }
-  return `a drop-in resolves packages from its own folder: install ${pkg} there (cd to the plugins folder; npm i ${pkg}), or take it from dust (ctx.state.ec2Sdk() for the AWS SDK)`;
+  return `a drop-in resolves packages from its own folder: install ${pkg} there (cd to the plugins folder; npm i ${pkg}), or take it from dust (ctx.use('ec2').sdk() for the AWS SDK)`;
 }
 
 /**

@@ -16,13 +16,26 @@ export interface PluginHostDeps {
 }
 
 /** Builds the `api` object a plugin's setup() receives; built-ins get exactly the same one. */
-export function createPluginApi(plugin: DustPlugin, source: string, deps: PluginHostDeps, registryName = plugin.name): PluginApi {
+export function createPluginApi(plugin: DustPlugin, source: string, deps: PluginHostDeps, registryName = plugin.name, options: Readonly<Record<string, unknown>> = {}): PluginApi {
   const prefix = `[${plugin.name}] `;
   return {
     apiVersion: DUST_PLUGIN_API,
     dustVersion: deps.dustVersion,
     pluginName: plugin.name,
     state: deps.state,
+    options: Object.freeze({ ...options }),
+    registerScope(scope) {
+      deps.contributions.addScope(registryName, scope);
+    },
+    provide(name, value) {
+      deps.contributions.provide(registryName, name, value);
+    },
+    use<T>(name: string) {
+      return deps.contributions.use(name) as T | undefined;
+    },
+    onClose(fn) {
+      deps.contributions.addCloser(registryName, fn);
+    },
     registerCommand(spec: CommandSpec) {
       deps.registry.register(spec, registryName, source);
     },
@@ -48,6 +61,6 @@ export function createPluginApi(plugin: DustPlugin, source: string, deps: Plugin
   };
 }
 
-export async function setupPlugin(plugin: DustPlugin, source: string, deps: PluginHostDeps, registryName?: string): Promise<void> {
-  await plugin.setup(createPluginApi(plugin, source, deps, registryName));
+export async function setupPlugin(plugin: DustPlugin, source: string, deps: PluginHostDeps, registryName?: string, options?: Readonly<Record<string, unknown>>): Promise<void> {
+  await plugin.setup(createPluginApi(plugin, source, deps, registryName, options));
 }

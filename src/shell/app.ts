@@ -7,10 +7,13 @@ import { setupPlugin } from '../plugins/plugin-host.js';
 import { builtinPlugins } from '../plugins/builtin/index.js';
 import { pluginsCommand } from '../plugins/builtin/plugins.js';
 import { loadUserPlugins, type PluginLoadReport } from '../plugins/loader.js';
-import { DUST_PLUGIN_API, type DustPlugin } from '../plugins/api.js';
+import { definePlugin, DUST_PLUGIN_API, type DustPlugin } from '../plugins/api.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { Inventory } from '../inventory/inventory.js';
-import { configRuleOrigins } from '../inventory/login-rules-store.js';
+import { configRuleOrigins, effectiveRuleOrigins, effectiveRules, LoginRulesStore } from '../inventory/login-rules-store.js';
+import type { LoginRule } from '../config/schema.js';
+import { assignCommand } from '../plugins/builtin/assign.js';
+import { refreshCommand } from '../plugins/builtin/refresh.js';
 import { StaticProvider } from '../inventory/static-provider.js';
 import type { InventoryProvider } from '../inventory/provider.js';
 import { SshConfigProvider } from '../inventory/ssh-config-provider.js';
@@ -41,6 +44,10 @@ export interface AppOptions {
   interactive?: boolean;
   /** The primary client's name for other clients (`local`; `dust serve` calls its own `server`). */
   label?: string;
+  /** Integrations as built-in plugins (EC2), set up after the core ones and before user plugins. */
+  integrations?: DustPlugin[];
+  /** Login rules ahead of every other (the demo's per-instance logins). */
+  leadingRules?: readonly LoginRule[];
 }
 
 /** The plugin-facing sessions plus what only the shell itself uses. */
@@ -67,6 +74,8 @@ export class DustApp {
   readonly clients = new Set<DustClient>();
   /** Transports and inventory providers added by plugins (built-ins included). */
   readonly contributions = new Contributions();
+  /** The login rules `assign` keeps in $DUST_HOME/logins.yaml. */
+  readonly rulesStore: LoginRulesStore;
   private inventoryFailureCount = 0;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */
@@ -96,6 +105,18 @@ export class DustApp {
     inventory.onRuleFailure = (rule, error) => warn(`inventory: ${rule}: ${formatError(error)}`);
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.engineState = new EngineState(opts.dustHome, opts.version, config, file, inventory, this.registry);
+    this.engineState.scopes = () => this.contributions.scopes();
+    // Login rules: the demo's first, then those `assign` keeps in $DUST_HOME/logins.yaml around the config's.
+    const rulesStore = new LoginRulesStore(opts.dustHome);
+    this.rulesStore = rulesStore;
+    // A broken logins.yaml costs its rules, not the session: one line, and `assign` refuses to overwrite it.
+    if (rulesStore.problem) out.error(rulesStore.problem);
+    const leading = opts.leadingRules ?? [];
+    const applyRules = () => inventory.setRules(
+      [...leading, ...effectiveRules(config.logins, rulesStore)],
+      [...leading.map((_, i) => `demo rule ${i + 1}`), ...effectiveRuleOrigins(config.logins, file, rulesStore)],
+    );
+    applyRules();
     this.manager = createSessionManager({
       events: this.events, config,
       transports: () => this.contributions.transports(),
@@ -111,6 +132,14 @@ export class DustApp {
         ...(opts.extraKnownHosts ? { extraKnownHosts: opts.extraKnownHosts } : {}),
       }),
       ...builtinPlugins,
+      definePlugin({
+        name: 'builtin:inventory-tools', apiVersion: DUST_PLUGIN_API,
+        setup: (api) => {
+          api.registerCommand(refreshCommand);
+          api.registerCommand(assignCommand({ store: rulesStore, configRules: config.logins, onRulesChanged: () => applyRules() }));
+        },
+      }),
+      ...(opts.integrations ?? []),
     ];
     this.client = this.openClient({
       out, prompt: opts.prompt, terminal: opts.terminal, interactive: opts.interactive ?? false, label: opts.label ?? 'local',
@@ -121,6 +150,7 @@ export class DustApp {
   openClient(io: ClientIO): DustClient {
     const client = new DustClient(io, {
       registry: this.registry, events: this.events, engine: this.engineState, manager: this.manager,
+      use: (name) => this.contributions.use(name),
       onExit: (c) => this.onExitRequested?.(c),
       onClose: (c) => this.clients.delete(c),
     });

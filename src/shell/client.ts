@@ -32,6 +32,8 @@ export interface ClientDeps {
   events: EventBus;
   engine: EngineState;
   manager: SessionManager;
+  /** What plugins provided by name (`ctx.use`). */
+  use(name: string): unknown;
   /** Called when a command of this client asks to leave (`exit`). */
   onExit(client: DustClient): void;
   onClose(client: DustClient): void;
@@ -71,6 +73,7 @@ export class DustClient {
       interactive: io.interactive,
       cwd: () => io.cwd ?? process.cwd(),
       muted: this.muted,
+      use: (name) => deps.use(name),
       requestExit: () => {
         this.exitRequested = true;
         deps.onExit(this);

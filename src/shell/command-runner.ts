@@ -32,6 +32,8 @@ export interface RunnerDeps {
   cwd?: () => string;
   /** Node names whose output lines this client hides (`mute`). */
   muted?: Set<string>;
+  /** What plugins provided by name (`ctx.use('ec2')`). */
+  use?: (name: string) => unknown;
   requestExit(): void;
 }
 
@@ -178,6 +180,11 @@ export class CommandRunner {
       prompt: this.deps.prompt,
       signal,
       interactive: this.deps.interactive,
+      use: <T>(name: string) => this.deps.use?.(name) as T | undefined,
+      fail: (message, opts = {}) => {
+        const code = opts.code && /^[A-Z][A-Z0-9_]{2,63}$/.test(opts.code) ? opts.code : ErrorCodes.PluginFailed;
+        throw new DustError(code as typeof ErrorCodes.PluginFailed, message, opts.hint ? { hint: opts.hint } : {});
+      },
       cwd: this.deps.cwd?.() ?? process.cwd(),
       muted: this.deps.muted ?? new Set<string>(),
       sessions: this.deps.sessions,

@@ -9,6 +9,7 @@ import type { Prompter } from '../plugins/api.js';
 import type { TerminalHost } from './command-runner.js';
 import { DustApp } from './app.js';
 import { prepareEc2, type PrepareEc2Options } from '../ec2/wiring.js';
+import type { LoginRule } from '../config/schema.js';
 
 export interface ComposeOptions {
   version: string;
@@ -24,8 +25,10 @@ export interface ComposeOptions {
   demo?: boolean;
   /** EC2 settings from the command line. */
   cli?: PrepareEc2Options['cli'];
-  /** An EC2 integration to use instead of the AWS one (tests: the emulator in process). */
-  ec2?: Pick<PrepareEc2Options, 'integration' | 'leadingRules'>;
+  /** An EC2 integration to use instead of the AWS one (tests: the emulator in process), login rules ahead. */
+  ec2?: Pick<PrepareEc2Options, 'integration' | 'wait'> & { leadingRules?: readonly LoginRule[] };
+  /** Extra known_hosts files trusted read-only (a demo started by the caller). */
+  extraKnownHosts?: string[];
   /** Called once the demo started, before the engine (the CLI prints its banner). */
   onDemo?(banner: string): void;
 }
@@ -41,10 +44,11 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
   const ec2 = await prepareEc2({
     cli: o.cli ?? {},
     config: o.loaded.config,
-    dustHome: o.dustHome,
-    ...(demo ? { integration: demo.ec2, leadingRules: demo.loginRules } : {}),
-    ...(o.ec2 ?? {}),
+    ...(demo ? { integration: demo.ec2 } : {}),
+    ...(o.ec2?.integration ? { integration: o.ec2.integration } : {}),
+    ...(o.ec2?.wait ? { wait: o.ec2.wait } : {}),
   });
+  const leadingRules = [...(demo?.loginRules ?? []), ...(o.ec2?.leadingRules ?? [])];
   const app = new DustApp({
     version: o.version,
     dustHome: o.dustHome,
@@ -52,14 +56,13 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     out: o.out,
     prompt: o.prompt,
     terminal: o.terminal,
-    ...(demo ? { extraKnownHosts: [demo.knownHostsFile] } : {}),
-    extraProviders: ec2.providers,
+    ...(demo || o.extraKnownHosts ? { extraKnownHosts: [...(demo ? [demo.knownHostsFile] : []), ...(o.extraKnownHosts ?? [])] } : {}),
+    integrations: [ec2.plugin],
+    ...(leadingRules.length > 0 ? { leadingRules } : {}),
     interactive: o.interactive,
     ...(o.label ? { label: o.label } : {}),
   });
-  app.closers.push(() => ec2.close());
   if (demo) app.closers.push(() => demo.close());
   await app.loadPlugins();
-  await ec2.attach(app);
   return app;
 }

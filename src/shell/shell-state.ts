@@ -1,4 +1,4 @@
-import type { ClusterState, KeyValueStore, LastRun, RegisteredCommand } from '../plugins/api.js';
+import type { ClusterState, KeyValueStore, LastRun, RegisteredCommand, ScopeProvider } from '../plugins/api.js';
 import type { DustConfig } from '../config/schema.js';
 import type { DustNode } from '../inventory/node.js';
 import type { Inventory } from '../inventory/inventory.js';
@@ -6,26 +6,17 @@ import type { CommandRegistry } from '../plugins/registry.js';
 import { fileTermsOf, parseTarget, resolveTarget, type HostList } from '../targets/index.js';
 import { readHostList } from '../inventory/host-files.js';
 import { JsonFileStore } from '../state/json-store.js';
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { LAST_RESULT_KEYS, LastResults } from './last-results.js';
-
-/** What a cloud integration (src/ec2) lends the shell state: regions and a lazily created client. */
-export interface CloudHooks {
-  listRegions(): Promise<string[]>;
-  /** Called after the region changed (the integration drops its client and cache for the old one). */
-  regionChanged(region: string): void;
-  client(region: string): Promise<EC2Client>;
-}
 
 /**
  * What every client of one engine shares: the inventory, the region and its cloud, annotations, plugin stores.
  * One per engine (src/shell/app.ts); each client's ShellState reads and changes it.
  */
 export class EngineState {
-  region: string | undefined;
-  cloud: CloudHooks | undefined;
+  /** The scopes integrations registered (EC2's regions); set by the engine. */
+  scopes: () => readonly ScopeProvider[] = () => [];
   readonly stores = new Map<string, KeyValueStore>();
   readonly annotationStore: JsonFileStore;
   /** What a node's session is doing now (`session=` in targets); set once the session layer exists. */
@@ -41,7 +32,6 @@ export class EngineState {
     readonly inventory: Inventory,
     readonly registry: CommandRegistry,
   ) {
-    this.region = dustConfig.region;
     this.annotationStore = JsonFileStore.forNamespace(dustHome, 'annotations');
     inventory.setAnnotationSource((name) => this.annotationStore.get<Record<string, string>>(name) ?? {});
   }
@@ -60,10 +50,18 @@ export class ShellState implements ClusterState {
     engine.regionListeners.add(() => this.onContextChange?.());
   }
 
-  get region(): string | undefined { return this.engine.region; }
-  set region(r: string | undefined) { this.engine.region = r; }
-  get cloud(): CloudHooks | undefined { return this.engine.cloud; }
-  set cloud(c: CloudHooks | undefined) { this.engine.cloud = c; }
+  /** The first registered scope and its current name (EC2: the region). */
+  get scope(): { kind: string; name: string } | undefined {
+    for (const sc of this.engine.scopes()) {
+      const name = sc.current();
+      if (name !== undefined) return { kind: sc.kind, name };
+    }
+    return undefined;
+  }
+  get region(): string | undefined {
+    const sc = this.scope;
+    return sc?.kind === 'region' ? sc.name : undefined;
+  }
   get dustHome(): string { return this.engine.dustHome; }
   get version(): string { return this.engine.version; }
   get dustConfig(): DustConfig { return this.engine.dustConfig; }
@@ -74,35 +72,29 @@ export class ShellState implements ClusterState {
   get sessionState(): ((node: DustNode) => string) | undefined { return this.engine.sessionState; }
   set sessionState(f: ((node: DustNode) => string) | undefined) { this.engine.sessionState = f; }
 
-  async regions(): Promise<readonly string[]> {
-    return this.cloud ? this.cloud.listRegions() : [];
+  async scopeNames(): Promise<readonly { kind: string; name: string }[]> {
+    const all: { kind: string; name: string }[] = [];
+    for (const sc of this.engine.scopes()) for (const name of await sc.list()) all.push({ kind: sc.kind, name });
+    return all;
   }
 
-  async useRegion(region: string): Promise<void> {
-    if (!this.cloud) {
-      throw new DustError(ErrorCodes.UnknownContext, `use: '${region}' is not a cluster, and no cloud is configured for regions`, { hint: 'clusters come from node definitions and login rules; `use *` clears the working set' });
+  async useScope(name: string): Promise<void> {
+    const scopes = this.engine.scopes();
+    if (scopes.length === 0) {
+      throw new DustError(ErrorCodes.UnknownContext, `use: '${name}' is not a cluster, and no integration offers regions or other scopes`, { hint: 'clusters come from node definitions and login rules; `use *` clears the working set' });
     }
-    const known = await this.cloud.listRegions();
-    if (!known.includes(region)) {
-      throw new DustError(ErrorCodes.UnknownContext, `use: no region or cluster named '${region}'`, { hint: `regions: ${known.join(', ')}` });
+    for (const sc of scopes) {
+      const names = await sc.list();
+      if (!names.includes(name)) continue;
+      await sc.use(name);
+      this.workingCluster = undefined;
+      this.inventory.invalidate();
+      // The scope is the engine's: every client's prompt follows (this one's too).
+      for (const l of this.engine.regionListeners) l();
+      return;
     }
-    this.region = region;
-    this.workingCluster = undefined;
-    this.cloud.regionChanged(region);
-    this.inventory.invalidate();
-    // The region is the engine's: every client's prompt follows (this one's too).
-    for (const l of this.engine.regionListeners) l();
-  }
-
-  async ec2(): Promise<EC2Client> {
-    if (!this.cloud || !this.region) {
-      throw new DustError(ErrorCodes.Ec2Credentials, 'EC2 is not enabled in this session', { hint: 'set a region (--region, AWS_REGION) or ec2.enabled: true in the config' });
-    }
-    return this.cloud.client(this.region);
-  }
-
-  ec2Sdk(): Promise<typeof import('@aws-sdk/client-ec2')> {
-    return import('@aws-sdk/client-ec2');
+    const known = (await this.scopeNames()).map((s) => s.name);
+    throw new DustError(ErrorCodes.UnknownContext, `use: no cluster or ${scopes.map((s) => s.kind).join('/')} named '${name}'`, { hint: `${scopes[0]!.kind}s: ${known.join(', ')}` });
   }
 
   async annotate(node: DustNode, key: string, value: string | undefined): Promise<void> {

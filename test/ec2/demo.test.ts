@@ -5,12 +5,11 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { DustApp } from '../../src/shell/app.js';
+import type { DustApp } from '../../src/shell/app.js';
+import { composeDust } from '../../src/shell/compose.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
-import { createEc2Plugin } from '../../src/ec2/plugin.js';
 import { startDemo, type DemoSession } from '../../src/ec2/demo.js';
-import { LoginRulesStore } from '../../src/inventory/login-rules-store.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { Capture } from './helpers.js';
 
@@ -41,18 +40,13 @@ describe('ec2: the demo (emulator + embedded SSH nodes)', function () {
     tmp = makeTempHome();
     demo = await startDemo({ dustHome: tmp.home, basePort: 12300 + Math.floor(Math.random() * 60) * 10, delays: { pending: 0, stopping: 0, shuttingDown: 0 } });
     const config = ConfigSchema.parse({});
-    app = new DustApp({
+    app = await composeDust({
       version: '0.1.0-test', dustHome: tmp.home, loaded: { config, file: undefined },
-      out: new TerminalOutput(out, out, { color: false }), prompt: new NoTerminalPrompter(),
+      out: new TerminalOutput(out, out, { color: false }), prompt: new NoTerminalPrompter(), interactive: false,
       terminal: { withTerminal: () => Promise.reject(new Error('no terminal')) },
       extraKnownHosts: [demo.knownHostsFile],
-      extraProviders: [demo.ec2.provider],
+      ec2: { integration: demo.ec2, leadingRules: demo.loginRules },
     });
-    app.state.cloud = demo.ec2.cloud;
-    app.state.region = demo.region;
-    app.state.inventory.setRules(demo.loginRules);
-    await app.loadPlugins();
-    await app.addBuiltinPlugin(createEc2Plugin({ rulesStore: new LoginRulesStore(tmp.home), configRules: [], onRulesChanged: (r) => app.state.inventory.setRules([...demo.loginRules, ...r]) }));
   });
 
   after(async () => {

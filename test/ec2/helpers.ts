@@ -1,7 +1,8 @@
 /** Builds a real DustApp wired to EC2 the way main.ts does, over the emulator (in process or HTTP). */
 import { Writable } from 'node:stream';
 import type { Prompter } from '../../src/plugins/api.js';
-import { DustApp } from '../../src/shell/app.js';
+import type { DustApp } from '../../src/shell/app.js';
+import { composeDust } from '../../src/shell/compose.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { DustError } from '../../src/errors/dust-error.js';
@@ -9,8 +10,7 @@ import { ErrorCodes } from '../../src/errors/codes.js';
 import { createEc2RequestHandler, Ec2EmulatorCore, type Ec2EmulatorOptions, ManualClock } from '../../src/ec2/emulator/index.js';
 import { createEc2Integration, type Ec2Integration } from '../../src/ec2/cloud-hooks.js';
 import { resolveAwsSettings } from '../../src/ec2/aws-settings.js';
-import { createEc2Plugin } from '../../src/ec2/plugin.js';
-import { effectiveRules, LoginRulesStore } from '../../src/inventory/login-rules-store.js';
+import type { LoginRulesStore } from '../../src/inventory/login-rules-store.js';
 import type { Sleep } from '../../src/ec2/wait.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 
@@ -110,34 +110,25 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
   const out = new Capture(opts.tty ?? false);
   const records = new Capture(false);
   const prompter = opts.prompter ?? new ScriptedPrompter();
-  const app = new DustApp({
-    version: '0.1.0-test',
-    dustHome: home,
-    loaded: { config, file: undefined },
-    out: opts.json ? new TerminalOutput(records, out, { color: false, json: true }) : new TerminalOutput(out, out, { color: false }),
-    prompt: prompter,
-    terminal: { withTerminal: () => Promise.reject(new Error('no terminal in tests')) },
-    extraProviders: [ec2.provider],
-  });
-  app.state.cloud = ec2.cloud;
-  app.state.region = settings.region;
-  const store = new LoginRulesStore(home);
-  app.state.inventory.setRules(effectiveRules(config.logins, store));
-  await app.loadPlugins();
   const sleep: Sleep = opts.sleep ?? (async (ms, signal) => {
     if (signal.aborted) return false;
     clock.advance(ms);
     await new Promise((r) => setImmediate(r));
     return !signal.aborted;
   });
-  await app.addBuiltinPlugin(createEc2Plugin({
-    rulesStore: store,
-    configRules: config.logins,
-    onRulesChanged: (rules) => app.state.inventory.setRules(rules),
-    wait: { pollIntervalMs: 1000, sleep },
-  }));
+  // The one composition root, with the emulator's integration in place of the AWS one.
+  const app = await composeDust({
+    version: '0.1.0-test',
+    dustHome: home,
+    loaded: { config, file: undefined },
+    out: opts.json ? new TerminalOutput(records, out, { color: false, json: true }) : new TerminalOutput(out, out, { color: false }),
+    prompt: prompter,
+    interactive: false,
+    terminal: { withTerminal: () => Promise.reject(new Error('no terminal in tests')) },
+    ec2: { integration: ec2, wait: { pollIntervalMs: 1000, sleep } },
+  });
   return {
-    app, core, clock, out, records, prompter, ec2, store, home,
+    app, core, clock, out, records, prompter, ec2, store: app.rulesStore, home,
     run: (line) => app.runner.runLine(line),
     cleanup: () => {
       ec2.close();

@@ -34,13 +34,13 @@ describe('ec2: the SDK is not loaded on start-up', function () {
     const script = path.join(tmp.home, 'wire.mts');
     fs.writeFileSync(script, `
 import { resolveAwsSettings, createEc2Integration, createEc2Plugin, ec2SdkLoaded } from ${JSON.stringify(path.join(root, 'src/ec2/index.ts'))};
-import { LoginRulesStore } from ${JSON.stringify(path.join(root, 'src/inventory/login-rules-store.ts'))};
 import { ConfigSchema } from ${JSON.stringify(path.join(root, 'src/config/schema.ts'))};
 const settings = await resolveAwsSettings({ config: ConfigSchema.parse({ region: 'us-east-1' }), env: {} });
 const ec2 = createEc2Integration(settings);
-const plugin = createEc2Plugin({ rulesStore: new LoginRulesStore(${JSON.stringify(tmp.home)}), configRules: [], onRulesChanged: () => {} });
+const plugin = createEc2Plugin({ settings, integration: ec2 });
 const names: string[] = [];
-await plugin.setup({ registerCommand: (s: { name: string }) => names.push(s.name) } as never);
+const ignore = () => undefined;
+await plugin.setup({ registerCommand: (s: { name: string }) => names.push(s.name), provide: ignore, registerInventoryProvider: ignore, registerScope: ignore, onClose: ignore } as never);
 const before = ec2SdkLoaded();
 if (process.argv.includes('--use')) ec2.cloud.factory.client('us-east-1');
 console.log(JSON.stringify({ before, names }));
@@ -50,7 +50,7 @@ console.log(JSON.stringify({ before, names }));
     expect(idle.status, idle.stderr).to.equal(0);
     const report = JSON.parse(idle.stdout.trim().split('\n').at(-1)!) as { before: boolean; names: string[] };
     expect(report.before).to.equal(false);
-    expect(report.names).to.include.members(['start', 'stop', 'reboot', 'terminate', 'tag', 'untag', 'refresh', 'assign', 'emulator']);
+    expect(report.names).to.include.members(['start', 'stop', 'reboot', 'terminate', 'tag', 'untag', 'emulator', 'cluster']);
     expect(fs.readFileSync(probe.result, 'utf8')).to.equal('false');
     // Control: the same probe does see the SDK once a client is made.
     const used = run(['--use']);

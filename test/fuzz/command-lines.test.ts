@@ -11,8 +11,8 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { DustError, isDustError } from '../../src/errors/dust-error.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { DustApp } from '../../src/shell/app.js';
-import { prepareEc2 } from '../../src/ec2/wiring.js';
+import type { DustApp } from '../../src/shell/app.js';
+import { composeDust } from '../../src/shell/compose.js';
 import { parseLine } from '../../src/shell/parse-line.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { quoteWord, tokenize } from '../../src/shell/tokenize.js';
@@ -87,15 +87,13 @@ describe('fuzz: command lines', function () {
         ],
         logins: [{ selector: 'rack=r1*', user: 'nobody' }],
       });
-      app = new DustApp({
+      // As main.ts builds it (EC2 itself off: no region), the one composition root.
+      app = await composeDust({
         version: '0.1.0-fuzz', dustHome: tmp.home, loaded: { config, file: undefined },
-        out: new TerminalOutput(out, err, { color: false }), prompt: new NoTerminalPrompter(),
+        out: new TerminalOutput(out, err, { color: false }), prompt: new NoTerminalPrompter(), interactive: false,
         // What a script run without a terminal says (a raw shell needs one); a plain Error here would be ours.
         terminal: { withTerminal: () => Promise.reject(new DustError(ErrorCodes.Usage, 'no terminal here')) },
       });
-      await app.loadPlugins();
-      // The EC2 commands as main.ts wires them (EC2 itself off: no region), assign's rules included.
-      await (await prepareEc2({ cli: {}, config, dustHome: tmp.home })).attach(app);
       app.registry.unregisterPlugin('builtin:local-shell');
     });
     after(async () => {

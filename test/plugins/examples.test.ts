@@ -128,7 +128,8 @@ describe('plugins-examples', function () {
         t = await buildApp({ home: tmp.home, configFile });
         expect(await t.run('health node[0-1] --disk 100 --mem 100 --load 100000')).to.equal(true);
         await cluster.stopNode('node1');
-        await eventually(() => annotations(tmp.home)['node1']?.['health'] === 'lost', 'health=lost on node1', 60000);
+        // The handler writes two annotations, one after the other.
+        await eventually(() => annotations(tmp.home)['node1']?.['health'] === 'lost' && annotations(tmp.home)['node1']?.['health_reason'] !== undefined, 'health=lost on node1', 60000);
         expect(annotations(tmp.home)['node1']?.['health_reason']).to.be.a('string');
         expect(annotations(tmp.home)['node0']).to.equal(undefined);
         // the shell's own view agrees (targets use it)
@@ -160,9 +161,9 @@ describe('plugins-examples', function () {
       });
       groupId = (await client.send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web servers' }))).GroupId!;
       t = await buildApp({ home: tmp.home, configFile: tmp.configFile });
-      // What the lead's EC2 wiring does: the state lends the region's client (ctx.state.ec2()).
-      t.app.state.cloud = { listRegions: async () => ['us-east-1'], regionChanged: () => undefined, client: async () => client };
-      t.app.state.region = 'us-east-1';
+      // What the EC2 plugin does: its region as a scope, its client and SDK as use('ec2').
+      t.app.contributions.addScope('test:ec2', { kind: 'region', current: () => 'us-east-1', list: async () => ['us-east-1'], use: async () => undefined });
+      t.app.contributions.provide('test:ec2', 'ec2', { region: 'us-east-1', clusterTag: 'dust:cluster', client: async () => client, sdk: async () => import('@aws-sdk/client-ec2') });
     });
 
     after(async () => {

@@ -37,19 +37,26 @@ describe('dust as a Unix command: arguments, pipes, exit status', function () {
     expect(r.stderr).to.include("'nosuchcommand' is neither a dust command nor a local program");
   });
 
-  it('refuses reserved subcommand words with usage, exit 2', () => {
-    for (const word of ['serve', 'attach', 'run', 'status']) {
-      const r = dust([word, 'x']);
+  it('subcommand words run their subcommand: bad arguments there are a usage line naming it, exit 2', () => {
+    for (const word of ['serve', 'attach', 'status']) {
+      const r = runDust([word, 'x'], { home: tmp.home });
       expect(r.code, word).to.equal(2);
-      expect(r.stderr).to.include(`'${word}' is reserved for a dust subcommand`).and.include('usage: dust');
+      expect(r.stderr).to.match(new RegExp(`^dust ${word}: .*\\nusage: dust ${word}`, 's'));
       expect(r.stdout).to.equal('');
     }
+    const r = runDust(['run', 'onlyatarget'], { home: tmp.home });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include('dust run: a target and a command are needed');
+    // Elsewhere than first, such a word is a mistake said in one line.
+    const late = dust(['--json', 'serve']);
+    expect(late.code).to.equal(2);
+    expect(late.stderr).to.include("'serve' is a dust subcommand and goes first");
   });
 
   it('--help documents lines, reserved words and exit statuses', () => {
     const r = dust(['--help']);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.include("dust show -v = dust -c 'show -v'").and.include('serve, attach, run, status').and.include('exit status');
+    expect(r.stdout).to.include("dust show -v = dust -c 'show -v'").and.include('serve, attach, run, status, completion').and.include('exit status');
   });
 
   it('a reader that goes away (| head -2) ends dust quietly with SIGPIPE\'s status', () => {

@@ -113,7 +113,8 @@ describe('interactive shell through a real PTY', function () {
   it('Ctrl-C during a local !command stops that program, not dust', async () => {
     let m = dust.mark();
     dust.write('!echo local-start; sleep 30\r');
-    await dust.waitFor('local-start', { from: m });
+    // The program's own line (the echo of the typed command holds the word too): only then is sleep running.
+    await dust.waitFor(/^local-start\r?$/m, { from: m });
     dust.write('\x03');
     await dust.waitFor(/\[dust\]\$ /, { from: m + 1 });
     m = dust.mark();

@@ -20,7 +20,7 @@ function recordingOutput(): { out: Output; printed: string[]; warned: string[]; 
 function ctxFor(raw: string, nodes: DustNode[], skipped: DustNode[], sessions: SessionManager, out: Output): CommandContext {
   return {
     command: 'at', line: `@x ${raw}`, raw, args: [], flags: {}, positionals: [], target: 'x', nodes, skipped,
-    out, sessions, signal: new AbortController().signal, interactive: true, state: { config: {} },
+    out, sessions, signal: new AbortController().signal, interactive: true, state: { config: {} }, muted: new Set<string>(),
   } as unknown as CommandContext;
 }
 

@@ -1,3 +1,4 @@
+import { requireEc2 } from '../../ec2/access.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -241,7 +242,7 @@ async function defaultImage(client: EC2Client): Promise<Image> {
 async function clusterUp(ctx: CommandContext, positionalName: string | undefined, wait: WaitSettings): Promise<boolean> {
   const plan = buildPlan(ctx, positionalName);
   const tag = clusterTagOf(ctx);
-  const client = await ctx.state.ec2();
+  const client = await requireEc2(ctx).client();
   const sdk = loadEc2Sdk();
 
   const live = await clusterInstances(client, tag, plan.name);
@@ -330,7 +331,7 @@ async function clusterUp(ctx: CommandContext, positionalName: string | undefined
 
 async function clusterDown(ctx: CommandContext, name: string, wait: WaitSettings): Promise<boolean> {
   const tag = clusterTagOf(ctx);
-  const client = await ctx.state.ec2();
+  const client = await requireEc2(ctx).client();
   const instances = await clusterInstances(client, tag, name);
   const act = instances.filter((i) => i.State?.Name !== 'shutting-down');
   const nameOf = (i: Instance) => tagValue(i, 'Name') ?? i.InstanceId ?? '?';
@@ -364,7 +365,7 @@ async function clusterDown(ctx: CommandContext, name: string, wait: WaitSettings
 
 async function listClusters(ctx: CommandContext): Promise<boolean> {
   const tag = clusterTagOf(ctx);
-  const client = await ctx.state.ec2();
+  const client = await requireEc2(ctx).client();
   const instances = await listInstances(client, { filters: [{ Name: 'tag-key', Values: [tag] }] });
   const byCluster = new Map<string, Instance[]>();
   for (const i of instances) {

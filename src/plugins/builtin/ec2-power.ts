@@ -1,3 +1,4 @@
+import { requireEc2 } from '../../ec2/access.js';
 import type { CommandContext, CommandSpec, DustNode } from '../api.js';
 import { DustError, isDustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
@@ -125,7 +126,7 @@ async function runPower(ctx: CommandContext, action: PowerAction, t: ActionTrait
     }
   }
 
-  const client = await ctx.state.ec2();
+  const client = await requireEc2(ctx).client();
   const sdk = loadEc2Sdk();
   const ids = act.map(instanceIdOf);
   const names = new Map(act.map((n) => [instanceIdOf(n), n.name]));

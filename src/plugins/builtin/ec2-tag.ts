@@ -1,3 +1,4 @@
+import { requireEc2 } from '../../ec2/access.js';
 import type { CommandContext, CommandSpec, DustNode } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
@@ -72,26 +73,12 @@ export const untagCommand: CommandSpec = {
   }),
 };
 
-export const refreshCommand: CommandSpec = {
-  name: 'refresh',
-  usage: 'refresh [-v|-vv] [target]',
-  summary: 'reload the inventory from its sources (EC2 included), then show it',
-  help: 'Drops the cached inventory, asks every source again and shows the result (same options as show).\n'
-    + 'Commands that change instances (start, stop, tag, ...) already refresh by themselves.',
-  examples: ['refresh', 'refresh worker*'],
-  target: { mode: 'none' },
-  async run(ctx) {
-    ctx.state.invalidate();
-    return ctx.runLine(ctx.raw.trim() === '' ? 'show' : `show ${ctx.raw.trim()}`);
-  },
-};
-
 /** tag and untag: one API call over every targeted instance, cache dropped whatever happens. */
 async function changeTags(ctx: CommandContext, verb: 'tag' | 'untag', action: string,
   build: (ids: string[], tags: ReturnType<typeof parseTagList>) => Parameters<typeof sendEc2>[2]): Promise<void> {
   const tags = parseTagList(verb, ctx.positionals);
   const { ids, names, nodes } = targetIds(ctx);
-  const client = await ctx.state.ec2();
+  const client = await requireEc2(ctx).client();
   try {
     await sendEc2(client, action, build(ids, tags));
   } finally {
