@@ -39,13 +39,13 @@ const common = {
     }),
   dependencies: z.strictObject({
     packages: z.array(z.string().min(1)).default([])
-      .meta({ description: 'Packages installed with the system package manager (dnf or apt) on every node before the setup commands.', examples: [['git', 'htop']] }),
+      .meta({ description: 'Packages installed with the node\'s package manager (dnf, yum, apt-get, zypper or apk; through sudo -n when the login is not root) on every node before the setup commands.', examples: [['git', 'htop']] }),
     pip: z.array(z.string().min(1)).default([])
-      .meta({ description: 'Python packages installed with pip on every node, after the system packages.', examples: [['daft[ray]==0.4.*']] }),
+      .meta({ description: 'Python packages installed with pip on every node (pip3, pip or python3 -m pip; --user when not root outside a virtualenv), after the system packages.', examples: [['daft[ray]==0.4.*']] }),
   }).default({ packages: [], pip: [] })
     .meta({ description: 'What to install on every node once it is reachable.' }),
   setup: z.strictObject({
-    all: commandList('Shell commands run on every node (head included), in order, after the dependencies. A failing command stops the setup of that node.', 'sudo mkdir -p /data'),
+    all: commandList('Shell commands run on every node (head included), in order, after the dependencies, each in its own subshell with no input. A failing command stops the setup of that node.', 'sudo mkdir -p /data'),
     head: commandList('Shell commands run on the head only, after the commands for all nodes (start services, a scheduler, …).', 'ray start --head --dashboard-host 0.0.0.0'),
   }).default({ all: [], head: [] })
     .meta({ description: 'Commands that make the nodes ready, run over SSH by `cluster up` once the dependencies are in.' }),

@@ -16,8 +16,9 @@ export interface DemoNodePaths {
   hostKeyPath: string;
 }
 
-export function demoNodePaths(dir: string, name: string): DemoNodePaths {
-  const nodeDir = path.join(dir, 'nodes', name);
+/** `group`: `nodes` for the seeded fleet (kept across runs), `instances` for instances launched while the demo runs. */
+export function demoNodePaths(dir: string, name: string, group: 'nodes' | 'instances' = 'nodes'): DemoNodePaths {
+  const nodeDir = path.join(dir, group, name);
   return {
     nodeDir,
     homeDir: path.join(nodeDir, 'home'),
@@ -40,13 +41,34 @@ export function writeDemoNodeFiles(paths: DemoNodePaths, name: string): void {
   ensurePrivateDir(paths.nodeDir);
   ensurePrivateDir(paths.homeDir);
   ensurePrivateDir(paths.binDir);
-  writeScript(path.join(paths.binDir, 'hostname'), hostnameScript(name));
+  writeHostname(paths, name);
+  for (const tool of SIMULATED_TOOLS) writeScript(path.join(paths.binDir, tool), simulatedToolScript(tool));
   writeIfMissing(path.join(paths.homeDir, '.bashrc'), BASHRC);
   writeIfMissing(path.join(paths.homeDir, '.profile'), PROFILE);
   writeIfMissing(
     path.join(paths.homeDir, 'README'),
     `This is ${name}, a dust demo node: a sandboxed home on your own machine, running locally as your user.\n`,
   );
+}
+
+/** (Re)writes the `hostname` script (a launched instance gets its Name tag after launch). */
+export function writeHostname(paths: DemoNodePaths, name: string): void {
+  writeScript(path.join(paths.binDir, 'hostname'), hostnameScript(name));
+}
+
+/**
+ * Package managers and pip, simulated: a demo node is this machine, and a cluster spec's `dependencies` (or
+ * `@* sudo apt-get install …`) must never install anything on it, as root or not, nor reach the network. They
+ * come first on the node's PATH; setup runs them by the absolute path it found, so even `sudo -n` runs these.
+ */
+export const SIMULATED_TOOLS = ['dnf', 'yum', 'apt-get', 'apt', 'zypper', 'apk', 'pip3', 'pip'] as const;
+
+function simulatedToolScript(tool: string): string {
+  return `#!/bin/sh
+# dust demo node: ${tool} is simulated so nothing is installed on this machine (it is every demo node).
+echo "demo: ${tool} $*: simulated on a demo node, nothing installed"
+exit 0
+`;
 }
 
 function hostnameScript(name: string): string {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, Session } from 'ssh2';
 import { DemoProcessTable, serveSession } from './session.js';
+import { ForwardTable } from './forwarding.js';
 
 const { Server } = ssh2;
 
@@ -16,10 +17,14 @@ export const MAX_SESSIONS_PER_CONNECTION = 10;
 
 export interface DemoNodeServerOptions {
   name: string;
+  /** Default: name. */
+  hostname?: string;
   /** OpenSSH private key text of the node's host key. */
   hostKey: string;
-  /** The only key allowed to log in. */
+  /** The demo's client key: always allowed to log in. */
   clientKey: ParsedKey;
+  /** More keys allowed to log in (a launched instance's EC2 key pair, as EC2 puts it in authorized_keys). */
+  extraClientKeys?: readonly ParsedKey[];
   homeDir: string;
   binDir: string;
   /** The local user sessions run as. */
@@ -31,14 +36,14 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 }
 
 /**
- * Public-key authentication for exactly one key, as ssh2's documentation does it: same algorithm and key
+ * Public-key authentication for the allowed keys only, as ssh2's documentation does it: same algorithm and key
  * blob, and when the client sends a signature (not just a "would this key do?" query), a valid one.
  */
-function authenticate(ctx: AuthContext, clientKey: ParsedKey): void {
+function authenticate(ctx: AuthContext, allowed: readonly ParsedKey[]): void {
   if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
-  if (ctx.key.algo !== clientKey.type || !sameBytes(ctx.key.data, clientKey.getPublicSSH())) {
-    return ctx.reject(['publickey']);
-  }
+  const { key } = ctx;
+  const clientKey = allowed.find((k) => key.algo === k.type && sameBytes(key.data, k.getPublicSSH()));
+  if (!clientKey) return ctx.reject(['publickey']);
   if (ctx.signature) {
     if (!ctx.blob || clientKey.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
   }
@@ -47,7 +52,11 @@ function authenticate(ctx: AuthContext, clientKey: ParsedKey): void {
 
 export class DemoNodeServer {
   readonly name: string;
+  /** What the node calls itself in sessions (DUST_DEMO_NODE, the prompt); a launched instance's Name tag. */
+  hostname: string;
   readonly processes = new DemoProcessTable();
+  /** Connections forwarded through this node (`ssh -L`, `cluster dashboard`). */
+  readonly forwards = new ForwardTable();
   readonly #options: DemoNodeServerOptions;
   readonly #ssh: InstanceType<typeof Server>;
   readonly #sockets = new Set<net.Socket>();
@@ -56,6 +65,7 @@ export class DemoNodeServer {
 
   constructor(options: DemoNodeServerOptions) {
     this.name = options.name;
+    this.hostname = options.hostname ?? options.name;
     this.#options = options;
     // Never listens itself: sockets come from #listener through injectSocket.
     this.#ssh = new Server({ hostKeys: [options.hostKey], ident: 'dust-demo' }, (conn, info) =>
@@ -99,6 +109,7 @@ export class DemoNodeServer {
     const closed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
+    this.forwards.closeAll();
     await Promise.all([closed, this.processes.killAll()]);
   }
 
@@ -112,8 +123,11 @@ export class DemoNodeServer {
   #onConnection(conn: Connection, clientIp: string, clientPort: number): void {
     const openSessions = new Set<Session>();
     conn.on('error', () => {}); // resets and protocol errors end this connection only
-    conn.on('authentication', (ctx) => authenticate(ctx, this.#options.clientKey));
+    const allowed = [this.#options.clientKey, ...(this.#options.extraClientKeys ?? [])];
+    conn.on('authentication', (ctx) => authenticate(ctx, allowed));
     conn.on('ready', () => {
+      // Local forwards to loopback, like sshd's AllowTcpForwarding local (forwarding.ts).
+      conn.on('tcpip', (accept, reject, info) => this.forwards.serve(accept, reject, info));
       conn.on('session', (accept, reject) => {
         if (openSessions.size >= MAX_SESSIONS_PER_CONNECTION) return reject();
         const session = accept();
@@ -122,7 +136,7 @@ export class DemoNodeServer {
         serveSession(
           session,
           {
-            nodeName: this.name,
+            nodeName: this.hostname,
             homeDir: this.#options.homeDir,
             binDir: this.#options.binDir,
             user: this.#options.user,

@@ -2,7 +2,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ScopeProvider } from '../plugins/api.js';
 import type { AwsSettings } from './aws-settings.js';
 import { Ec2ClientFactory, type Ec2ClientFactoryOptions, sendEc2 } from './client.js';
-import { Ec2InventoryProvider } from './inventory-provider.js';
+import { Ec2InventoryProvider, type Ec2InventoryProviderOptions } from './inventory-provider.js';
 import { loadEc2Sdk } from './sdk.js';
 
 /**
@@ -62,7 +62,7 @@ export interface Ec2Integration {
   close(): void;
 }
 
-export function createEc2Integration(settings: AwsSettings, clientOptions: Omit<Ec2ClientFactoryOptions, 'settings'> = {}, providerOptions: { pageSize?: number } = {}): Ec2Integration {
+export function createEc2Integration(settings: AwsSettings, clientOptions: Omit<Ec2ClientFactoryOptions, 'settings'> = {}, providerOptions: Pick<Ec2InventoryProviderOptions, 'pageSize' | 'decorate'> = {}): Ec2Integration {
   const factory = new Ec2ClientFactory({ settings, ...clientOptions });
   const cloud = new Ec2Cloud(factory, settings.region);
   const provider = new Ec2InventoryProvider({

@@ -6,6 +6,7 @@ import { createEc2RequestHandler, Ec2EmulatorCore, loopbackPublicPool, type Ec2C
 import { DEFAULT_CLUSTER_TAG, type AwsSettings } from './aws-settings.js';
 import { createEc2Integration, type Ec2Integration } from './cloud-hooks.js';
 import { DEMO_FLEET, DEMO_REGION, DEMO_TAG, seedDemoFleet } from './demo-fleet.js';
+import { launchedInstanceNodes, type LaunchedInstanceNodes } from './demo-instances.js';
 
 export interface StartDemoOptions {
   dustHome: string;
@@ -24,10 +25,15 @@ export interface DemoSession {
   ec2: Ec2Integration;
   /** One rule per demo instance (user, key, port), to put ahead of any other login rules. */
   loginRules: LoginRule[];
-  /** `[127.0.0.x]:port ssh-ed25519 …` for every node, also written to `knownHostsFile`. */
-  knownHostsLines: string[];
-  /** A known_hosts file trusting exactly the demo nodes (pass as sessions' extraKnownHosts). */
+  /** `[127.0.0.x]:port ssh-ed25519 …` for every node listening now, also written to `knownHostsFile`. */
+  readonly knownHostsLines: string[];
+  /**
+   * A known_hosts file trusting exactly the demo nodes (pass as sessions' extraKnownHosts); rewritten whenever
+   * a launched instance's node starts listening or goes away.
+   */
   knownHostsFile: string;
+  /** The embedded SSH nodes of instances launched while the demo runs. */
+  launched: LaunchedInstanceNodes;
   /** The line to print at start so nobody mistakes the demo for real machines. */
   banner: string;
   core: Ec2EmulatorCore;
@@ -56,7 +62,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
       defaultRegion: DEMO_REGION,
       regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
       delays: { pending: 3000, stopping: 3000, shuttingDown: 3000, ...options.delays },
-      // Instances launched in the demo (cluster up) have no SSH server: keep their addresses on loopback.
+      // Instances launched in the demo (cluster up) get their own loopback address, where their SSH node listens.
       addressPool: { public: loopbackPublicPool() },
       ...(options.clock ? { clock: options.clock } : {}),
     });
@@ -69,13 +75,23 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
       identityFile: cluster.clientKeyPath,
       port: byName.get(f.name)!.port,
     }));
-    const knownHostsLines = cluster.knownHostsLines();
     const knownHostsFile = path.join(dir, 'known_hosts');
-    fs.writeFileSync(knownHostsFile, `${knownHostsLines.join('\n')}\n`, { mode: 0o600 });
+    const writeKnownHosts = (): void => {
+      // Atomically: a handshake reading it meanwhile sees the old file or the new one, never half of one.
+      const tmp = `${knownHostsFile}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, `${cluster.knownHostsLines().join('\n')}\n`, { mode: 0o600 });
+      fs.renameSync(tmp, knownHostsFile);
+    };
+    writeKnownHosts();
 
     const stopOrStart = nodeDriver(cluster, new Map([...ids].map(([name, id]) => [id, name])));
+    const launched = launchedInstanceNodes({
+      cluster, core, port: cluster.nodes[0]?.port ?? options.basePort ?? 12220, seeded: new Set(ids.values()),
+      clusterTag: DEFAULT_CLUSTER_TAG, onHostKeysChanged: writeKnownHosts,
+    });
     const unsubscribe = core.onStateChange((change) => {
       if (change.region === DEMO_REGION) stopOrStart(change.instanceId, change.state);
+      launched.onChange(change);
     });
     const timer = setInterval(() => core.settle(), options.settleIntervalMs ?? 250);
     timer.unref();
@@ -84,13 +100,16 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
       enabled: true, reason: 'demo', region: DEMO_REGION, regionSource: 'default', profile: undefined, profileSource: undefined,
       endpoint: 'http://ec2.demo.invalid', endpointSource: 'default', clusterTag: DEFAULT_CLUSTER_TAG,
     };
-    const ec2 = createEc2Integration(settings, { requestHandler: createEc2RequestHandler(core), credentials: DEMO_CREDENTIALS, maxAttempts: 2 });
+    const ec2 = createEc2Integration(settings, { requestHandler: createEc2RequestHandler(core), credentials: DEMO_CREDENTIALS, maxAttempts: 2 }, { decorate: (d) => launched.decorate(d) });
     const clusters = [...new Set(DEMO_FLEET.map((f) => f.cluster))].join(' and ');
     const banner = `DEMO — ${DEMO_FLEET.length} pretend EC2 instances (clusters ${clusters}, tag ${DEMO_TAG}=true) on dust's built-in emulator; `
       + `their SSH servers run inside this process on ${cluster.nodes[0]?.host ?? '127.0.0.1'}…. Nothing here touches AWS.`;
     let closed = false;
     return {
-      region: DEMO_REGION, ec2, loginRules, knownHostsLines, knownHostsFile, banner, core, cluster,
+      region: DEMO_REGION, ec2, loginRules, knownHostsFile, banner, core, cluster, launched,
+      get knownHostsLines() {
+        return cluster.knownHostsLines();
+      },
       async close() {
         if (closed) return;
         closed = true;
@@ -98,6 +117,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
         unsubscribe();
         ec2.close();
         await stopOrStart.idle();
+        await launched.idle();
         await cluster.close();
       },
     };

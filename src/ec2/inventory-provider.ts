@@ -13,6 +13,11 @@ export interface Ec2InventoryProviderOptions {
   clusterTag: string;
   /** DescribeInstances page size (EC2 allows 5..1000). Default 1000. */
   pageSize?: number;
+  /**
+   * Adjusts each node before login rules apply (the demo points instances it launched at their embedded SSH
+   * servers: address, port, user, key). A node's own user, key and non-22 port win over rules.
+   */
+  decorate?: (draft: NodeDraft) => NodeDraft;
 }
 
 /**
@@ -29,7 +34,9 @@ export class Ec2InventoryProvider implements InventoryProvider {
     if (region === undefined) return [];
     const client = await this.options.client(region);
     const instances = await listAllInstances(client, this.options.pageSize ?? 1000);
-    return separateTerminated(instances.map((i) => instanceToDraft(i, { region, clusterTag: this.options.clusterTag })));
+    const drafts = instances.map((i) => instanceToDraft(i, { region, clusterTag: this.options.clusterTag }));
+    const decorate = this.options.decorate;
+    return separateTerminated(decorate ? drafts.map(decorate) : drafts);
   }
 }
 

@@ -122,6 +122,17 @@ export const ErrorCodes = {
   KubeWorkers: 'DUST_KUBE_WORKERS',
   /** A plugin ended its command with `ctx.fail(message, { hint })` and no code of its own. */
   PluginFailed: 'DUST_PLUGIN_FAILED',
+  /**
+   * `cluster submit`: the directory could not be archived, or the archive could not be copied to the head or
+   * unpacked there (the step and the head's own message are in the line).
+   */
+  ClusterSubmit: 'DUST_CLUSTER_SUBMIT',
+  /** Cluster setup: a node's dependencies or setup commands failed (node, step and exit status in the line), or the head never answered. */
+  ClusterSetup: 'DUST_CLUSTER_SETUP',
+  /** A local port dust was asked to listen on (a dashboard's `--local`) is in use or not allowed. */
+  LocalPortInUse: 'DUST_LOCAL_PORT_IN_USE',
+  /** Port forwarding is not available for this node's transport (pods, for now). */
+  ForwardUnsupported: 'DUST_FORWARD_UNSUPPORTED',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
