@@ -7,7 +7,7 @@ import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { expandHome } from '../config/paths.js';
 import { describeIssue, describeValue, formatPath } from '../config/issue-text.js';
-import { CLUSTER_PROVIDERS, type ClusterProvider, type ClusterSpec, specSchemaFor } from './spec.js';
+import { CLUSTER_PROVIDERS, type ClusterProviderName, type ClusterSpec, specSchemaFor } from './spec.js';
 import { allKeys, specFields } from './spec-fields.js';
 
 const INIT_HINT = '`cluster init NAME` writes a commented spec with every key to start from';
@@ -62,7 +62,7 @@ export function validateClusterSpec(raw: unknown, file: string): ClusterSpec {
   if (providerRaw !== undefined && !(CLUSTER_PROVIDERS as readonly unknown[]).includes(providerRaw)) {
     throw invalid(file, `provider: expected one of ${CLUSTER_PROVIDERS.map((p) => JSON.stringify(p)).join(', ')}, got ${describeValue(providerRaw)}`);
   }
-  const provider = (providerRaw ?? 'ec2') as ClusterProvider;
+  const provider = (providerRaw ?? 'ec2') as ClusterProviderName;
   const schema = specSchemaFor(provider);
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -79,7 +79,7 @@ function invalid(file: string, what: string): DustError {
 }
 
 /** describeIssue, plus what zod leaves vague: which alternative of a union failed, and "did you mean". */
-function explain(issue: z.core.$ZodIssue, raw: unknown, provider: ClusterProvider): string {
+function explain(issue: z.core.$ZodIssue, raw: unknown, provider: ClusterProviderName): string {
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     // The alternative whose type matched says what is wrong with the value; if none matched, list the types.
     const matched = issue.errors.find((branch) => branch[0] !== undefined && branch[0].code !== 'invalid_type');

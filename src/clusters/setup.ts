@@ -135,12 +135,23 @@ class StepStop {
  * the one-line error a command reports).
  */
 export async function runSetup(deps: SetupDeps, nodes: SetupNodes, spec: SetupSpec): Promise<SetupResult> {
-  const [head, ...workers] = await Promise.all([
-    setupNode(deps, nodes.head, 'head', spec),
-    ...nodes.workers.map((w) => setupNode(deps, w, 'worker', spec)),
-  ]);
+  const [head, ...workers] = await runSetupOn(deps, [{ node: nodes.head, role: 'head' }, ...nodes.workers.map((node) => ({ node, role: 'worker' as const }))], spec);
   const all = [head!, ...workers];
   return { ok: all.every((o) => o.status === 'ok'), head: head!, workers };
+}
+
+/**
+ * The same for any set of nodes, each with its role: `cluster up` sets up only the nodes that are not ready yet
+ * (a replaced worker, say) without running the head's setup again. Outcomes in the order given.
+ */
+export function runSetupOn(deps: SetupDeps, nodes: readonly { node: DustNode; role: NodeRole }[], spec: SetupSpec): Promise<NodeSetupOutcome[]> {
+  return Promise.all(nodes.map(({ node, role }) => setupNode(deps, node, role, spec)));
+}
+
+/** The one line for outcomes that are not all ok (undefined when they are). */
+export function setupOutcomesFailure(outcomes: readonly NodeSetupOutcome[], total = outcomes.length): DustError | undefined {
+  const [first, ...rest] = outcomes;
+  return first ? setupFailure({ ok: false, head: first, workers: rest }, total) : undefined;
 }
 
 async function setupNode(deps: SetupDeps, node: DustNode, role: NodeRole, spec: SetupSpec): Promise<NodeSetupOutcome> {
@@ -258,12 +269,12 @@ function stepReason(result: NodeRunResult): string {
 }
 
 /** The one line a command reports for a setup that did not finish everywhere (undefined when all is well). */
-export function setupFailure(result: SetupResult): DustError | undefined {
+export function setupFailure(result: SetupResult, total = 1 + result.workers.length): DustError | undefined {
   const bad = [result.head, ...result.workers].filter((o) => o.status !== 'ok');
   if (bad.length === 0) return undefined;
   const text = bad.map((o) => `${o.node}: ${o.status === 'pending' ? o.reason ?? 'pending' : `${o.step ?? '?'} ${o.status} (${o.reason ?? '?'})`}`).join('; ');
   const pending = bad.some((o) => o.status === 'pending');
-  return new DustError(ErrorCodes.ClusterSetup, `cluster setup: ${bad.length} of ${1 + result.workers.length} nodes not ready: ${text}`, {
+  return new DustError(ErrorCodes.ClusterSetup, `cluster setup: ${bad.length} of ${total} nodes not ready: ${text}`, {
     hint: pending
       ? 'nodes that never answered are set up when you run `cluster up` again; check them with `@NODE true`'
       : 'the failing step\'s output is above; fix the spec or the node and run `cluster up` again (steps run again on those nodes)',

@@ -1,11 +1,13 @@
 import yaml from 'js-yaml';
-import { type ClusterProvider, specSchemaFor } from './spec.js';
+import { type ClusterProviderName, specSchemaFor } from './spec.js';
 import { type SpecField, specFields } from './spec-fields.js';
 
 export interface SpecTemplateOptions {
-  provider?: ClusterProvider;
+  provider?: ClusterProviderName;
   /** The cluster name written into the file (default `my-cluster`). */
   name?: string;
+  /** Values for top-level keys instead of their defaults (the demo's `key:`). */
+  values?: Readonly<Record<string, unknown>>;
   /** Where editors find the JSON Schema (a URL or absolute path); adds the yaml-language-server modeline. */
   schemaUrl?: string;
 }
@@ -47,7 +49,7 @@ function render(fields: readonly SpecField[], depth: number, commented: boolean,
     out.push('');
     out.push(...comment(`${f.description ?? f.key}${status(f, commented)}`.trim(), indent));
     // A key whose absence means something (optional, no default) is shown commented out, with an example.
-    const off = commented || (!f.required && !f.hasDefault);
+    const off = commented || (!f.required && !f.hasDefault && !values.has(f.path.join('.')));
     const prefix = off ? `${indent}# ` : indent;
     if (f.children) {
       out.push(`${prefix}${f.key}:`);
@@ -73,7 +75,7 @@ function render(fields: readonly SpecField[], depth: number, commented: boolean,
 export function renderSpecTemplate(options: SpecTemplateOptions = {}): string {
   const provider = options.provider ?? 'ec2';
   const name = options.name ?? 'my-cluster';
-  const values = new Map<string, unknown>([['name', name], ['provider', provider]]);
+  const values = new Map<string, unknown>([...Object.entries(options.values ?? {}), ['name', name], ['provider', provider]]);
   const out: string[] = [];
   if (options.schemaUrl !== undefined) out.push(`# yaml-language-server: $schema=${options.schemaUrl}`);
   out.push(

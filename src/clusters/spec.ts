@@ -150,10 +150,10 @@ export const ClusterSpecSchema = z.discriminatedUnion('provider', [Ec2ClusterSpe
 export type Ec2ClusterSpec = z.output<typeof Ec2ClusterSpecSchema>;
 export type K8sClusterSpec = z.output<typeof K8sClusterSpecSchema>;
 export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
-export type ClusterProvider = ClusterSpec['provider'];
-export const CLUSTER_PROVIDERS: readonly ClusterProvider[] = ['ec2', 'k8s'];
+export type ClusterProviderName = ClusterSpec['provider'];
+export const CLUSTER_PROVIDERS: readonly ClusterProviderName[] = ['ec2', 'k8s'];
 
 /** The schema of one provider's spec. */
-export function specSchemaFor(provider: ClusterProvider): typeof Ec2ClusterSpecSchema | typeof K8sClusterSpecSchema {
+export function specSchemaFor(provider: ClusterProviderName): typeof Ec2ClusterSpecSchema | typeof K8sClusterSpecSchema {
   return provider === 'k8s' ? K8sClusterSpecSchema : Ec2ClusterSpecSchema;
 }

@@ -28,7 +28,7 @@ export function ec2Access(cloud: Ec2Cloud, clusterTag: string): Ec2Access {
     get region() { return cloud.region; },
     clusterTag,
     client: () => {
-      if (!cloud.region) return Promise.reject(notEnabled());
+      if (!cloud.region) return Promise.reject(ec2NotEnabled());
       return cloud.client(cloud.region);
     },
     sdk: () => Promise.resolve(loadEc2Sdk()),
@@ -37,16 +37,17 @@ export function ec2Access(cloud: Ec2Cloud, clusterTag: string): Ec2Access {
 
 /** What `use('ec2')` gives when EC2 is off: every call says so, as dust itself would. */
 export function disabledEc2Access(clusterTag: string): Ec2Access {
-  return { region: undefined, clusterTag, client: () => Promise.reject(notEnabled()), sdk: () => Promise.resolve(loadEc2Sdk()) };
+  return { region: undefined, clusterTag, client: () => Promise.reject(ec2NotEnabled()), sdk: () => Promise.resolve(loadEc2Sdk()) };
 }
 
-function notEnabled(): DustError {
+/** The line every EC2 call gives while EC2 is off. */
+export function ec2NotEnabled(): DustError {
   return new DustError(ErrorCodes.Ec2Credentials, 'EC2 is not enabled in this session', { hint: 'set a region (--region, AWS_REGION) or ec2.enabled: true in the config' });
 }
 
 /** The EC2 access a command needs, or one line saying EC2 is off. */
 export function requireEc2(ctx: Pick<CommandContext, 'use'>): Ec2Access {
   const access = ctx.use<Ec2Access>('ec2');
-  if (!access) throw notEnabled();
+  if (!access) throw ec2NotEnabled();
   return access;
 }

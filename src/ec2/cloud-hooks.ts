@@ -60,6 +60,11 @@ export interface Ec2Integration {
   cloud: Ec2Cloud;
   provider: Ec2InventoryProvider;
   close(): void;
+  /**
+   * Spec values `cluster init` and `cluster up NAME` start from instead of the schema's defaults. The demo sets
+   * `key:` to its own client key, so a cluster comes up there without a key of one's own.
+   */
+  specDefaults?: Readonly<Record<string, unknown>>;
 }
 
 export function createEc2Integration(settings: AwsSettings, clientOptions: Omit<Ec2ClientFactoryOptions, 'settings'> = {}, providerOptions: Pick<Ec2InventoryProviderOptions, 'pageSize' | 'decorate'> = {}): Ec2Integration {

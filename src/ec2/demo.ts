@@ -101,6 +101,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
       endpoint: 'http://ec2.demo.invalid', endpointSource: 'default', clusterTag: DEFAULT_CLUSTER_TAG,
     };
     const ec2 = createEc2Integration(settings, { requestHandler: createEc2RequestHandler(core), credentials: DEMO_CREDENTIALS, maxAttempts: 2 }, { decorate: (d) => launched.decorate(d) });
+    ec2.specDefaults = { key: `${cluster.clientKeyPath}.pub` };
     const clusters = [...new Set(DEMO_FLEET.map((f) => f.cluster))].join(' and ');
     const banner = `DEMO — ${DEMO_FLEET.length} pretend EC2 instances (clusters ${clusters}, tag ${DEMO_TAG}=true) on dust's built-in emulator; `
       + `their SSH servers run inside this process on ${cluster.nodes[0]?.host ?? '127.0.0.1'}…. Nothing here touches AWS.`;

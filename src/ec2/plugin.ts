@@ -2,10 +2,10 @@ import { definePlugin, DUST_PLUGIN_API, type DustPlugin } from '../plugins/api.j
 import { powerCommands, type WaitSettings } from '../plugins/builtin/ec2-power.js';
 import { tagCommand, untagCommand } from '../plugins/builtin/ec2-tag.js';
 import { emulatorCommand } from '../plugins/builtin/ec2-emulator.js';
-import { clusterCommand } from '../plugins/builtin/ec2-cluster.js';
 import type { AwsSettings } from './aws-settings.js';
 import type { Ec2Integration } from './cloud-hooks.js';
-import { disabledEc2Access, ec2Access } from './access.js';
+import { disabledEc2Access, ec2Access, ec2NotEnabled } from './access.js';
+import { ec2ClusterProvider } from './cluster-provider.js';
 
 export interface Ec2PluginOptions {
   settings: AwsSettings;
@@ -18,7 +18,7 @@ export interface Ec2PluginOptions {
 /**
  * EC2 as an integration, through exactly the API a third-party plugin gets: its instances as an inventory
  * provider, its regions as the scope `use` switches, its client and SDK offered as `use('ec2')`, and the
- * commands start, stop, reboot, terminate, tag, untag, cluster and emulator. Registering loads nothing: the SDK
+ * commands start, stop, reboot, terminate, tag, untag and emulator, and clusters on EC2 for the `cluster` commands. Registering loads nothing: the SDK
  * loads on the first call to EC2.
  */
 export function createEc2Plugin(options: Ec2PluginOptions): DustPlugin {
@@ -29,7 +29,7 @@ export function createEc2Plugin(options: Ec2PluginOptions): DustPlugin {
   return definePlugin({
     name: 'builtin:ec2',
     apiVersion: DUST_PLUGIN_API,
-    description: 'EC2 instances: inventory, regions, start/stop/reboot/terminate, tags, clusters, the emulator',
+    description: 'EC2 instances: inventory, regions, start/stop/reboot/terminate, tags, clusters (the ec2 cluster provider), the emulator',
     setup(api) {
       api.provide('ec2', access);
       if (integration) {
@@ -41,7 +41,11 @@ export function createEc2Plugin(options: Ec2PluginOptions): DustPlugin {
       api.registerCommand(tagCommand);
       api.registerCommand(untagCommand);
       api.registerCommand(emulatorCommand);
-      api.registerCommand(clusterCommand(options.wait));
+      api.registerClusterProvider(ec2ClusterProvider({
+        cloud: integration?.cloud, clusterTag: options.settings.clusterTag, dustHome: api.state.dustHome, notEnabled: ec2NotEnabled,
+        ...(options.wait ? { wait: options.wait } : {}),
+        ...(integration?.specDefaults ? { specDefaults: integration.specDefaults } : {}),
+      }));
     },
   });
 }

@@ -133,6 +133,10 @@ export const ErrorCodes = {
   LocalPortInUse: 'DUST_LOCAL_PORT_IN_USE',
   /** Port forwarding is not available for this node's transport (pods, for now). */
   ForwardUnsupported: 'DUST_FORWARD_UNSUPPORTED',
+  /** `cluster`: no cluster by that name (no record on this machine, and no provider sees one). */
+  ClusterNotFound: 'DUST_CLUSTER_NOT_FOUND',
+  /** `cluster`: no integration serves the spec's `provider:` (or it is off: no region, no kubeconfig), or two do and the name is ambiguous. */
+  ClusterProvider: 'DUST_CLUSTER_PROVIDER',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

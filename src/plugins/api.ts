@@ -6,7 +6,8 @@
 import type { DustNode } from '../inventory/node.js';
 import type { InventoryProvider } from '../inventory/provider.js';
 import type { NodeFailure } from '../sessions/node-failure.js';
-import type { RemoteFiles, Transport } from '../sessions/transport.js';
+import type { PortForward, RemoteFiles, Transport } from '../sessions/transport.js';
+import type { ClusterProvider } from '../clusters/provider.js';
 
 export type { DustNode } from '../inventory/node.js';
 export type { InventoryProvider, NodeDraft } from '../inventory/provider.js';
@@ -15,6 +16,11 @@ export type {
   Transport, ShellChannel, ShellRequest, ChannelEnd, TerminalSize, RemoteFiles, RemoteStat, RemoteEntry,
   ExecRequest, ExecProcess, PortForward,
 } from '../sessions/transport.js';
+export type {
+  ClusterProvider, ClusterNodeReport, ClusterProgress, ClusterCallOptions, ClusterUpOptions, ClusterUpReport,
+  ClusterStatusReport, ClusterDownReport, ClusterListEntry,
+} from '../clusters/provider.js';
+export type { ClusterSpec, Ec2ClusterSpec, K8sClusterSpec } from '../clusters/spec.js';
 
 /**
  * Bumped only on a breaking change to anything in this file. 2: transports and inventory providers from plugins;
@@ -57,6 +63,11 @@ export interface PluginApi {
    * prompt when no working set is chosen, `use(name)` switches (the inventory is re-read afterwards).
    */
   registerScope(scope: ScopeProvider): void;
+  /**
+   * Where clusters of a spec's `provider:` come from (`cluster up/status/down/list`): EC2 registers `ec2`,
+   * Kubernetes `k8s`. A later provider of the same kind replaces the earlier one. docs/clusters.md has the contract.
+   */
+  registerClusterProvider(provider: ClusterProvider): void;
   /**
    * Offers a value to other plugins and commands under `name` (`api.provide('ec2', access)`); they get it with
    * `api.use(name)` or `ctx.use(name)`. The newest provider of a name wins. EC2's client and SDK are `use('ec2')`.
@@ -280,6 +291,8 @@ export interface ClusterState {
   /** Drops cached inventory so the next read asks the providers again. */
   invalidate(): void;
   useCluster(name: string | undefined): void;
+  /** The cluster providers integrations registered (`ec2`, `k8s`), for the `cluster` commands. */
+  clusterProviders(): readonly ClusterProvider[];
   /** Every scope name `use` can switch to (regions of an integration), with its kind; empty without one. */
   scopeNames(): Promise<readonly { kind: string; name: string }[]>;
   /**
@@ -422,6 +435,11 @@ export interface SessionsApi {
   attach(node: DustNode): Promise<'detached' | 'exited' | 'lost'>;
   /** File access over the node's connection (SFTP for SSH nodes, exec for pods), opened once and reused. */
   files(node: DustNode): Promise<RemoteFiles>;
+  /**
+   * Port forwarding to the node over its existing connection: the transport's name, and `forward` when that
+   * transport can forward (SSH can; pods cannot yet). The forward listens on 127.0.0.1 only.
+   */
+  forwarding(node: DustNode): { transport: string; forward?: (remotePort: number, opts?: { localPort?: number; remoteHost?: string }) => Promise<PortForward> };
   /**
    * The node's session right now: closed, connecting, idle, running, waiting (for input), raw (someone is in
    * `@node`), or program (a program left running in the terminal when a raw shell was left owns it).

@@ -6,6 +6,7 @@
 import type { InventoryProvider } from '../inventory/provider.js';
 import type { Transport } from '../sessions/transport.js';
 import type { ScopeProvider } from './api.js';
+import type { ClusterProvider } from '../clusters/provider.js';
 
 interface Owned<T> {
   plugin: string;
@@ -16,6 +17,7 @@ export class Contributions {
   private transportList: Owned<Transport>[] = [];
   private providerList: Owned<InventoryProvider>[] = [];
   private scopeList: Owned<ScopeProvider>[] = [];
+  private clusterProviderList: Owned<ClusterProvider>[] = [];
   private readonly provided = new Map<string, Owned<unknown>>();
   private closers: Owned<() => void | Promise<void>>[] = [];
   /** Told when the provider list changed (the inventory re-reads it). */
@@ -40,6 +42,17 @@ export class Contributions {
 
   scopes(): ScopeProvider[] {
     return this.scopeList.map((o) => o.item);
+  }
+
+  /** A provider of the same kind registered later replaces the earlier one (a plugin may serve `ec2` its own way). */
+  addClusterProvider(plugin: string, provider: ClusterProvider): void {
+    if (this.clusterProviderList.some((o) => o.item === provider)) return;
+    this.clusterProviderList = this.clusterProviderList.filter((o) => o.item.kind !== provider.kind);
+    this.clusterProviderList.push({ plugin, item: provider });
+  }
+
+  clusterProviders(): ClusterProvider[] {
+    return this.clusterProviderList.map((o) => o.item);
   }
 
   /** A value one plugin offers others by name (`api.provide('ec2', access)`); the newest provider of a name wins. */
@@ -74,6 +87,7 @@ export class Contributions {
     this.transportList = this.transportList.filter((o) => o.plugin !== plugin);
     this.providerList = this.providerList.filter((o) => o.plugin !== plugin);
     this.scopeList = this.scopeList.filter((o) => o.plugin !== plugin);
+    this.clusterProviderList = this.clusterProviderList.filter((o) => o.plugin !== plugin);
     this.closers = this.closers.filter((o) => o.plugin !== plugin);
     for (const [name, o] of this.provided) if (o.plugin === plugin) this.provided.delete(name);
     if (providers.length > 0) this.onProvidersChanged?.();

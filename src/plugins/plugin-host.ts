@@ -27,6 +27,12 @@ export function createPluginApi(plugin: DustPlugin, source: string, deps: Plugin
     registerScope(scope) {
       deps.contributions.addScope(registryName, scope);
     },
+    registerClusterProvider(provider) {
+      if (typeof provider?.kind !== 'string' || !/^[a-z][a-z0-9-]*$/.test(provider.kind)) {
+        throw specError(new SpecProblem(`registerClusterProvider() got a provider without a valid kind (${JSON.stringify(provider?.kind)})`, "kind is the spec's provider: value, e.g. kind: 'ec2'"), registryName, source);
+      }
+      deps.contributions.addClusterProvider(registryName, provider);
+    },
     provide(name, value) {
       deps.contributions.provide(registryName, name, value);
     },

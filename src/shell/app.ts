@@ -5,6 +5,8 @@ import { CommandRegistry } from '../plugins/registry.js';
 import { EventBus } from '../plugins/events.js';
 import { setupPlugin } from '../plugins/plugin-host.js';
 import { builtinPlugins } from '../plugins/builtin/index.js';
+import { clusterCommand } from '../clusters/commands/index.js';
+import type { SetupTuning } from '../clusters/commands/setup-step.js';
 import { pluginsCommand } from '../plugins/builtin/plugins.js';
 import { loadUserPlugins, type PluginLoadReport } from '../plugins/loader.js';
 import { definePlugin, DUST_PLUGIN_API, type DustPlugin } from '../plugins/api.js';
@@ -46,6 +48,8 @@ export interface AppOptions {
   label?: string;
   /** Integrations as built-in plugins (EC2), set up after the core ones and before user plugins. */
   integrations?: DustPlugin[];
+  /** `cluster up`'s wait for nodes that do not answer (tests shorten it). */
+  clusterSetup?: SetupTuning;
   /** Login rules ahead of every other (the demo's per-instance logins). */
   leadingRules?: readonly LoginRule[];
 }
@@ -106,6 +110,7 @@ export class DustApp {
     inventory.onRefreshed = (nodes) => void this.events.emit('inventory:refreshed', { nodes });
     this.engineState = new EngineState(opts.dustHome, opts.version, config, file, inventory, this.registry);
     this.engineState.scopes = () => this.contributions.scopes();
+    this.engineState.clusterProviders = () => this.contributions.clusterProviders();
     // Login rules: the demo's first, then those `assign` keeps in $DUST_HOME/logins.yaml around the config's.
     const rulesStore = new LoginRulesStore(opts.dustHome);
     this.rulesStore = rulesStore;
@@ -138,6 +143,10 @@ export class DustApp {
           api.registerCommand(refreshCommand);
           api.registerCommand(assignCommand({ store: rulesStore, configRules: config.logins, onRulesChanged: () => applyRules() }));
         },
+      }),
+      definePlugin({
+        name: 'builtin:clusters', apiVersion: DUST_PLUGIN_API,
+        setup: (api) => api.registerCommand(clusterCommand(opts.clusterSetup ? { setup: opts.clusterSetup } : {})),
       }),
       ...(opts.integrations ?? []),
     ];

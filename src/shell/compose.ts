@@ -10,6 +10,7 @@ import type { TerminalHost } from './command-runner.js';
 import { DustApp } from './app.js';
 import { prepareEc2, type PrepareEc2Options } from '../ec2/wiring.js';
 import type { LoginRule } from '../config/schema.js';
+import type { SetupTuning } from '../clusters/commands/setup-step.js';
 
 export interface ComposeOptions {
   version: string;
@@ -31,6 +32,8 @@ export interface ComposeOptions {
   extraKnownHosts?: string[];
   /** Called once the demo started, before the engine (the CLI prints its banner). */
   onDemo?(banner: string): void;
+  /** `cluster up`'s wait for nodes that do not answer (tests shorten it). */
+  clusterSetup?: SetupTuning;
 }
 
 export async function composeDust(o: ComposeOptions): Promise<DustApp> {
@@ -61,6 +64,7 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     ...(leadingRules.length > 0 ? { leadingRules } : {}),
     interactive: o.interactive,
     ...(o.label ? { label: o.label } : {}),
+    ...(o.clusterSetup ? { clusterSetup: o.clusterSetup } : {}),
   });
   if (demo) app.closers.push(() => demo.close());
   await app.loadPlugins();

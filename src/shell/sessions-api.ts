@@ -79,6 +79,11 @@ export function clientSessions(manager: SessionManager, deps: ClientSessionsDeps
     },
     attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io, owner)),
     files: (node) => manager.files(node),
+    forwarding: (node) => {
+      const t = manager.transportFor(node);
+      const forward = t.forward?.bind(t);
+      return { transport: t.name, ...(forward ? { forward: (remotePort: number, opts?: { localPort?: number; remoteHost?: string }) => forward(node, remotePort, opts) } : {}) };
+    },
     state: (node) => manager.stateOf(node),
     holder: (node) => {
       const h = manager.holder(node);

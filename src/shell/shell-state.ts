@@ -1,4 +1,5 @@
 import type { ClusterState, KeyValueStore, LastRun, RegisteredCommand, ScopeProvider } from '../plugins/api.js';
+import type { ClusterProvider } from '../clusters/provider.js';
 import type { DustConfig } from '../config/schema.js';
 import type { DustNode } from '../inventory/node.js';
 import type { Inventory } from '../inventory/inventory.js';
@@ -17,6 +18,8 @@ import { LAST_RESULT_KEYS, LastResults } from './last-results.js';
 export class EngineState {
   /** The scopes integrations registered (EC2's regions); set by the engine. */
   scopes: () => readonly ScopeProvider[] = () => [];
+  /** The cluster providers integrations registered; set by the engine. */
+  clusterProviders: () => readonly ClusterProvider[] = () => [];
   readonly stores = new Map<string, KeyValueStore>();
   readonly annotationStore: JsonFileStore;
   /** What a node's session is doing now (`session=` in targets); set once the session layer exists. */
@@ -71,6 +74,10 @@ export class ShellState implements ClusterState {
   private get annotationStore(): JsonFileStore { return this.engine.annotationStore; }
   get sessionState(): ((node: DustNode) => string) | undefined { return this.engine.sessionState; }
   set sessionState(f: ((node: DustNode) => string) | undefined) { this.engine.sessionState = f; }
+
+  clusterProviders(): readonly ClusterProvider[] {
+    return this.engine.clusterProviders();
+  }
 
   async scopeNames(): Promise<readonly { kind: string; name: string }[]> {
     const all: { kind: string; name: string }[] = [];

@@ -79,6 +79,8 @@ export interface Ec2AppOptions {
   sleep?: Sleep;
   /** As `dust --json`: records go to `records`, everything else to `out`. */
   json?: boolean;
+  /** Spec values `cluster init`/`cluster up NAME` start from (as the demo's key). */
+  specDefaults?: Record<string, unknown>;
 }
 
 export interface Ec2TestApp {
@@ -107,6 +109,7 @@ export async function ec2App(opts: Ec2AppOptions = {}): Promise<Ec2TestApp> {
     maxAttempts: opts.maxAttempts ?? 1,
     ...(opts.endpoint ? {} : { requestHandler: createEc2RequestHandler(core) }),
   }, opts.pageSize ? { pageSize: opts.pageSize } : {});
+  if (opts.specDefaults) ec2.specDefaults = opts.specDefaults;
   const out = new Capture(opts.tty ?? false);
   const records = new Capture(false);
   const prompter = opts.prompter ?? new ScriptedPrompter();

@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateEd25519 } from '../../src/ssh/keygen.js';
 import { expect } from 'chai';
 import { Inventory } from '../../src/inventory/inventory.js';
 import type { InventoryProvider, NodeDraft } from '../../src/inventory/provider.js';
@@ -67,7 +71,9 @@ describe('inventory: stable node indexes', () => {
   describe('on EC2 (the demo fleet on the emulator)', () => {
     let t: Ec2TestApp;
     beforeEach(async () => {
-      t = await ec2App({ emulator: { regions: ['us-east-1', 'eu-west-1'] } });
+      const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dust-key-'));
+      fs.writeFileSync(path.join(keyDir, 'id.pub'), `${generateEd25519('me').publicKey}\n`);
+      t = await ec2App({ emulator: { regions: ['us-east-1', 'eu-west-1'] }, specDefaults: { key: path.join(keyDir, 'id.pub') } });
       seedDemoFleet(t.core);
     });
     afterEach(() => t.cleanup());
