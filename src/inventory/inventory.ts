@@ -168,13 +168,21 @@ function hostListDrafts(lists: readonly HostList[], known: readonly NodeDraft[])
   return [...made.values()];
 }
 
-/** Two providers naming the same node: later ones get a `@source` suffix so targets stay unambiguous. */
+/**
+ * Two nodes with the same name (two clusters each with a `worker0`, or two providers): later ones get a suffix so
+ * targets stay unambiguous, their cluster's name when they have one (`worker0@spark1`), else their source's.
+ */
 function dedupeNames(drafts: NodeDraft[]): NodeDraft[] {
   const seen = new Set<string>();
   return drafts.map((d) => {
     if (!seen.has(d.name)) {
       seen.add(d.name);
       return d;
+    }
+    const byCluster = d.cluster ? `${d.name}@${d.cluster}` : undefined;
+    if (byCluster !== undefined && !seen.has(byCluster)) {
+      seen.add(byCluster);
+      return { ...d, name: byCluster };
     }
     let name = `${d.name}@${d.source}`;
     for (let i = 2; seen.has(name); i++) name = `${d.name}@${d.source}${i}`;

@@ -133,7 +133,7 @@ dashboard: { port: ${httpPort} }
     const setup = await runSetup({ sessions: app.manager, onLine: (n, l) => lines.push(`[${n.name}] ${l}`) }, { head, workers }, spec);
     expect(setup.ok, JSON.stringify(setup)).to.equal(true);
     expect(lines).to.include('[head] ready on head');
-    expect(lines).to.include(`[${workers[0]!.name}] ready on worker0`); // worker0@ec2 in the inventory: the demo fleet has a worker0 too
+    expect(lines).to.include(`[${workers[0]!.name}] ready on worker0`); // worker0@spark1 in the inventory: the demo fleet has a worker0 too
     expect(lines.some((l) => /^\[head\] demo: dnf -y install git: simulated on a demo node, nothing installed$/.test(l)), lines.join('\n')).to.equal(true);
     expect(lines.some((l) => /^\[head\] demo: pip3 install .*numpy: simulated/.test(l)), lines.join('\n')).to.equal(true);
 
