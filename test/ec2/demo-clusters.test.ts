@@ -19,7 +19,8 @@ import { startDemo, type DemoSession } from '../../src/ec2/demo.js';
 import { down, up, type LifecycleDeps } from '../../src/ec2/lifecycle/index.js';
 import type { DustNode } from '../../src/inventory/node.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { DustApp } from '../../src/shell/app.js';
+import type { DustApp } from '../../src/shell/app.js';
+import { composeDust } from '../../src/shell/compose.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { generateEd25519 } from '../../src/ssh/keygen.js';
 import { makeTempHome } from '../helpers/temp-home.js';
@@ -69,17 +70,13 @@ describe('ec2: clusters in the demo (up, setup, submit, dashboard, down)', funct
     fs.writeFileSync(path.join(keyDir, 'id_ed25519.pub'), `${key.publicKey}\n`);
     demo = await startDemo({ dustHome: tmp.home, basePort: 14300 + Math.floor(Math.random() * 60) * 10, delays: { pending: 0, stopping: 0, shuttingDown: 0 }, settleIntervalMs: 50 });
     const config = ConfigSchema.parse({});
-    app = new DustApp({
+    app = await composeDust({
       version: '0.1.0-test', dustHome: tmp.home, loaded: { config, file: undefined },
-      out: new TerminalOutput(out, out, { color: false }), prompt: new NoTerminalPrompter(),
+      out: new TerminalOutput(out, out, { color: false }), prompt: new NoTerminalPrompter(), interactive: false,
       terminal: { withTerminal: () => Promise.reject(new Error('no terminal')) },
       extraKnownHosts: [demo.knownHostsFile],
-      extraProviders: [demo.ec2.provider],
+      ec2: { integration: demo.ec2, leadingRules: demo.loginRules },
     });
-    app.state.cloud = demo.ec2.cloud;
-    app.state.region = demo.region;
-    app.state.inventory.setRules(demo.loginRules);
-    await app.loadPlugins();
     deps = { client: (r) => demo.ec2.cloud.client(r), defaultRegion: demo.region, dustHome: tmp.home, specDir: keyDir, pollIntervalMs: 50 };
   });
 
