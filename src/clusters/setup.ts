@@ -9,6 +9,7 @@
  * of hanging `cluster up`) in a subshell, so a `cd` or `export` in a setup command does not leak into the shell the
  * user later types into.
  */
+import { z } from 'zod';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { DustNode, NodeRunResult, RunOptions } from '../plugins/api.js';
@@ -23,7 +24,7 @@ export interface SessionRunner {
   run(nodes: readonly DustNode[], command: string, opts?: RunOptions): Promise<readonly NodeRunResult[]>;
 }
 
-export type NodeRole = 'head' | 'worker';
+export type NodeRole = NodeSetupOutcome['role'];
 
 /** One step of a node's setup as it is reported: `packages`, `pip`, `setup.all[1]`, `setup.head[2]`. */
 export interface SetupStep {
@@ -39,26 +40,30 @@ export type SetupEvent =
   | { type: 'step'; node: DustNode; step: SetupStep; phase: 'ok' }
   | { type: 'step'; node: DustNode; step: SetupStep; phase: 'failed'; exitCode: number | null; reason: string };
 
-/** A node's outcome. Plain data: `cluster status` shows it and the state file can store it as it is. */
-export interface NodeSetupOutcome {
-  node: string;
-  role: NodeRole;
+/**
+ * A node's outcome. Plain data: `cluster status` shows it and the state file stores it as it is (this schema
+ * validates it when read back).
+ */
+export const NodeSetupOutcomeSchema = z.strictObject({
+  node: z.string(),
+  role: z.enum(['head', 'worker']),
   /**
    * ok: every step ran; failed: a step failed (`step`, `exitCode`, `reason`); pending: the node never answered
    * within the wait (`reason` says what the last try met); interrupted: the caller's signal stopped it mid-way.
    */
-  status: 'ok' | 'failed' | 'pending' | 'interrupted';
+  status: z.enum(['ok', 'failed', 'pending', 'interrupted']),
   /** Steps that completed, in order. */
-  completed: string[];
+  completed: z.array(z.string()),
   /** The step that failed or was interrupted. */
-  step?: string;
-  command?: string;
-  exitCode?: number | null;
+  step: z.string().optional(),
+  command: z.string().optional(),
+  exitCode: z.int().nullable().optional(),
   /** One line: `exit 100`, `not reachable after 300 s: connect: connection refused`, `needs root …`. */
-  reason?: string;
+  reason: z.string().optional(),
   /** When the outcome was decided (ISO 8601). */
-  at: string;
-}
+  at: z.string(),
+});
+export type NodeSetupOutcome = z.output<typeof NodeSetupOutcomeSchema>;
 
 export interface SetupResult {
   /** Every node ok. */
@@ -266,6 +271,11 @@ function stepReason(result: NodeRunResult): string {
     default:
       return result.status;
   }
+}
+
+/** The outcomes by node name, as the state file's `setup` keeps them (merge over the previous record: nodes not run keep theirs). */
+export function setupRecord(result: SetupResult): Record<string, NodeSetupOutcome> {
+  return Object.fromEntries([result.head, ...result.workers].map((o) => [o.node, o]));
 }
 
 /** The one line a command reports for a setup that did not finish everywhere (undefined when all is well). */

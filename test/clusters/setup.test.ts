@@ -120,6 +120,19 @@ setup: { all: ['read answer && echo "got $answer"'] }
     expect(result.head).to.include({ status: 'failed', step: 'setup.all[1]', exitCode: 1 });
   });
 
+  it('Ctrl-C interrupts the running steps: those nodes end interrupted at that step, and their shells stay usable', async () => {
+    const stop = new AbortController();
+    const result = await runSetup({
+      sessions: f.sm, signal: stop.signal,
+      onLine: (_n, line) => { if (line === 'sleeping') stop.abort(); },
+    }, { head: f.nodes[0]!, workers: [] }, spec(`
+setup: { all: ['echo sleeping; sleep 30', 'echo never'] }
+`));
+    expect(result.head).to.include({ status: 'interrupted', step: 'setup.all[1]', reason: 'interrupted' });
+    const [after] = await f.sm.run([f.nodes[0]!], 'echo alive');
+    expect(after?.output).to.deep.equal(['alive']);
+  });
+
   it('refuses packages without root and sudo, or without a package manager, in one line; a failing install stops the node', async () => {
     fakeNonRoot(home('node1')); // node1: not root, and this machine has no real sudo
     removeTool(home('node0'), 'dnf'); // node0: the real apt-get would be next: shadow it with a failing one

@@ -7,6 +7,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { describeIssue, formatPath } from '../../config/issue-text.js';
 import { CLUSTER_NAME, Ec2ClusterSpecSchema, type Ec2ClusterSpec } from '../../clusters/spec.js';
+import { NodeSetupOutcomeSchema } from '../../clusters/setup.js';
 
 /**
  * What `cluster up` created for a cluster, in `$DUST_HOME/clusters/NAME.yaml` (mode 0600): ids, and
@@ -52,6 +53,8 @@ export const ClusterStateSchema = z.strictObject({
   /** The head's subnet: workers launch there (one zone, as a cluster placement group needs). */
   subnetId: z.string().optional(),
   launches: z.array(LaunchSchema).default([]),
+  /** Each node's last setup outcome by node name (runSetup in src/clusters/setup.ts), for `cluster status`. */
+  setup: z.record(z.string(), NodeSetupOutcomeSchema).optional(),
 });
 
 export type ClusterState = z.output<typeof ClusterStateSchema>;
