@@ -1,11 +1,14 @@
-import type { CommandContext, CommandSpec, DustNode, NodeRunResult } from '../api.js';
+import type { CommandContext, CommandSpec, DustNode, NodeRunResult, RunOptions } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
 import { isSecretPrompt } from '../../sessions/secret-prompt.js';
 import { describeFailure } from '../../sessions/node-failure.js';
-import { RUN_FLAGS, runOptionsFrom } from './run-flags.js';
+import path from 'node:path';
+import { RUN_FLAGS, outputDirFrom, pickedNodes, runOptionsFrom, withOutputDir } from './run-flags.js';
+import { fileBase } from '../../output/output-dir.js';
+import { formatBytes } from '../../output/format-bytes.js';
 
 /**
  * `@target cmd`: runs a line in the persistent shell of every targeted running node, streaming output as
@@ -121,21 +124,26 @@ async function answerSecret(ctx: CommandContext): Promise<boolean> {
 }
 
 async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?: boolean } = {}): Promise<boolean> {
+  // A password typed for waiting nodes goes to exactly those, in their terminals, and nowhere else.
+  const nodes = runOpts.secret ? ctx.nodes : pickedNodes(ctx);
+  const base = runOptionsFrom({ ...ctx, nodes }, nodes.length);
+  const outdir = runOpts.secret ? undefined : await outputDirFrom(ctx, command, base);
+  warnUselessMaxErrors(ctx, base, nodes.length);
   const chalk = makeChalk(ctx.out.colorEnabled);
-  const width = Math.max(...ctx.nodes.map((n) => n.name.length));
+  const width = Math.max(...nodes.map((n) => n.name.length));
   // Built once per node: a chalk builder per printed line cost a fifth of the demux CPU on big outputs.
-  const labels = new Map(ctx.nodes.map((n) => [n.name, nodeColor(chalk, n.name)(`[${n.name}]`.padEnd(width + 2))]));
+  const labels = new Map(nodes.map((n) => [n.name, nodeColor(chalk, n.name)(`[${n.name}]`.padEnd(width + 2))]));
   const label = (node: DustNode): string => labels.get(node.name) ?? `[${node.name}]`;
-  const pending = new Set(ctx.nodes.map((n) => n.name));
+  const pending = new Set(nodes.map((n) => n.name));
   const started = Date.now();
   let failed = 0;
   let waiting = 0;
-  const byName = new Map(ctx.nodes.map((n) => [n.name, n]));
+  const byName = new Map(nodes.map((n) => [n.name, n]));
   // The status line: done/total, failures, nodes waiting for input, and which nodes take longest (with whoever
   // holds a node this line is queued behind: commands on a node run one after another).
   const progressText = (): string => {
-    const done = ctx.nodes.length - pending.size;
-    const parts = [`${done}/${ctx.nodes.length} done`];
+    const done = nodes.length - pending.size;
+    const parts = [`${done}/${nodes.length} done`];
     if (failed > 0) parts.push(`${failed} failed`);
     if (waiting > 0) parts.push(`${waiting} waiting`);
     const secs = Math.floor((Date.now() - started) / 1000);
@@ -143,7 +151,7 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     else if (pending.size > 3 && secs >= 2) parts.push(`slowest: ${[...pending].slice(0, 3).join(', ')}… (${secs}s)`);
     const queued = [...pending].map((name) => [name, ctx.sessions.holder(byName.get(name)!)] as const).filter(([, h]) => h !== undefined && !h.self);
     if (queued.length > 0) parts.push(`waiting for ${foldNodeNames(queued.map(([n]) => n))} (held by ${queued[0]![1]!.owner}: ${queued[0]![1]!.command.slice(0, 30)})`);
-    const muted = ctx.nodes.filter((n) => ctx.muted.has(n.name)).length;
+    const muted = nodes.filter((n) => ctx.muted.has(n.name)).length;
     if (muted > 0) parts.push(`${muted} muted`);
     return parts.join(' · ');
   };
@@ -160,38 +168,64 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   };
   const ticker = ctx.out.isTTY && !ctx.out.json ? setInterval(progressChanged, 1000) : undefined;
   const lines = new LineBatch((text) => ctx.out.print(text));
-  // One run per node (they are independent anyway), so each node is reported and crossed off as it ends.
-  const results = await Promise.all(ctx.nodes.map(async (node) => {
-    const [r] = await ctx.sessions.run([node], command, {
-      ...runOptionsFrom(ctx),
-      ...runOpts,
-      // With --json the output goes out in the node's record only.
-      // A muted node's lines are not shown here (its result, summary and last= still count).
-      ...(ctx.out.json ? {} : { onLine: (n: DustNode, line: string) => { if (!ctx.muted.has(n.name)) lines.add(label(n), line); } }),
-    });
+  const errLines = new LineBatch((text) => ctx.out.printErr(text));
+  // With --json the output goes out in the node's record only; with --outdir into the files only.
+  const live = !ctx.out.json && !outdir;
+  const onResult = (result: NodeRunResult): void => {
     lines.flush();
-    const result: NodeRunResult = r ?? { node, status: 'unreachable', exitCode: null, output: [], error: { code: ErrorCodes.CommandFailed, message: 'no result' } };
+    errLines.flush();
+    const { node } = result;
     pending.delete(node.name);
     if (result.status === 'failed' || result.status === 'unreachable' || result.status === 'timeout') failed++;
     if (result.status === 'waiting') waiting++;
     if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
     // Why a node did not run or finish (busy terminal, a prompt no script can answer, a timeout), on its own line.
-    else if (result.error && !result.stillRunning && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
+    // Skipped nodes are named together in the summary instead of one line each.
+    else if (result.error && !result.stillRunning && result.status !== 'skipped' && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
+    if (outdir && result.status !== 'skipped' && result.status !== 'unreachable') ctx.out.print(`${label(node)} ${describeOutcome(result)} → ${path.join(outdir.dir, fileBase(node.name))}.out${result.stderr ? ' .err' : ''}`);
     if (ctx.out.json) ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
-    return result;
-  })).finally(() => {
+  };
+  const results = await ctx.sessions.run(nodes, command, withOutputDir({
+    ...base,
+    ...runOpts,
+    // A muted node's lines are not shown here (its result, summary and last= still count).
+    ...(live ? {
+      onLine: (n: DustNode, line: string) => { if (!ctx.muted.has(n.name)) lines.add(label(n), line); },
+      onStderr: (n: DustNode, line: string) => { if (!ctx.muted.has(n.name)) errLines.add(label(n), line); },
+    } : {}),
+    onResult,
+  }, outdir)).finally(() => {
     lines.flush();
+    errLines.flush();
     clearTimeout(progressTimer);
     clearInterval(ticker);
     progress.done();
   });
+  if (outdir) {
+    const written = await outdir.finish();
+    ctx.out.printErr(`output of ${written.nodes} node${written.nodes === 1 ? '' : 's'} (${formatBytes(written.bytes)}) in ${outdir.dir}; summary in ${written.file}`);
+  }
   const summary = summarize(results, chalk.red('✖'));
   if (summary) ctx.out.print(summary);
   adviseRetry(ctx, results);
   return !anyFailed(results);
 }
+
+/** `ok`, `rc 3`, `timeout` … for the one line per node that --outdir prints instead of the output. */
+function describeOutcome(r: NodeRunResult): string {
+  if (r.status === 'ok' || r.status === 'failed') return `rc ${r.exitCode ?? '?'}`;
+  return r.status;
+}
+
+/** --max-errors given on the line without a window: every node starts at once, so nothing can be held back. */
+export function warnUselessMaxErrors(ctx: CommandContext, opts: RunOptions, nodeCount: number): void {
+  if (typeof ctx.flags['max-errors'] === 'string' && opts.fanout === undefined && nodeCount > 1) {
+    ctx.out.warn('--max-errors without --fanout: every node starts at once, so no node can be held back (add --fanout N)');
+  }
+}
+
 
 /** A run failed when a node exited non-zero, timed out or could not be reached (waiting and interrupted are not failures). */
 export function anyFailed(results: readonly NodeRunResult[]): boolean {
@@ -204,6 +238,8 @@ const PROGRESS_MS = 100;
 export function resultRecord(command: string, r: NodeRunResult): Record<string, unknown> {
   return {
     type: 'result', node: r.node.name, command, status: r.status, exitCode: r.exitCode, output: r.output,
+    ...(r.stderr === undefined ? {} : { stderr: r.stderr }),
+    ...(r.durationMs === undefined ? {} : { durationMs: r.durationMs }),
     ...(r.error === undefined ? {} : { error: r.error }),
     ...(r.stillRunning ? { stillRunning: true } : {}),
     ...(r.truncated === undefined ? {} : { truncated: r.truncated }),
@@ -216,7 +252,7 @@ const advised = new WeakSet<object>();
 
 /** The first time a run leaves failed or unreachable nodes, says how to select exactly those again. */
 export function adviseRetry(ctx: CommandContext, results: readonly NodeRunResult[]): void {
-  const bad = (['failed', 'unreachable', 'timeout'] as const).filter((s) => results.some((r) => r.status === s));
+  const bad = (['failed', 'unreachable', 'timeout', 'skipped'] as const).filter((s) => results.some((r) => r.status === s));
   if (bad.length === 0 || typeof ctx.state !== 'object' || ctx.state === null || advised.has(ctx.state)) return;
   advised.add(ctx.state);
   ctx.out.info(`  target them again with @${bad.map((s) => `last=${s}`).join(',')} <command> (see help targets)`);
@@ -280,6 +316,12 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   };
   group('unreachable', 'unreachable');
   group('timeout', 'timed out');
+  const skipped = results.filter((r) => r.status === 'skipped');
+  if (skipped.length > 0) {
+    // One reason for all of them (--max-errors, or Ctrl-C before their turn): the first one's says it.
+    const why = skipped[0]!.error?.message.replace(/^not sent: /, '');
+    parts.push(`${skipped.length} skipped: ${foldNodeNames(skipped.map((r) => r.node.name))}${why ? ` (${why})` : ''}`);
+  }
   group('waiting', 'waiting for input');
   // An interrupted program that did not stop still owns that node's terminal: say so, or the next `@node cmd`
   // would surprise (it is typed into that program).
