@@ -5,7 +5,7 @@
  * loads ./cli.js.
  */
 import fs from 'node:fs';
-import { CliUsageError, parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
+import { CliUsageError, needsOwnEngine, parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
 
 /** `dust ... | head -2`: once the reader is gone, stop quietly with SIGPIPE's status, as Unix tools do. */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
@@ -13,6 +13,16 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
     if (err.code === 'EPIPE') process.exit(141);
     throw err;
   });
+}
+
+/** stdin is a pipe, a socket or a non-empty file (not a terminal, not /dev/null): it may carry data. */
+function stdinMayHoldInput(): boolean {
+  try {
+    const st = fs.fstatSync(0);
+    return st.isFIFO() || st.isSocket() || (st.isFile() && st.size > 0);
+  } catch {
+    return false;
+  }
 }
 
 function readVersion(): string {
@@ -63,7 +73,9 @@ async function main(argv: readonly string[]): Promise<number> {
   process.argv = [...process.argv.slice(0, 2), ...args.optionArgs];
   // Lines for a running `dust serve` (warm sessions), unless they need an engine of their own.
   const scripted = args.commands.length > 0 || process.stdin.isTTY !== true;
-  if (scripted && !args.noServer && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined) {
+  // Piped input for the nodes (`tar c x | dust -c '@* tar x'`) is read by this process: so are those scripts.
+  const inputForNodes = args.commands.length > 0 && !args.noStdin && stdinMayHoldInput();
+  if (scripted && !args.noServer && !needsOwnEngine(args) && !inputForNodes && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined) {
     const { tryScriptOnServer } = await import('../client/commands.js');
     const code = await tryScriptOnServer(args);
     if (code !== undefined) return code;
