@@ -91,7 +91,9 @@ export class OutputDir {
       s.end(() => resolve());
       s.once('error', () => resolve());
     }))));
-    const nodes = this.results.map((r) => {
+    // In inventory order (results arrive as nodes finish).
+    const ordered = [...this.results].sort((a, b) => a.node.index - b.node.index || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
+    const nodes = ordered.map((r) => {
       const f = this.files.get(r.node.name);
       const base = fileBase(r.node.name);
       return {

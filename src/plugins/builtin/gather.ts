@@ -16,15 +16,17 @@ import { RUN_FLAGS, outputDirFrom, pickedNodes, runOptionsFrom, withOutputDir } 
 export const gatherCommand: CommandSpec = {
   name: 'gather',
   aliases: ['dshbak'],
-  usage: 'gather [--diff] [--timeout S] [--max-output N] <target> <command>',
+  usage: 'gather [--diff] [--timeout S] [--no-pty] [--fanout N] [--max-errors N|P%] [--pick N] [--outdir DIR] <target> <command>',
   summary: 'run a command like @, then show each distinct output once under the nodes that gave it',
   help: 'Runs the command in each node\'s persistent shell (state shared with @), waits for all, then groups\n'
     + 'identical results (output and exit status): the largest group first, each headed by its folded node\n'
     + 'names. Use * as the target for the whole working set.\n'
     + '--diff shows the largest group in full and every other one as a unified diff against it (clush --diff).\n'
     + 'Each result keeps the last --max-output lines (default 10000); a cut is shown in the heading, and outputs\n'
-    + 'are compared whole (by fingerprint), so two that differ only in the cut part are never grouped.',
-  examples: ['gather * uname -r', 'gather worker* md5sum /etc/hosts', 'gather --diff * cat /etc/hosts'],
+    + 'are compared whole (by fingerprint), so two that differ only in the cut part are never grouped.\n'
+    + 'It takes the flags of `at` (help at): --no-pty runs it without a terminal, and then stdout is grouped and\n'
+    + 'stderr shown apart, grouped the same way (clush -B); --fanout, --max-errors, --pick, --outdir, --stdin.',
+  examples: ['gather * uname -r', 'gather worker* md5sum /etc/hosts', 'gather --diff * cat /etc/hosts', 'gather --no-pty * systemctl is-active app'],
   flags: { diff: { type: 'boolean', short: 'd', description: 'show the other results as diffs against the largest group' }, ...RUN_FLAGS },
   target: { mode: 'required', states: ['running'] },
   remoteCommand: true,
