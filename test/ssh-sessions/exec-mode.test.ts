@@ -102,6 +102,30 @@ describe('no-PTY exec mode (sessions.exec over real sshd)', function () {
       expect(failing[1]!.error!.message).to.match(/1 node had failed \(--max-errors 0\)/);
     });
 
+    it('keeps the exit status when the channel\'s whole life arrives in one read (a busy client)', async () => {
+      const nodes = clusterNodes(cluster);
+      const { transport } = managerFor(cluster);
+      const within = <T>(p: Promise<T>, what: string): Promise<T> => Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} never came`)), 10_000))]);
+      try {
+        // Connected first, so that what follows is only the exec channel. Nobody reads these commands' output:
+        // their end must come anyway.
+        await within(Promise.all(nodes.map(async (n) => (await transport.exec(n, { command: 'echo unread' })).exit)), 'the end of an unread command');
+        const pending = nodes.map((n) => transport.exec(n, { command: 'exit 3' }));
+        // Block the event loop while the servers answer each step (channel open, then the exec request): the
+        // request's success, the exit status, EOF and close then arrive in one socket read, and ssh2 emits them
+        // all in one go, right after handing over the channel.
+        for (let i = 0; i < 4; i++) {
+          await new Promise((r) => setImmediate(r));
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        }
+        const procs = await within(Promise.all(pending), 'the channel');
+        const exits = await within(Promise.all(procs.map((p) => p.exit)), 'the end of the command');
+        expect(exits.map((e) => e.exitCode)).to.deep.equal(nodes.map(() => 3));
+      } finally {
+        await transport.close();
+      }
+    });
+
     it('a command run in the persistent shell as well as without a PTY sees the same PATH', async () => {
       const nodes = clusterNodes(cluster).slice(0, 1);
       const [pty] = await sm.run(nodes, 'echo "$PATH"');
