@@ -303,5 +303,18 @@ describe('scripting like clush and pssh (built CLI, real sshd)', function () {
       await shell.waitFor(/\[node2\] 4 files in 4 directories/, { from: m });
       expect(fs.existsSync(path.join(f.cluster.node('node2').homeDir, 'interactive-copy', 'etc', 'deep', 'big.bin'))).to.equal(true);
     });
+
+    it('under --json (no PTY by default) an answer for a node waiting at a prompt still goes into its terminal', async () => {
+      shell = new PtySession(['--config', f.configFile, '--json'], { DUST_HOME: f.tmp.home }, { cwd: f.tmp.home, cols: 160 });
+      await shell.waitFor('[dust]$ ');
+      let m = shell.mark();
+      shell.write('at --pty node0 read -p "Continue? " a; echo "got $a"\r');
+      await shell.waitFor(/"status":"waiting"/, { from: m });
+      await shell.waitFor(/\[dust\]\$ $/, { from: m + 1 });
+      m = shell.mark();
+      shell.write('@node0 yes-please\r');
+      const out = await shell.waitFor(/"output":\["got yes-please"\]/, { from: m });
+      expect(out).to.match(/"status":"ok"/);
+    });
   });
 });

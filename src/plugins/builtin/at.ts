@@ -141,6 +141,9 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   // A password typed for waiting nodes goes to exactly those, in their terminals, and nowhere else.
   const nodes = runOpts.secret ? ctx.nodes : pickedNodes(ctx);
   const base = runOptionsFrom({ ...ctx, nodes }, nodes.length);
+  // A password, or an answer for nodes waiting at a prompt, is typed into their terminals: the persistent shell,
+  // whatever the default mode (--json, run.pty), unless --no-pty was asked for on this very line.
+  if (runOpts.secret || (base.pty === false && ctx.flags['no-pty'] !== true && base.stdin === undefined && nodes.some((n) => ctx.sessions.state(n) === 'waiting'))) base.pty = true;
   const outdir = runOpts.secret ? undefined : await outputDirFrom(ctx, command, base);
   warnUselessMaxErrors(ctx, base, nodes.length);
   const chalk = makeChalk(ctx.out.colorEnabled);
