@@ -24,9 +24,15 @@ type Stream = 'out' | 'err';
 interface NodeFiles {
   /** Raw channel bytes arrive for this node (no-PTY mode): lines are then not written a second time. */
   raw: boolean;
+  /** Lines not yet handed to the file: one write per block, not per line (a 1 MB output is 10,000 lines). */
+  lines: string[];
+  lineChars: number;
   streams: Partial<Record<Stream, fs.WriteStream>>;
   bytes: Record<Stream, number>;
 }
+
+/** Characters of lines collected before they are written as one block. */
+const LINE_BLOCK = 64 * 1024;
 
 export interface OutputDirSummary {
   /** Path of summary.json. */
@@ -66,7 +72,18 @@ export class OutputDir {
   line(node: DustNode, line: string): void {
     const f = this.node(node);
     if (f.raw) return;
-    this.write(node, f, 'out', `${line}\n`);
+    f.lines.push(line);
+    f.lineChars += line.length + 1;
+    if (f.lineChars >= LINE_BLOCK) this.flushLines(node, f);
+    else if (f.lines.length === 1) queueMicrotask(() => this.flushLines(node, f));
+  }
+
+  private flushLines(node: DustNode, f: NodeFiles): void {
+    if (f.lines.length === 0) return;
+    const block = `${f.lines.join('\n')}\n`;
+    f.lines = [];
+    f.lineChars = 0;
+    this.write(node, f, 'out', block);
   }
 
   /** Raw bytes of stdout or stderr (no-PTY mode), written as they are. */
@@ -80,6 +97,7 @@ export class OutputDir {
   ended(result: NodeRunResult): void {
     this.results.push(result);
     const f = this.node(result.node);
+    this.flushLines(result.node, f);
     this.stream(result.node, f, 'out');
     if (result.stderr !== undefined || f.raw) this.stream(result.node, f, 'err');
   }
@@ -127,7 +145,7 @@ export class OutputDir {
   private node(node: DustNode): NodeFiles {
     let f = this.files.get(node.name);
     if (!f) {
-      f = { raw: false, streams: {}, bytes: { out: 0, err: 0 } };
+      f = { raw: false, lines: [], lineChars: 0, streams: {}, bytes: { out: 0, err: 0 } };
       this.files.set(node.name, f);
     }
     return f;

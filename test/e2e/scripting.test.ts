@@ -55,6 +55,19 @@ describe('scripting like clush and pssh (built CLI, real sshd)', function () {
     });
   });
 
+  it('refuses bad values of the new options with the usage, exit 2, before anything runs', () => {
+    for (const [args, message] of [
+      [['--fanout', '0'], "--fanout: '0' is not a number of nodes"],
+      [['--max-errors', 'many'], "--max-errors: 'many' is not a number of nodes or a percentage"],
+      [['--outdir', ''], '--outdir: give a directory'],
+    ] as const) {
+      const r = dust([...args, ...lines('@node0 echo never')]);
+      expect(r.code, args.join(' ')).to.equal(2);
+      expect(r.stderr).to.include(message).and.include('usage: dust');
+      expect(r.stdout).to.equal('');
+    }
+  });
+
   describe('stop on the first failing line (-e, run.stopOnError)', () => {
     it('ends the script at the first failing line with its status; the later lines never run', () => {
       let r = dust(['-e', ...lines('@node0 echo one', '@node1 exit 3', '@node2 echo never')]);
