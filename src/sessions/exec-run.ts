@@ -140,7 +140,8 @@ export async function execOnNode(transport: Transport, node: DustNode, command: 
     }
     pendingSignal = false;
     step++;
-    exec(node, { command: killCommand(pid, sig) }).then((k) => k.exit, () => undefined).catch(() => undefined);
+    // Its output is read (and dropped): some transports end a command only once its streams are drained.
+    exec(node, { command: killCommand(pid, sig) }).then((k) => { k.onStdout(() => undefined); k.onStderr(() => undefined); return k.exit; }, () => undefined).catch(() => undefined);
     stepTimer = setTimeout(sendNextSignal, o.interruptGraceMs);
   };
   const stop = (why: 'abort' | 'timeout'): void => {
