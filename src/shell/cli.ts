@@ -16,9 +16,9 @@ import { ErrorCodes } from '../errors/codes.js';
 /**
  * Everything after the arguments: config, the app, plugins, EC2, then script mode or the interactive shell.
  * Imported by main.ts only when there is work to do (`--version` and `--help` never load it).
- * Resolves to the exit status.
+ * Resolves to the exit status. `preread`: stdin already read by main.ts for the nodes (a server was listening).
  */
-export async function runCli(args: CliArgs, version: string): Promise<number> {
+export async function runCli(args: CliArgs, version: string, preread?: LocalStdin): Promise<number> {
   const debug = args.verbose || (process.env['DUST_DEBUG'] ?? '') !== '';
   const out = new TerminalOutput(process.stdout, process.stderr, { ...(args.color === undefined ? {} : { color: args.color }), debug, json: args.json });
   const home = defaultDustHome();
@@ -63,7 +63,7 @@ export async function runCli(args: CliArgs, version: string): Promise<number> {
     const scriptOnStdin = args.commands.length === 0;
     if (!scriptOnStdin && !args.noStdin && process.stdin.isTTY !== true) {
       // With -c lines, a piped stdin is the nodes' input (pssh -I), read on the first line that runs on nodes.
-      const input = new LocalStdin(process.stdin);
+      const input = preread ?? new LocalStdin(process.stdin);
       app.sessions.useLocalStdin(input);
       app.closers.push(() => input.dispose());
     }
