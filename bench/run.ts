@@ -1,7 +1,7 @@
 /**
  * dust benchmarks on a loopback OpenSSH cluster (test/harness), one fresh cluster per size N.
  *
- *   npm run bench -- [--sizes 10,50,200] [--reps 5] [--only floor,warm,cm,peers,cold,rss,demux] [--json out.json]
+ *   npm run bench -- [--sizes 10,50,200] [--reps 5] [--only floor,warm,cm,peers,cold,rss,demux,exec,outdir] [--json out.json]
  *   (or BENCH_SIZES / BENCH_REPS / BENCH_ONLY / BENCH_JSON)
  *
  * dust runs in-process (DustApp wired as src/shell/main.ts does, output into a null sink). Prints one table
@@ -18,8 +18,9 @@ import { LINE_BYTES, demuxRun, writeBigFile, type DemuxResult } from './lib/demu
 import { ControlMasters, FANOUT, findPeers, versions, type Peer } from './lib/openssh.js';
 import { closeAll, closeShells, markerRound, openShells, rawConnectAll } from './lib/raw-ssh2.js';
 import { median, now, sleep } from './lib/util.js';
+import { measureExecModes, measureOutdir, type ExecModesResult, type OutdirRun } from './lib/scripting.js';
 
-const SECTIONS = ['floor', 'warm', 'cm', 'peers', 'cold', 'rss', 'demux'] as const;
+const SECTIONS = ['floor', 'warm', 'cm', 'peers', 'cold', 'rss', 'demux', 'exec', 'outdir'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options { sizes: number[]; reps: number; only: Set<Section>; json: string | undefined; demuxMb: number }
@@ -66,6 +67,10 @@ interface SizeResult {
   dustCold?: Sample;
   rss?: { sessions: number; rssBeforeMiB: number; rssAfterMiB: number; perSessionMiB: number; heapPerSessionKiB: number };
   demux?: DemuxResult[];
+  /** `uname -r`: @ (persistent shell) vs at --no-pty (exec), warm and cold, and clush. */
+  execModes?: ExecModesResult;
+  /** --outdir with every node printing 1 MB (largest N only). */
+  outdir?: OutdirRun[];
   errors: string[];
 }
 
@@ -292,6 +297,36 @@ function report(results: readonly SizeResult[], o: Options, meta: Record<string,
       ['JS heap per session', ...col((r) => (r.rss ? `${r.rss.heapPerSessionKiB.toFixed(0)} KiB` : '–'))],
     ]));
   }
+  const withExec = results.filter((r) => r.execModes);
+  if (withExec.length > 0) {
+    const em = (f: (e: ExecModesResult) => number[]) => (r: SizeResult): number | undefined => (r.execModes ? median(f(r.execModes)) : undefined);
+    const ptyWarm = em((e) => e.ptyWarm), execWarm = em((e) => e.execWarm), rawExec = em((e) => e.rawExec), ptyCold = em((e) => e.ptyCold), execCold = em((e) => e.execCold), clush = em((e) => e.clush);
+    const ens = withExec.map((r) => r.n);
+    const c = (f: (r: SizeResult) => string): string[] => withExec.map(f);
+    parts.push(table('`uname -r` on all N nodes: persistent shell (`@`) vs no-PTY exec (`at --no-pty`) vs clush', ens, [
+      ['**dust `@* uname -r`, warm** (shells open)', ...c((r) => `**${fmt(ptyWarm(r))}**`)],
+      ['**dust `at --no-pty * uname -r`, warm** (connections open, one exec channel per node)', ...c((r) => `**${fmt(execWarm(r))}**`)],
+      ['floor: a bare ssh2 exec channel per node (`uname -r`, no wrapper, no dust)', ...c((r) => fmt(rawExec(r)))],
+      ['dust `@* uname -r`, cold (fresh app: connect + shell + run)', ...c((r) => fmt(ptyCold(r)))],
+      ['dust `at --no-pty * uname -r`, cold (fresh app: connect + exec)', ...c((r) => fmt(execCold(r)))],
+      [`clush -f ${FANOUT} uname -r (fresh connections)`, ...c((r) => fmt(clush(r)))],
+      ['no-PTY warm ÷ shell warm', ...c((r) => ratio(execWarm(r), ptyWarm(r)))],
+      ['no-PTY warm ÷ bare exec floor', ...c((r) => ratio(execWarm(r), rawExec(r)))],
+      ['clush ÷ no-PTY warm', ...c((r) => ratio(clush(r), execWarm(r)))],
+      ['clush ÷ no-PTY cold', ...c((r) => ratio(clush(r), execCold(r)))],
+    ]));
+  }
+  for (const r of results.filter((x) => x.outdir && x.outdir.length > 0)) {
+    parts.push(`### \`--outdir\`: \`cat\` of a 1 MB file (100-byte lines) on each of ${r.n} nodes into per-node files (connections open)\n`);
+    parts.push('| mode | runs | total written | median time | **throughput** | check |\n|---|---:|---:|---:|---:|---|');
+    for (const mode of ['exec', 'pty'] as const) {
+      const d = r.outdir!.filter((x) => x.mode === mode);
+      if (d.length === 0) continue;
+      const bad = d.find((x) => !x.verified);
+      parts.push(`| ${mode === 'exec' ? '`--no-pty` (raw bytes)' : '`--pty` (lines)'} | ${d.length} | ${(d[0]!.totalBytes / 1e6).toFixed(0)} MB | ${fmt(median(d.map((x) => x.ms)))} | **${median(d.map((x) => x.mbPerS)).toFixed(1)} MB/s** | ${bad ? `FAILED: ${bad.detail}` : d[0]!.detail} |`);
+    }
+    parts.push('');
+  }
   const withDemux = results.filter((r) => r.demux && r.demux.length > 0);
   for (const r of withDemux) {
     const checked = r.demux!.filter((x) => x.verified);
@@ -354,6 +389,14 @@ async function main(): Promise<void> {
       else if (o.only.has('cold')) await step('clush', () => measurePeers(cluster, peers.filter((p) => p.name === 'clush'), { ...o, reps: 1 }, r));
       if (o.only.has('rss')) await step('rss', () => measureRss(cluster, r, workDir));
       if (o.only.has('demux') && n === Math.min(...o.sizes)) await step('demux', () => measureDemux(cluster, o, r, workDir));
+      if (o.only.has('exec')) {
+        await step('exec modes', async () => {
+          r.execModes = await measureExecModes(cluster, writeBenchConfig(cluster, workDir), workDir, o.reps, slowReps(o.reps, n), log);
+        });
+      }
+      if (o.only.has('outdir') && n === Math.max(...o.sizes)) {
+        await step('outdir', async () => { r.outdir = await measureOutdir(cluster, writeBenchConfig(cluster, workDir), workDir, Math.min(o.reps, 3), log); });
+      }
     } finally {
       await cluster.down();
       liveCluster = undefined;

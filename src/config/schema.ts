@@ -66,6 +66,21 @@ export const ConfigSchema = z.strictObject({
     timeout: z.number().nonnegative().optional(),
     /** Lines of output each node's result keeps (the last ones); a cut is always reported. */
     maxOutputLines: z.number().int().positive().optional(),
+    /**
+     * `true`: the persistent PTY shell (the default, except with --json); `false`: no-PTY exec mode (one exec
+     * channel per command, stdout and stderr apart, no state kept).
+     */
+    pty: z.boolean().optional(),
+    /** At most this many nodes run a command at once (rolling); default all. */
+    fanout: z.number().int().positive().optional(),
+    /** After more than this many failed nodes (a number, or `10%` of the targeted ones) no further node is started. */
+    maxErrors: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage such as 10%')]).optional(),
+    /** Write every run's per-node output under this directory (as `--outdir`). */
+    outdir: z.string().min(1).optional(),
+    /** dust's exit status in scripts: `any` (0 when every line succeeded, else 1) or `max` (the largest remote exit code, as `clush -S`). */
+    exitStatus: z.enum(['any', 'max']).optional(),
+    /** Scripts (`-c`, stdin) stop at the first line that fails (`dust -e`). */
+    stopOnError: z.boolean().optional(),
   }).default({}),
   /**
    * Plugins to load besides the drop-ins: a path or package name, or `{ name, options }` where `options` reach the

@@ -137,6 +137,15 @@ export const ErrorCodes = {
   ClusterNotFound: 'DUST_CLUSTER_NOT_FOUND',
   /** `cluster`: no integration serves the spec's `provider:` (or it is off: no region, no kubeconfig), or two do and the name is ambiguous. */
   ClusterProvider: 'DUST_CLUSTER_PROVIDER',
+  /**
+   * Fan-out: the command was never sent to this node, because more than `--max-errors` nodes had already failed,
+   * or Ctrl-C came before its turn under `--fanout`. The node reports status `skipped` (`@last=skipped` picks them).
+   */
+  Skipped: 'DUST_SKIPPED',
+  /** No-PTY mode: the node's transport cannot run a command without a terminal, and local stdin can only go that way. */
+  NoExec: 'DUST_NO_EXEC',
+  /** `--outdir`: the directory or a node's output file could not be created or written (path and reason in the message). */
+  OutputDir: 'DUST_OUTPUT_DIR',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -64,6 +64,10 @@ export class TerminalOutput implements Output {
     this.write(this.json ? this.stderr : this.stdout, text);
   }
 
+  printErr(text: string): void {
+    this.write(this.stderr, text);
+  }
+
   info(text: string): void {
     this.write(this.json ? this.stderr : this.stdout, text);
   }

@@ -345,6 +345,8 @@ export interface Output {
   /** One JSON object as one line on stdout (only when `json` is set; ignored otherwise); escape sequences are stripped from its strings. */
   record(obj: Record<string, unknown>): void;
   print(text: string): void;
+  /** Like `print`, but always to stderr (a remote command's stderr in no-PTY mode). */
+  printErr(text: string): void;
   info(text: string): void;
   success(text: string): void;
   warn(text: string): void;
@@ -377,12 +379,21 @@ export interface NodeRunResult {
   /**
    * ok: exit 0; failed: non-zero (or a prompt nothing could answer, in a script); unreachable: could not connect;
    * waiting: still running (e.g. waiting for input) when the command returned; interrupted: Ctrl-C; timeout: ran past
-   * `RunOptions.timeoutMs` and was interrupted.
+   * `RunOptions.timeoutMs` and was interrupted; skipped: the command was never sent to the node (`RunOptions.maxErrors`
+   * was reached, or Ctrl-C came before its turn under `fanout`); `error` says which.
    */
-  status: 'ok' | 'failed' | 'unreachable' | 'waiting' | 'interrupted' | 'timeout';
+  status: 'ok' | 'failed' | 'unreachable' | 'waiting' | 'interrupted' | 'timeout' | 'skipped';
+  /** The command's exit status; a command killed by a signal reports 128 + the signal's number, as shells do. */
   exitCode: number | null;
-  /** Output lines (stdout and stderr merged as a terminal shows them): the last 10,000; `onLine` sees them all. */
+  /**
+   * Output lines: the last 10,000; `onLine` sees them all. In the persistent shell stdout and stderr arrive merged,
+   * as a terminal shows them; in no-PTY mode (`pty: false`) this is stdout only and stderr is in `stderr`.
+   */
   output: string[];
+  /** No-PTY mode only: the command's stderr lines (the last `maxOutputLines`), kept apart from `output`. */
+  stderr?: string[];
+  /** Wall-clock milliseconds from sending the command (connecting included) to its outcome. */
+  durationMs?: number;
   /** Why the node did not run the command (unreachable, shell gone, still running after ^C): code, message, hint. */
   error?: NodeFailure;
   /** Interrupted, but the program ignored ^C and still owns the node's terminal (the next line is typed into it). */
@@ -399,8 +410,32 @@ export interface NodeRunResult {
 
 export interface RunOptions {
   signal?: AbortSignal;
-  /** Called for each complete output line as it arrives. */
+  /** Called for each complete output line as it arrives (stdout only in no-PTY mode). */
   onLine?: (node: DustNode, line: string) => void;
+  /**
+   * `true` (default): the node's persistent PTY shell (state kept between commands, stdout and stderr merged).
+   * `false`: one exec channel per command on the node's connection, without a terminal (clush/pdsh-style): stdout
+   * and stderr apart, no colours, no state kept, `stdin` can be given. See SessionsApi.exec.
+   */
+  pty?: boolean;
+  /**
+   * No-PTY mode: bytes for every node's stdin (the same bytes to each), closed after. A function is called once per
+   * node for a fresh stream (large inputs spooled to a file). Without it stdin is closed at once.
+   */
+  stdin?: Buffer | string | (() => NodeJS.ReadableStream);
+  /** No-PTY mode: called for each complete stderr line as it arrives. */
+  onStderr?: (node: DustNode, line: string) => void;
+  /** No-PTY mode: the raw bytes of stdout and stderr as they arrive (byte-exact, e.g. to write them to files). */
+  onOutput?: (node: DustNode, data: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Called once per node with its outcome as soon as it is known (results are also returned all together). */
+  onResult?: (result: NodeRunResult) => void;
+  /** At most this many nodes run the command at once; the next starts as one finishes (rolling). Default: all at once. */
+  fanout?: number;
+  /**
+   * Once more than this many nodes failed (failed, unreachable, timeout), the command is sent to no further node:
+   * the nodes not yet started report `skipped`. Only matters with `fanout` (otherwise every node starts at once).
+   */
+  maxErrors?: number;
   /** Quiet period after which a partial line (a prompt) is delivered and a silent command counts as waiting. */
   quietMs?: number;
   /** Lines of output each result keeps (the last ones; `onLine` still sees all). Default 10,000. */
@@ -424,8 +459,15 @@ export interface RunOptions {
 export type SessionStateName = 'closed' | 'connecting' | 'idle' | 'running' | 'waiting' | 'raw' | 'program';
 
 export interface SessionsApi {
-  /** Runs a line in every node's persistent shell, in parallel. */
+  /** Runs a line in every node's persistent shell, in parallel (or without a PTY with `pty: false`). Results in `nodes` order. */
   run(nodes: readonly DustNode[], command: string, opts?: RunOptions): Promise<NodeRunResult[]>;
+  /**
+   * Runs a command without a terminal on every node (`run` with `pty: false`): one exec channel per command on the
+   * node's existing connection, stdout and stderr apart (`output`, `stderr`), stdin from `opts.stdin`, nothing kept
+   * between commands (cwd, exports). The command runs in the environment dust's shell has (profile sourced, bash where
+   * there is one). A transport without exec runs it in the persistent shell instead, and says so in `notice`.
+   */
+  exec(nodes: readonly DustNode[], command: string, opts?: RunOptions): Promise<NodeRunResult[]>;
   /**
    * The unfinished line a node's program is waiting at (`[sudo] password for ann: `), or undefined when the
    * node is not waiting for input. The next `run` on that node is typed into that program.

@@ -5,8 +5,10 @@ import { ErrorCodes } from '../errors/codes.js';
 import { isSecretPrompt } from './secret-prompt.js';
 import { describeFailure, toNodeFailure } from './node-failure.js';
 import type { RemoteFiles, Transport } from './transport.js';
+import { fanOut } from './fan-out.js';
+import { execOnNode } from './exec-run.js';
 import {
-  NodeSession,
+  NodeSession, OUTPUT_KEPT,
   type AttachOutcome, type RawTerminal, type SessionEvent, type SessionRunResult, type SessionState,
 } from './node-session.js';
 
@@ -55,32 +57,78 @@ export class SessionManager {
   }
 
   /**
-   * Runs one line on every node in parallel. Resolves when each node has finished (exit status known), is
-   * unreachable (reason in `error`), is waiting for input (a prompt followed by quiet), or was interrupted
-   * (`signal` aborted: ^C is sent to the remote foreground job; sessions stay open). A node that is
-   * `waiting` from an earlier run gets this line as typed input instead of a new command.
+   * Runs one line on every node in parallel (under `opts.fanout` and `opts.maxErrors`; results in `nodes` order).
+   * In the persistent shell (default) each resolves when the node has finished (exit status known), is unreachable
+   * (reason in `error`), is waiting for input (a prompt followed by quiet), or was interrupted (`signal` aborted: ^C
+   * is sent to the remote foreground job; sessions stay open). A node that is `waiting` from an earlier run gets
+   * this line as typed input instead of a new command. With `pty: false` see `exec`.
    */
   async run(nodes: readonly DustNode[], command: string, opts: RunOptions & { owner?: string } = {}): Promise<SessionRunResult[]> {
+    return fanOut(nodes, opts, async (node) => {
+      const started = Date.now();
+      const r = opts.pty === false ? await this.execOne(node, command, opts) : await this.shellOne(node, command, opts);
+      return { ...r, durationMs: Date.now() - started };
+    });
+  }
+
+  /**
+   * The command without a terminal on every node: one exec channel per command over the node's connection (no new
+   * login), stdout and stderr apart, `opts.stdin` streamed in, no state kept. A node whose transport has no exec
+   * runs it in its persistent shell instead (said in `notice`), unless stdin was given (then it fails: DUST_NO_EXEC).
+   */
+  async exec(nodes: readonly DustNode[], command: string, opts: RunOptions & { owner?: string } = {}): Promise<SessionRunResult[]> {
+    return this.run(nodes, command, { ...opts, pty: false });
+  }
+
+  private async shellOne(node: DustNode, command: string, opts: RunOptions & { owner?: string }): Promise<SessionRunResult> {
     const quietMs = opts.quietMs ?? this.opts.quietMs ?? 300;
-    return Promise.all(nodes.map(async (node) => {
-      let session: NodeSession;
-      try {
-        session = this.session(node);
-      } catch (err) {
-        return { node, status: 'unreachable' as const, exitCode: null, output: [], error: toNodeFailure(err) };
+    let session: NodeSession;
+    try {
+      session = this.session(node);
+    } catch (err) {
+      return { node, status: 'unreachable' as const, exitCode: null, output: [], error: toNodeFailure(err) };
+    }
+    return session.exec(command, {
+      quietMs,
+      idlePartialMs: Math.max(quietMs, this.opts.idlePartialMs ?? 2000),
+      interruptGraceMs: this.opts.interruptGraceMs ?? 1500,
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.maxOutputLines !== undefined ? { maxOutputLines: opts.maxOutputLines } : {}),
+      ...(opts.noInput ? { noInput: true } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
+    });
+  }
+
+  private async execOne(node: DustNode, command: string, opts: RunOptions & { owner?: string }): Promise<SessionRunResult> {
+    let transport: Transport;
+    try {
+      transport = this.transportFor(node);
+    } catch (err) {
+      return { node, status: 'unreachable', exitCode: null, output: [], stderr: [], error: toNodeFailure(err) };
+    }
+    if (!transport.exec) {
+      if (opts.stdin !== undefined) {
+        return {
+          node, status: 'failed', exitCode: null, output: [], stderr: [],
+          error: { code: ErrorCodes.NoExec, message: `the ${transport.name} transport cannot run a command without a terminal, so local stdin cannot reach it`, hint: 'leave this node out, or copy the data with put and read it from the file' },
+        };
       }
-      return session.exec(command, {
-        quietMs,
-        idlePartialMs: Math.max(quietMs, this.opts.idlePartialMs ?? 2000),
-        interruptGraceMs: this.opts.interruptGraceMs ?? 1500,
-        ...(opts.onLine ? { onLine: opts.onLine } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.maxOutputLines !== undefined ? { maxOutputLines: opts.maxOutputLines } : {}),
-        ...(opts.noInput ? { noInput: true } : {}),
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
-      });
-    }));
+      const r = await this.shellOne(node, command, opts);
+      const notice = `ran in the persistent shell: the ${transport.name} transport has no exec (stdout and stderr merged)`;
+      return { ...r, notice: r.notice ? `${r.notice}; ${notice}` : notice };
+    }
+    return execOnNode(transport, node, command, {
+      maxOutputLines: opts.maxOutputLines ?? OUTPUT_KEPT,
+      interruptGraceMs: this.opts.interruptGraceMs ?? 1500,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+      ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
+      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+    });
   }
 
   /** Opens sessions ahead of use (all in parallel); returns a per-node error line for those that failed. */

@@ -59,6 +59,8 @@ export type ShellSessionsApi = SessionsApi & {
   closeAll(): Promise<void>;
   /** Some node waits at a password prompt (history then keeps no `@target text` line). */
   anyWaitingForSecret(): boolean;
+  /** dust's piped stdin becomes the input of every command run on nodes (script mode, see local-stdin.ts). */
+  useLocalStdin(input: import('./local-stdin.js').LocalStdin): void;
 };
 
 /**

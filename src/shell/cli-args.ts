@@ -17,6 +17,20 @@ export interface CliArgs {
   timeout: number | undefined;
   socket: string | undefined;
   noServer: boolean;
+  /** Exit status: the largest remote exit code of any line (`clush -S`, config `run.exitStatus: max`). */
+  maxRc: boolean;
+  /** Stop the script at the first line that fails (`set -e`, config `run.stopOnError`). */
+  stopOnError: boolean;
+  /** Never read stdin as input for the nodes (`clush --nostdin`). */
+  noStdin: boolean;
+  /** Lines run on nodes without a PTY by default (config `run.pty: false`). */
+  noPty: boolean;
+  /** Per-node output files for every line run on nodes (config `run.outdir`). */
+  outdir: string | undefined;
+  /** Default `--fanout` for every line run on nodes (config `run.fanout`). */
+  fanout: number | undefined;
+  /** Default `--max-errors` (a count or `P%`; config `run.maxErrors`). */
+  maxErrors: string | undefined;
   /** The arguments that were dust's options (what comes before the line). */
   optionArgs: string[];
 }
@@ -33,6 +47,7 @@ export const USAGE = `usage: dust [options]                 interactive cluster 
        dust attach [--socket P]         the interactive shell on a running server (leaving keeps it running)
        dust run [--json] TARGET CMD...  run CMD on TARGET (warm, through a running server when there is one)
        dust status [--json]             what a running server holds: sessions, who runs what, clients
+       echo data | dust -c '@* cmd'     with -c lines, stdin is the nodes' input (each node gets all of it)
        dust completion bash|zsh         print a shell completion script (see its first lines)
        dust emulator [--port N]         serve the EC2 emulator on loopback
 
@@ -53,13 +68,21 @@ options:
   -t, --timeout SECONDS  interrupt nodes still running a line after SECONDS (reported as timeout)
       --socket PATH      the dust serve socket to use (default: DUST_SOCKET, or the one for DUST_HOME)
       --no-server        run here even when a dust serve is running
+      --no-pty           run lines on nodes without a terminal (stdout/stderr apart; default with --json)
+      --fanout N         at most N nodes run a line at once (rolling)
+      --max-errors N|P%  once more than N nodes (P% of them) failed, start no further node (they are skipped)
+      --outdir DIR       every node's output in DIR/<node>.out (.err without a PTY), DIR/summary.json
+  -e, --stop-on-error    end the script at the first line that fails, with that line's status
+      --max-rc           exit status: the largest exit code any node returned (unreachable, timeout: 255)
+      --no-stdin         with -c lines, do not send stdin to the nodes (when stdin is an open pipe)
   -v, --verbose          stack traces for errors (also DUST_DEBUG=1)
       --no-color         no colours (also NO_COLOR=1, FORCE_COLOR=0, TERM=dumb)
   -h, --help             this help
   -V, --version          print the version
 
 exit status: 0 all lines succeeded; 1 a line failed (a node failed or was unreachable, an error, an
-inventory source failed); 2 bad arguments or config; 141 stdout closed early (dust ... | head).
+inventory source failed); 2 bad arguments or config; 141 stdout closed early (dust ... | head). With --max-rc:
+the largest remote exit code instead of 1 (255 for unreachable or timed-out nodes, 1 for a line's own error).
 environment: DUST_HOME (default ~/.cluster): history, known_hosts, plugins/, config.yaml
 docs: README.md, docs/ (config, targets, plugins, errors)`;
 
@@ -80,6 +103,13 @@ export const CLI_OPTIONS = {
   timeout: { type: 'string', short: 't' },
   socket: { type: 'string' },
   'no-server': { type: 'boolean' },
+  'no-pty': { type: 'boolean' },
+  fanout: { type: 'string' },
+  'max-errors': { type: 'string' },
+  outdir: { type: 'string' },
+  'stop-on-error': { type: 'boolean', short: 'e' },
+  'max-rc': { type: 'boolean' },
+  'no-stdin': { type: 'boolean' },
 } as const;
 
 /** One line per option, for completion menus (zsh shows them); USAGE above is the full text. */
@@ -99,6 +129,13 @@ export const CLI_OPTION_SUMMARIES: Record<keyof typeof CLI_OPTIONS, string> = {
   timeout: 'interrupt nodes after SECONDS',
   socket: 'the dust serve socket',
   'no-server': 'run here even when a server runs',
+  'no-pty': 'lines on nodes without a terminal',
+  fanout: 'at most N nodes at once',
+  'max-errors': 'stop starting nodes after N (P%) failures',
+  outdir: 'per-node output files in DIR',
+  'stop-on-error': 'end the script at the first failing line',
+  'max-rc': 'exit status: largest remote exit code',
+  'no-stdin': 'do not send stdin to the nodes',
 };
 
 /** Words that, first on the command line, are not options: `dust completion bash`, `dust emulator --port 4566`. */
@@ -108,7 +145,15 @@ export const CLI_SUBCOMMANDS: Readonly<Record<string, string>> = {
 };
 
 /** Options that take a value: the word after them is that value, not the start of a line. */
-const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout', '--socket']);
+const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout', '--socket', '--fanout', '--max-errors', '--outdir']);
+
+/**
+ * Script options the `dust serve` protocol does not carry (yet): lines that use them run in an engine of their own
+ * rather than on a running server's sessions, so that they mean what they say.
+ */
+export function needsOwnEngine(args: CliArgs): boolean {
+  return args.maxRc || args.stopOnError || args.noPty || args.outdir !== undefined || args.fanout !== undefined || args.maxErrors !== undefined;
+}
 
 /** Thrown for arguments dust cannot use; main prints it with the usage and exits 2. */
 export class CliUsageError extends Error {}
@@ -120,6 +165,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
     throw new CliUsageError(`--timeout: '${values.timeout}' is not a number of seconds (e.g. --timeout 30, or 0 for no limit)`);
   }
+  const fanout = values.fanout === undefined ? undefined : Number(values.fanout);
+  if (fanout !== undefined && !(Number.isInteger(fanout) && fanout >= 1)) {
+    throw new CliUsageError(`--fanout: '${values.fanout}' is not a number of nodes (e.g. --fanout 32)`);
+  }
+  if (values['max-errors'] !== undefined && !/^\d+(\.\d+)?%$|^\d+$/.test(values['max-errors'])) {
+    throw new CliUsageError(`--max-errors: '${values['max-errors']}' is not a number of nodes or a percentage (e.g. --max-errors 0, 5, 10%)`);
+  }
+  if (values.outdir === '') throw new CliUsageError('--outdir: give a directory');
   const first = line[0];
   if (first !== undefined && SUBCOMMANDS.includes(first)) {
     throw new CliUsageError(`'${first}' is a dust subcommand and goes first (dust ${first} ...); to run a line starting with it: dust -c '${line.join(' ')}'`);
@@ -142,6 +195,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     timeout,
     socket: values.socket,
     noServer: values['no-server'] ?? false,
+    maxRc: values['max-rc'] ?? false,
+    stopOnError: values['stop-on-error'] ?? false,
+    noStdin: values['no-stdin'] ?? false,
+    noPty: values['no-pty'] ?? false,
+    outdir: values.outdir,
+    fanout,
+    maxErrors: values['max-errors'],
     optionArgs: options,
   };
 }

@@ -7,6 +7,8 @@ import { composeDust } from './compose.js';
 import { InteractiveShell } from './interactive.js';
 import { localRuntime } from './local-runtime.js';
 import { runScript } from './script-runner.js';
+import { LocalStdin } from './local-stdin.js';
+import type { DustConfig } from '../config/schema.js';
 import { NoTerminalPrompter, TerminalPrompter } from './prompter.js';
 import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -14,9 +16,9 @@ import { ErrorCodes } from '../errors/codes.js';
 /**
  * Everything after the arguments: config, the app, plugins, EC2, then script mode or the interactive shell.
  * Imported by main.ts only when there is work to do (`--version` and `--help` never load it).
- * Resolves to the exit status.
+ * Resolves to the exit status. `preread`: stdin already read by main.ts for the nodes (a server was listening).
  */
-export async function runCli(args: CliArgs, version: string): Promise<number> {
+export async function runCli(args: CliArgs, version: string, preread?: LocalStdin): Promise<number> {
   const debug = args.verbose || (process.env['DUST_DEBUG'] ?? '') !== '';
   const out = new TerminalOutput(process.stdout, process.stderr, { ...(args.color === undefined ? {} : { color: args.color }), debug, json: args.json });
   const home = defaultDustHome();
@@ -29,7 +31,7 @@ export async function runCli(args: CliArgs, version: string): Promise<number> {
     return 2;
   }
   const interactive = args.commands.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
-  if (args.timeout !== undefined) loaded.config.run.timeout = args.timeout;
+  applyRunOptions(args, loaded.config.run);
   let shell: InteractiveShell | undefined;
   const prompter = interactive
     ? new TerminalPrompter(process.stdin, process.stdout, () => shell!.keyboard.borrow())
@@ -58,10 +60,30 @@ export async function runCli(args: CliArgs, version: string): Promise<number> {
       if (!app.runner.interrupt()) process.exit(130);
     };
     process.on('SIGINT', onSigint);
-    const stdin = args.commands.length === 0 ? process.stdin : undefined;
-    return runScript(app, args.commands, stdin);
+    const scriptOnStdin = args.commands.length === 0;
+    if (!scriptOnStdin && !args.noStdin && process.stdin.isTTY !== true) {
+      // With -c lines, a piped stdin is the nodes' input (pssh -I), read on the first line that runs on nodes.
+      const input = preread ?? new LocalStdin(process.stdin);
+      app.sessions.useLocalStdin(input);
+      app.closers.push(() => input.dispose());
+    }
+    return runScript(app, args.commands, scriptOnStdin ? process.stdin : undefined, {
+      exitStatus: loaded.config.run.exitStatus ?? 'any',
+      stopOnError: loaded.config.run.stopOnError ?? false,
+    });
   }
   shell = new InteractiveShell(localRuntime(app), out, process.stdin, process.stdout);
   await shell.run();
   return 0;
+}
+
+/** dust's options that set defaults for every line run on nodes, over the config's `run:` section. */
+function applyRunOptions(args: CliArgs, run: DustConfig['run']): void {
+  if (args.timeout !== undefined) run.timeout = args.timeout;
+  if (args.noPty) run.pty = false;
+  if (args.fanout !== undefined) run.fanout = args.fanout;
+  if (args.maxErrors !== undefined) run.maxErrors = args.maxErrors.endsWith('%') ? args.maxErrors : Number(args.maxErrors);
+  if (args.outdir !== undefined) run.outdir = args.outdir;
+  if (args.maxRc) run.exitStatus = 'max';
+  if (args.stopOnError) run.stopOnError = true;
 }

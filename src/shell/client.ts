@@ -59,7 +59,7 @@ export class DustClient {
     this.state.muted = this.muted;
     if (io.runDefaults) this.state.runOverrides = io.runDefaults;
     this.sessions = clientSessions(deps.manager, {
-      owner: this.label, state: this.state, events: deps.events, terminal: io.terminal,
+      owner: this.label, state: this.state, events: deps.events, terminal: io.terminal, warn: (m) => io.out.warn(m),
     });
     this.state.lastResults.stillWaiting = (name) => deps.manager.stateOf(name) === 'waiting';
     this.runner = new CommandRunner({

@@ -12,6 +12,21 @@ import type { PropertyValue } from '../inventory/node.js';
 /** Target keys answered from the last result instead of node properties. */
 export const LAST_RESULT_KEYS = ['last', 'rc'] as const;
 
+/**
+ * A node's outcome as an exit status, the way `clush -S` / `pdsh -S` report it: its exit code; 255 where there is
+ * none because the node could not be reached or was given up on (as ssh itself exits 255); 130 when interrupted.
+ * Undefined for a node the command never reached (`skipped`) or that is still waiting for input.
+ */
+export function remoteExitStatus(run: LastRun): number | undefined {
+  switch (run.status) {
+    case 'ok': return 0;
+    case 'failed': return run.exitCode ?? 255;
+    case 'unreachable': case 'timeout': return 255;
+    case 'interrupted': return run.exitCode ?? 130;
+    default: return undefined;
+  }
+}
+
 export class LastResults {
   private published = new Map<string, LastRun>();
   /**
@@ -22,15 +37,30 @@ export class LastResults {
   stillWaiting: ((nodeName: string) => boolean) | undefined;
   private collecting: Map<string, LastRun> | undefined;
   private depth = 0;
+  private maxRc: number | undefined;
 
   /** A command starts (nested `runLine`s belong to the outermost one). */
   begin(): void {
-    if (this.depth++ === 0) this.collecting = new Map();
+    if (this.depth++ === 0) {
+      this.collecting = new Map();
+      this.maxRc = undefined;
+    }
   }
 
   /** One node's outcome within the running command; ignored outside a command (background work of plugins). */
   record(nodeName: string, run: LastRun): void {
-    this.collecting?.set(nodeName, run);
+    if (!this.collecting) return;
+    this.collecting.set(nodeName, run);
+    const rc = remoteExitStatus(run);
+    if (rc !== undefined) this.maxRc = Math.max(this.maxRc ?? 0, rc);
+  }
+
+  /**
+   * The largest exit status any node returned during the most recent command (`dust --max-rc`, pdsh/clush -S),
+   * undefined when it ran nothing on nodes. Several runs within one command (`runLine` from a plugin) all count.
+   */
+  get commandMaxRc(): number | undefined {
+    return this.maxRc;
   }
 
   /** The command ended: if it ran anything on nodes, that becomes the last result. */

@@ -5,7 +5,7 @@
  * loads ./cli.js.
  */
 import fs from 'node:fs';
-import { CliUsageError, parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
+import { CliUsageError, needsOwnEngine, parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
 
 /** `dust ... | head -2`: once the reader is gone, stop quietly with SIGPIPE's status, as Unix tools do. */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
@@ -13,6 +13,23 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
     if (err.code === 'EPIPE') process.exit(141);
     throw err;
   });
+}
+
+/** stdin is a pipe, a socket or a non-empty file (not a terminal, not /dev/null): it may carry data. */
+function stdinMayHoldInput(): boolean {
+  try {
+    const st = fs.fstatSync(0);
+    return st.isFIFO() || st.isSocket() || (st.isFile() && st.size > 0);
+  } catch {
+    return false;
+  }
+}
+
+/** A server's socket is named (--socket) or exists where the default one would be. */
+async function serverMayListen(explicit: string | undefined): Promise<boolean> {
+  if (explicit !== undefined) return true;
+  const [{ defaultSocketPath }, { dustHome }] = await Promise.all([import('../server/socket-path.js'), import('../config/paths.js')]);
+  return fs.existsSync(defaultSocketPath(dustHome()));
 }
 
 function readVersion(): string {
@@ -63,13 +80,22 @@ async function main(argv: readonly string[]): Promise<number> {
   process.argv = [...process.argv.slice(0, 2), ...args.optionArgs];
   // Lines for a running `dust serve` (warm sessions), unless they need an engine of their own.
   const scripted = args.commands.length > 0 || process.stdin.isTTY !== true;
-  if (scripted && !args.noServer && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined) {
-    const { tryScriptOnServer } = await import('../client/commands.js');
-    const code = await tryScriptOnServer(args);
-    if (code !== undefined) return code;
+  let input: import('./local-stdin.js').LocalStdin | undefined;
+  if (scripted && !args.noServer && !needsOwnEngine(args) && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined) {
+    // Piped input for the nodes (`tar c x | dust -c '@* tar x'`) must reach them, and the server protocol does not
+    // carry it: when a server may be listening, stdin is read now, and input runs the lines here instead.
+    if (args.commands.length > 0 && !args.noStdin && stdinMayHoldInput() && await serverMayListen(args.socket)) {
+      const { LocalStdin } = await import('./local-stdin.js');
+      input = new LocalStdin(process.stdin);
+    }
+    if (input === undefined || (await input.load()) === undefined) {
+      const { tryScriptOnServer } = await import('../client/commands.js');
+      const code = await tryScriptOnServer(args);
+      if (code !== undefined) return code;
+    }
   }
   const { runCli } = await import('./cli.js');
-  return runCli(args, version);
+  return runCli(args, version, input);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,26 +1,46 @@
 import readline from 'node:readline';
 import type { DustApp } from './app.js';
 
+export interface ScriptOptions {
+  /**
+   * `any` (default): exit 0 when every line succeeded, else 1. `max`: the largest exit status any node returned in
+   * any line (`clush -S`; unreachable and timed-out nodes count as 255), at least 1 when a line failed otherwise.
+   */
+  exitStatus?: 'any' | 'max';
+  /** End the script at the first line that fails (`dust -e`), with that line's status. */
+  stopOnError?: boolean;
+}
+
 /**
  * Non-interactive use: `dust -c LINE` (repeatable) and lines on a non-TTY stdin. Lines run in order in
  * one process (so `use` and SSH state carry over); the exit status is 0 only if every line succeeded.
  * A line during which an inventory source failed did not succeed: what it showed or ran on was missing
  * that source's nodes, and a script must not take that for the whole fleet.
  */
-export async function runScript(app: DustApp, lines: readonly string[], stdin: NodeJS.ReadableStream | undefined): Promise<number> {
-  let failed = 0;
+export async function runScript(app: DustApp, lines: readonly string[], stdin: NodeJS.ReadableStream | undefined, opts: ScriptOptions = {}): Promise<number> {
+  let status = 0;
+  let stop = false;
   const runOne = async (line: string): Promise<boolean> => {
     if (line.trim() === '' || line.trim().startsWith('#')) return true;
     const failuresBefore = app.inventoryFailures;
     const ok = await app.runner.runLine(line);
-    if (!ok || app.inventoryFailures > failuresBefore) failed++;
+    const failed = !ok || app.inventoryFailures > failuresBefore;
+    const lineStatus = opts.exitStatus === 'max'
+      ? Math.max(failed ? 1 : 0, app.state.lastResults.commandMaxRc ?? 0)
+      : failed ? 1 : 0;
+    if (opts.stopOnError && failed) {
+      status = lineStatus;
+      stop = true;
+      return false;
+    }
+    status = Math.max(status, lineStatus);
     return !app.wantsExit;
   };
   for (const line of lines) if (!(await runOne(line))) break;
-  if (stdin && !app.wantsExit) {
+  if (stdin && !app.wantsExit && !stop) {
     const rl = readline.createInterface({ input: stdin, crlfDelay: Infinity, terminal: false });
     for await (const line of rl) if (!(await runOne(line))) break;
   }
   await app.shutdown();
-  return failed === 0 ? 0 : 1;
+  return status;
 }

@@ -1,4 +1,5 @@
-import type { DustNode, Output } from '../plugins/api.js';
+import type { DustNode, NodeRunResult, Output, RunOptions } from '../plugins/api.js';
+import type { LocalStdin } from './local-stdin.js';
 import type { EventBus } from '../plugins/events.js';
 import type { ShellState } from './shell-state.js';
 import type { TerminalHost } from './command-runner.js';
@@ -59,24 +60,45 @@ export interface ClientSessionsDeps {
   state: ShellState;
   events: EventBus;
   terminal: TerminalHost;
+  /** Where a word about this client's runs goes (that --pty gives way to local stdin). */
+  warn?: (message: string) => void;
 }
 
 /**
  * The SessionsApi one client's commands get: runs recorded as that client's last results (`last=`), raw shells
- * through that client's terminal, everything tagged with the client as the owner.
+ * through that client's terminal, everything tagged with the client as the owner; in a script, the script's piped
+ * stdin as every node's input (`useLocalStdin`).
  */
 export function clientSessions(manager: SessionManager, deps: ClientSessionsDeps): ShellSessions {
   const { state, events, owner } = deps;
+  let localStdin: LocalStdin | undefined;
+  let warnedPty = false;
+  const run = async (nodes: readonly DustNode[], command: string, opts: RunOptions = {}): Promise<NodeRunResult[]> => {
+    let o = opts;
+    if (localStdin && o.stdin === undefined && !o.secret) {
+      // dust's piped stdin goes to the nodes' commands, which only an exec channel can take cleanly (no line
+      // discipline to mangle binary data or eat a ^D): see local-stdin.ts.
+      const input = await localStdin.load();
+      if (input !== undefined) {
+        if (o.pty === true && !warnedPty) {
+          warnedPty = true;
+          deps.warn?.('local stdin goes to the nodes without a PTY: --pty (run.pty) is ignored while it is given');
+        }
+        o = { ...o, stdin: input, pty: false };
+      }
+    }
+    const results = await manager.run(nodes, command, { ...o, owner });
+    for (const r of results) {
+      state.lastResults.record(r.node.name, { status: r.status, exitCode: r.exitCode });
+      void events.emit('node:finished', { node: r.node, command: opts.secret ? '(secret)' : command, exitCode: r.exitCode, status: r.status, outputTail: r.output.slice(-20).join('\n') });
+    }
+    return results;
+  };
   return {
     manager,
-    run: async (nodes, command, opts) => {
-      const results = await manager.run(nodes, command, { ...opts, owner });
-      for (const r of results) {
-        state.lastResults.record(r.node.name, { status: r.status, exitCode: r.exitCode });
-        void events.emit('node:finished', { node: r.node, command: opts?.secret ? '(secret)' : command, exitCode: r.exitCode, status: r.status, outputTail: r.output.slice(-20).join('\n') });
-      }
-      return results;
-    },
+    run,
+    exec: (nodes, command, opts) => run(nodes, command, { ...opts, pty: false }),
+    useLocalStdin: (input) => { localStdin = input; },
     attach: (node) => deps.terminal.withTerminal((io) => manager.attachRaw(node, io, owner)),
     files: (node) => manager.files(node),
     forwarding: (node) => {

@@ -171,6 +171,26 @@ class SshShellChannel implements ShellChannel {
   }
 }
 
+/** A readable kept flowing, its chunks held until the first listener arrives, then handed over in order. */
+class HeldOutput {
+  private held: Buffer[] | undefined = [];
+  private readonly listeners: ((data: Buffer) => void)[] = [];
+
+  constructor(stream: NodeJS.ReadableStream) {
+    stream.on('data', (data: Buffer) => {
+      if (this.held) this.held.push(data);
+      else for (const l of this.listeners) l(data);
+    });
+  }
+
+  listen(listener: (data: Buffer) => void): void {
+    this.listeners.push(listener);
+    const held = this.held;
+    this.held = undefined;
+    for (const data of held ?? []) listener(data);
+  }
+}
+
 export class SshTransport implements Transport {
   readonly name = 'ssh';
   private readonly conns = new Map<string, SshConnection>();
@@ -201,22 +221,32 @@ export class SshTransport implements Transport {
 
   async exec(node: DustNode, request: ExecRequest): Promise<ExecProcess> {
     const conn = await this.connection(node);
-    const ch = await new Promise<ClientChannel>((resolve, reject) => {
-      conn.client.exec(request.command, (err, c) => (err ? reject(channelError(err, 'exec')) : resolve(c)));
-    });
     let exitCode: number | null = null;
     let signal: string | undefined;
-    ch.on('exit', (code: number | null, sig?: string) => {
-      exitCode = typeof code === 'number' ? code : null;
-      if (sig) signal = sig;
-    });
-    const exit = new Promise<{ exitCode: number | null; signal?: string; reason?: string }>((resolve) => {
-      const unsubscribe = conn.onGone((reason) => resolve({ exitCode: null, reason }));
-      ch.on('close', () => {
-        unsubscribe();
-        resolve(signal ? { exitCode, signal } : { exitCode });
+    let exit!: Promise<{ exitCode: number | null; signal?: string; reason?: string }>;
+    const ch = await new Promise<ClientChannel>((resolve, reject) => {
+      conn.client.exec(request.command, (err, c) => {
+        if (err) return reject(channelError(err, 'exec'));
+        // Listen here, not after the await: a short command's exit status, EOF and close can arrive in the same
+        // read as the channel's confirmation, and ssh2 emits them all before a promise continuation runs.
+        c.on('exit', (code: number | null, sig?: string) => {
+          exitCode = typeof code === 'number' ? code : null;
+          if (sig) signal = sig;
+        });
+        exit = new Promise((done) => {
+          const unsubscribe = conn.onGone((reason) => done({ exitCode: null, reason }));
+          c.on('close', () => {
+            unsubscribe();
+            done(signal ? { exitCode, signal } : { exitCode });
+          });
+        });
+        resolve(c);
       });
     });
+    // The streams flow from the start (held until a listener comes): ssh2 emits `close` only after both have
+    // ended, so a caller that never reads stdout (or reads it later) would otherwise never see the exit.
+    const stdout = new HeldOutput(ch);
+    const stderr = new HeldOutput(ch.stderr);
     const stdin = request.stdin;
     if (stdin === undefined) ch.end();
     else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) ch.end(stdin);
@@ -229,8 +259,8 @@ export class SshTransport implements Transport {
     request.signal?.addEventListener('abort', interrupt, { once: true });
     void exit.then(() => request.signal?.removeEventListener('abort', interrupt));
     return {
-      onStdout: (l) => { ch.on('data', l); },
-      onStderr: (l) => { ch.stderr.on('data', l); },
+      onStdout: (l) => stdout.listen(l),
+      onStderr: (l) => stderr.listen(l),
       exit,
       interrupt,
     };

@@ -22,7 +22,7 @@ describe('put and get over the persistent connections (SFTP, real sshd)', functi
 
   it('put copies a glob of files to every node, into the remote dir, byte for byte', () => {
     const r = dust('@* mkdir -p upload', `put 'src/*.txt' node* upload`, '@* cat upload/a.txt; wc -c < upload/b.txt; ls upload');
-    expect(r.out).to.match(/\[node0\] 2 files → upload/);
+    expect(r.out).to.match(/\[node0\] 2 files \(488\.3 KiB\) → upload/);
     expect(r.out).to.match(/\[node1\]\s+alpha/);
     expect(r.out).to.match(/\[node2\]\s+500000/);
     expect(r.out).to.not.include('c.log');
@@ -68,7 +68,7 @@ describe('put and get over the persistent connections (SFTP, real sshd)', functi
     expect(records[0]!.error).to.match(/json-only\.txt: No such file/);
     expect(records[1]).to.deep.include({ bytes: 12, files: [{ local: path.join('jfetch', 'node2', 'json-only.txt'), remote: 'json-only.txt' }] });
     expect(records[2]).to.deep.include({ bytes: 6, files: [{ local: 'src/a.txt', remote: 'a.txt' }] });
-    expect(r.stderr).to.include('[node0] 1 file → .');
+    expect(r.stderr).to.include('[node0] 1 file → a.txt');
   });
 
   it('get keeps a node whose name is a path (an EC2 Name tag of ../x) inside local-dir', () => {

@@ -82,6 +82,17 @@ describe('dust serve (built CLI, real sshd)', function () {
     expect(r.stdout.trim(), 'no server: a new session').to.equal('[node0]');
   });
 
+  it('piped input for the nodes runs the script in its own engine (the protocol carries no stdin); an empty stdin still goes to the server', () => {
+    client('@node0 export FROM_SCRIPT=served');
+    // A directory whose dust.config.yaml the local run finds (the server was given --config).
+    const cwd = fs.mkdtempSync(path.join(f.tmp.home, 'cwd-'));
+    fs.copyFileSync(f.configFile, path.join(cwd, 'dust.config.yaml'));
+    let r = runDust(lines('@node0 wc -c; echo "[$FROM_SCRIPT]"'), { home: f.tmp.home, cwd, input: 'hello' });
+    expect([r.code, r.stdout.trim()], r.stderr).to.deep.equal([0, '[node0] 5\n[node0] []']);
+    r = runDust(lines('@node0 echo "[$FROM_SCRIPT]"'), { home: f.tmp.home, cwd, input: '' });
+    expect(r.stdout.trim()).to.equal('[node0] [served]');
+  });
+
   it('two attached terminals: own working sets, own Ctrl-C, a busy node named, background output on both', async () => {
     const a = new PtySession(['attach'], { DUST_HOME: f.tmp.home }, { cols: 120, rows: 40 });
     const b = new PtySession(['attach'], { DUST_HOME: f.tmp.home }, { cols: 120, rows: 40 });

@@ -18,7 +18,7 @@ describe('dust as a command (scripting, --help, --version, config errors)', func
   it('help lists every command, help <cmd> and help targets explain', () => {
     const r = dust(['--config', tmp.configFile, '-c', 'help', '-c', 'help show', '-c', 'help targets', '-c', '? use'], { home: tmp.home });
     expect(r.code, r.stderr).to.equal(0);
-    for (const word of ['show [-v|-vv] [target]', 'use <cluster|region|*>', '@[target] [command]', 'put <local-file|glob>', 'plugins [reload]']) {
+    for (const word of ['show [-v|-vv] [target]', 'use <cluster|region|*>', '@[target] [command]', 'put [-r] [-p] <local-path|glob>', 'plugins [reload]']) {
       expect(r.stdout).to.include(word);
     }
     expect(r.stdout).to.include('examples:');

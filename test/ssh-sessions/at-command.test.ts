@@ -10,7 +10,7 @@ function recordingOutput(): { out: Output; printed: string[]; warned: string[]; 
   const printed: string[] = [], warned: string[] = [], progress: string[] = [];
   const out: Output = {
     isTTY: false, colorEnabled: false, json: false, record: () => undefined,
-    print: (t) => printed.push(t), info: () => undefined, success: () => undefined,
+    print: (t) => printed.push(t), printErr: (t) => printed.push(t), info: () => undefined, success: () => undefined,
     warn: (t) => warned.push(t), error: (e) => warned.push(String(e)), table: () => undefined,
     progress: (t) => { progress.push(t); return { update: (u) => progress.push(u), done: () => progress.push('(done)') }; },
   };

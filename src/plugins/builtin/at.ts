@@ -1,11 +1,14 @@
-import type { CommandContext, CommandSpec, DustNode, NodeRunResult } from '../api.js';
+import type { CommandContext, CommandSpec, DustNode, NodeRunResult, RunOptions } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
 import { isSecretPrompt } from '../../sessions/secret-prompt.js';
 import { describeFailure } from '../../sessions/node-failure.js';
-import { RUN_FLAGS, runOptionsFrom } from './run-flags.js';
+import path from 'node:path';
+import { RUN_FLAGS, outputDirFrom, pickedNodes, runOptionsFrom, withOutputDir } from './run-flags.js';
+import { fileBase } from '../../output/output-dir.js';
+import { formatBytes } from '../../output/format-bytes.js';
 
 /**
  * `@target cmd`: runs a line in the persistent shell of every targeted running node, streaming output as
@@ -16,7 +19,7 @@ export const atCommand: CommandSpec = {
   name: 'at',
   aliases: ['atssh'],
   prefix: '@',
-  usage: '@[target] [command]   (or: at [--timeout S] [--max-output N] <target> <command>)',
+  usage: '@[target] [command]   (or: at [--timeout S] [--no-pty] [--fanout N] [--max-errors N|P%] [--pick N] [--outdir DIR] <target> <command>)',
   summary: 'run a command in the persistent shell of each target node; `@node` alone opens a raw shell',
   help: [
     'Each node keeps one shell: `cd`, exports and functions persist between commands.',
@@ -33,11 +36,25 @@ export const atCommand: CommandSpec = {
     '(cwd restored) and says what was lost. Leaving `@node` while a full-screen program (vim, top) still runs',
     'restores your terminal and keeps the program; line mode on that node waits until it ends.',
     '',
-    'The spelled-out form takes flags: `at --timeout 30 worker* make` interrupts nodes still running after 30 s',
-    '(reported as timeout, selectable as last=timeout); `--max-output N` keeps N lines per result (default 10000;',
-    'a cut is reported). In scripts (dust -c) commands get no stdin and a prompt fails the node instead of waiting.',
+    'The spelled-out form takes flags (their defaults: config run:, or dust --no-pty/--fanout/--outdir/...):',
+    '  --timeout S, -t S     interrupt nodes still running after S seconds (status timeout, last=timeout)',
+    '  --max-output N        lines each node\'s result keeps (default 10000; a cut is reported)',
+    '  --no-pty              no terminal: one exec channel per command on the node\'s connection (clush, pdsh);',
+    '                        stdout and stderr come apart ([node] lines on stdout and on stderr), no colours,',
+    '                        NO persistent state (cd, exports are forgotten), stdin can be given. The default',
+    '                        with --json; --pty asks for the persistent shell there.',
+    '  --stdin FILE          send FILE to every node\'s command as its stdin (no-PTY mode); in scripts a piped',
+    '                        stdin does the same: echo data | dust -c \'@web* wc -c\'',
+    '  --fanout N, -f N      at most N nodes run it at once; the next starts as one finishes (clush -f)',
+    '  --max-errors N|P%     once more than N nodes (P% of them) failed, start no further node: the rest are',
+    '                        reported skipped (last=skipped picks them). Needs --fanout to hold any back.',
+    '  --pick N              run on N nodes of the target picked at random (a canary, clush --pick)',
+    '  --outdir DIR          each node\'s output into DIR/<node>.out (and .err without a PTY) as it arrives,',
+    '                        a summary in DIR/summary.json; one line per node instead of the output',
+    'In scripts (dust -c) commands get no stdin and a prompt fails the node instead of waiting.',
   ].join('\n'),
-  examples: ['@worker* uptime', '@ cd /tmp', '@worker[1-3] sudo apt-get install htop', '@worker[1-3]  (at their sudo password prompt)', '@worker3', 'at --timeout 60 worker* make -j8'],
+  examples: ['@worker* uptime', '@ cd /tmp', '@worker[1-3] sudo apt-get install htop', '@worker[1-3]  (at their sudo password prompt)', '@worker3', 'at --timeout 60 worker* make -j8',
+    'at --fanout 5 --max-errors 1 web* systemctl restart nginx', 'at --pick 2 web* ./smoke-test', 'at --no-pty --outdir /tmp/logs * journalctl -u app --since today'],
   target: { mode: 'optional', states: ['running'] },
   remoteCommand: true,
   flags: RUN_FLAGS,
@@ -121,21 +138,29 @@ async function answerSecret(ctx: CommandContext): Promise<boolean> {
 }
 
 async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?: boolean } = {}): Promise<boolean> {
+  // A password typed for waiting nodes goes to exactly those, in their terminals, and nowhere else.
+  const nodes = runOpts.secret ? ctx.nodes : pickedNodes(ctx);
+  const base = runOptionsFrom({ ...ctx, nodes }, nodes.length);
+  // A password, or an answer for nodes waiting at a prompt, is typed into their terminals: the persistent shell,
+  // whatever the default mode (--json, run.pty), unless --no-pty was asked for on this very line.
+  if (runOpts.secret || (base.pty === false && ctx.flags['no-pty'] !== true && base.stdin === undefined && nodes.some((n) => ctx.sessions.state(n) === 'waiting'))) base.pty = true;
+  const outdir = runOpts.secret ? undefined : await outputDirFrom(ctx, command, base);
+  warnUselessMaxErrors(ctx, base, nodes.length);
   const chalk = makeChalk(ctx.out.colorEnabled);
-  const width = Math.max(...ctx.nodes.map((n) => n.name.length));
+  const width = Math.max(...nodes.map((n) => n.name.length));
   // Built once per node: a chalk builder per printed line cost a fifth of the demux CPU on big outputs.
-  const labels = new Map(ctx.nodes.map((n) => [n.name, nodeColor(chalk, n.name)(`[${n.name}]`.padEnd(width + 2))]));
+  const labels = new Map(nodes.map((n) => [n.name, nodeColor(chalk, n.name)(`[${n.name}]`.padEnd(width + 2))]));
   const label = (node: DustNode): string => labels.get(node.name) ?? `[${node.name}]`;
-  const pending = new Set(ctx.nodes.map((n) => n.name));
+  const pending = new Set(nodes.map((n) => n.name));
   const started = Date.now();
   let failed = 0;
   let waiting = 0;
-  const byName = new Map(ctx.nodes.map((n) => [n.name, n]));
+  const byName = new Map(nodes.map((n) => [n.name, n]));
   // The status line: done/total, failures, nodes waiting for input, and which nodes take longest (with whoever
   // holds a node this line is queued behind: commands on a node run one after another).
   const progressText = (): string => {
-    const done = ctx.nodes.length - pending.size;
-    const parts = [`${done}/${ctx.nodes.length} done`];
+    const done = nodes.length - pending.size;
+    const parts = [`${done}/${nodes.length} done`];
     if (failed > 0) parts.push(`${failed} failed`);
     if (waiting > 0) parts.push(`${waiting} waiting`);
     const secs = Math.floor((Date.now() - started) / 1000);
@@ -143,7 +168,7 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     else if (pending.size > 3 && secs >= 2) parts.push(`slowest: ${[...pending].slice(0, 3).join(', ')}… (${secs}s)`);
     const queued = [...pending].map((name) => [name, ctx.sessions.holder(byName.get(name)!)] as const).filter(([, h]) => h !== undefined && !h.self);
     if (queued.length > 0) parts.push(`waiting for ${foldNodeNames(queued.map(([n]) => n))} (held by ${queued[0]![1]!.owner}: ${queued[0]![1]!.command.slice(0, 30)})`);
-    const muted = ctx.nodes.filter((n) => ctx.muted.has(n.name)).length;
+    const muted = nodes.filter((n) => ctx.muted.has(n.name)).length;
     if (muted > 0) parts.push(`${muted} muted`);
     return parts.join(' · ');
   };
@@ -160,38 +185,64 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   };
   const ticker = ctx.out.isTTY && !ctx.out.json ? setInterval(progressChanged, 1000) : undefined;
   const lines = new LineBatch((text) => ctx.out.print(text));
-  // One run per node (they are independent anyway), so each node is reported and crossed off as it ends.
-  const results = await Promise.all(ctx.nodes.map(async (node) => {
-    const [r] = await ctx.sessions.run([node], command, {
-      ...runOptionsFrom(ctx),
-      ...runOpts,
-      // With --json the output goes out in the node's record only.
-      // A muted node's lines are not shown here (its result, summary and last= still count).
-      ...(ctx.out.json ? {} : { onLine: (n: DustNode, line: string) => { if (!ctx.muted.has(n.name)) lines.add(label(n), line); } }),
-    });
+  const errLines = new LineBatch((text) => ctx.out.printErr(text));
+  // With --json the output goes out in the node's record only; with --outdir into the files only.
+  const live = !ctx.out.json && !outdir;
+  const onResult = (result: NodeRunResult): void => {
     lines.flush();
-    const result: NodeRunResult = r ?? { node, status: 'unreachable', exitCode: null, output: [], error: { code: ErrorCodes.CommandFailed, message: 'no result' } };
+    errLines.flush();
+    const { node } = result;
     pending.delete(node.name);
     if (result.status === 'failed' || result.status === 'unreachable' || result.status === 'timeout') failed++;
     if (result.status === 'waiting') waiting++;
     if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
     // Why a node did not run or finish (busy terminal, a prompt no script can answer, a timeout), on its own line.
-    else if (result.error && !result.stillRunning && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
+    // Skipped nodes are named together in the summary instead of one line each.
+    else if (result.error && !result.stillRunning && result.status !== 'skipped' && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
+    if (outdir && result.status !== 'skipped' && result.status !== 'unreachable') ctx.out.print(`${label(node)} ${describeOutcome(result)} → ${path.join(outdir.dir, fileBase(node.name))}.out${result.stderr ? ' .err' : ''}`);
     if (ctx.out.json) ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
-    return result;
-  })).finally(() => {
+  };
+  const results = await ctx.sessions.run(nodes, command, withOutputDir({
+    ...base,
+    ...runOpts,
+    // A muted node's lines are not shown here (its result, summary and last= still count).
+    ...(live ? {
+      onLine: (n: DustNode, line: string) => { if (!ctx.muted.has(n.name)) lines.add(label(n), line); },
+      onStderr: (n: DustNode, line: string) => { if (!ctx.muted.has(n.name)) errLines.add(label(n), line); },
+    } : {}),
+    onResult,
+  }, outdir)).finally(() => {
     lines.flush();
+    errLines.flush();
     clearTimeout(progressTimer);
     clearInterval(ticker);
     progress.done();
   });
+  if (outdir) {
+    const written = await outdir.finish();
+    ctx.out.printErr(`output of ${written.nodes} node${written.nodes === 1 ? '' : 's'} (${formatBytes(written.bytes)}) in ${outdir.dir}; summary in ${written.file}`);
+  }
   const summary = summarize(results, chalk.red('✖'));
   if (summary) ctx.out.print(summary);
   adviseRetry(ctx, results);
   return !anyFailed(results);
 }
+
+/** `ok`, `rc 3`, `timeout` … for the one line per node that --outdir prints instead of the output. */
+function describeOutcome(r: NodeRunResult): string {
+  if (r.status === 'ok' || r.status === 'failed') return `rc ${r.exitCode ?? '?'}`;
+  return r.status;
+}
+
+/** --max-errors given on the line without a window: every node starts at once, so nothing can be held back. */
+export function warnUselessMaxErrors(ctx: CommandContext, opts: RunOptions, nodeCount: number): void {
+  if (typeof ctx.flags['max-errors'] === 'string' && opts.fanout === undefined && nodeCount > 1) {
+    ctx.out.warn('--max-errors without --fanout: every node starts at once, so no node can be held back (add --fanout N)');
+  }
+}
+
 
 /** A run failed when a node exited non-zero, timed out or could not be reached (waiting and interrupted are not failures). */
 export function anyFailed(results: readonly NodeRunResult[]): boolean {
@@ -204,6 +255,8 @@ const PROGRESS_MS = 100;
 export function resultRecord(command: string, r: NodeRunResult): Record<string, unknown> {
   return {
     type: 'result', node: r.node.name, command, status: r.status, exitCode: r.exitCode, output: r.output,
+    ...(r.stderr === undefined ? {} : { stderr: r.stderr }),
+    ...(r.durationMs === undefined ? {} : { durationMs: r.durationMs }),
     ...(r.error === undefined ? {} : { error: r.error }),
     ...(r.stillRunning ? { stillRunning: true } : {}),
     ...(r.truncated === undefined ? {} : { truncated: r.truncated }),
@@ -216,7 +269,7 @@ const advised = new WeakSet<object>();
 
 /** The first time a run leaves failed or unreachable nodes, says how to select exactly those again. */
 export function adviseRetry(ctx: CommandContext, results: readonly NodeRunResult[]): void {
-  const bad = (['failed', 'unreachable', 'timeout'] as const).filter((s) => results.some((r) => r.status === s));
+  const bad = (['failed', 'unreachable', 'timeout', 'skipped'] as const).filter((s) => results.some((r) => r.status === s));
   if (bad.length === 0 || typeof ctx.state !== 'object' || ctx.state === null || advised.has(ctx.state)) return;
   advised.add(ctx.state);
   ctx.out.info(`  target them again with @${bad.map((s) => `last=${s}`).join(',')} <command> (see help targets)`);
@@ -280,6 +333,12 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   };
   group('unreachable', 'unreachable');
   group('timeout', 'timed out');
+  const skipped = results.filter((r) => r.status === 'skipped');
+  if (skipped.length > 0) {
+    // One reason for all of them (--max-errors, or Ctrl-C before their turn): the first one's says it.
+    const why = skipped[0]!.error?.message.replace(/^not sent: /, '');
+    parts.push(`${skipped.length} skipped: ${foldNodeNames(skipped.map((r) => r.node.name))}${why ? ` (${why})` : ''}`);
+  }
   group('waiting', 'waiting for input');
   // An interrupted program that did not stop still owns that node's terminal: say so, or the next `@node cmd`
   // would surprise (it is typed into that program).

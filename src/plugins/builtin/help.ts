@@ -12,7 +12,8 @@ export const TARGETS_HELP = `Targets select nodes. No target (or *) means the wo
   tags=env:dev     tags (split at the last colon; wildcards both sides); tags=env (no colon): any node with tag env
   annotation=x     annotations set by plugins (drained, gpu-bad)
   cluster=slurm1   cluster membership; a bare cluster name works too: slurm1
-  last=failed      outcome in the last command that ran on nodes (ok, failed, unreachable, waiting, interrupted);
+  last=failed      outcome in the last command that ran on nodes (ok, failed, unreachable, waiting, interrupted,
+                   timeout, skipped);
   rc=2             its exit code. Re-run where it failed: @last=failed,last=unreachable <command>
   file:hosts.txt   the hosts listed in a file, one [user@]host[:port] per line (# comments; ranges expand);
                    a line naming no known node becomes a node of its own (source hostfile). !file:down.txt excludes
