@@ -48,7 +48,9 @@ export const gatherCommand: CommandSpec = {
       // A cut output is compared by the fingerprint of all of it, never by the tail alone.
       const body = r.truncated ? `cut:${r.truncated.digest}` : r.output.join('\n');
       const key = createHash('sha1').update(`${r.status}\0${r.exitCode}\0${body}`).digest('hex');
-      groups.set(key, [...(groups.get(key) ?? []), r]);
+      const group = groups.get(key);
+      if (group) group.push(r); // in place: a copy per node made 1,000 identical answers quadratic
+      else groups.set(key, [r]);
     }
     const ordered = [...groups.values()].sort((a, b) => b.length - a.length);
     const reference = ordered[0]?.[0];
