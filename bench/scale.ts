@@ -4,6 +4,7 @@
  *   cold   raw ssh2 parallel connect (32 in flight, to `ready`) and dust's first `@* true` in a fresh app, interleaved
  *          rep by rep: wall time, client and server CPU per node, and dust's connect progress (when half, 90 % and
  *          all of the sessions were open)
+ *   floor  plain ssh2 (no dust code): a PTY shell on every connection, the time for all N to answer a marker
  *   warm   on open sessions: `@* true`, `@* uptime` (first output line and end), `gather * uname -r`
  *   cli    `dust -c '@* uptime'` from outside, as a user runs it (the built CLI, a fresh $DUST_HOME): first output
  *          line and exit
@@ -11,7 +12,7 @@
  *   rss    RSS per idle session (a child process)
  *   --cpu-prof: V8 profiles of a cold connect and of the warm commands, top frames printed and kept
  *
- *   npm run bench:scale -- [--sizes 200,1000] [--reps 3] [--only cold,warm,cli,clush,rss] [--cpu-prof]
+ *   npm run bench:scale -- [--sizes 200,1000] [--reps 3] [--only cold,floor,warm,cli,clush,rss] [--cpu-prof]
  *
  * Never part of `npm test`. Writes bench/results/scale-latest.json and scale-latest.md; see docs/performance.md.
  */
@@ -27,11 +28,11 @@ import { makeDustApp, runOk, writeBenchConfig } from './lib/dust-app.js';
 import { FANOUT, versions } from './lib/openssh.js';
 import { formatProfileSummary, type ProfileSummary } from './lib/profile-summary.js';
 import { profiled } from './lib/profiler.js';
-import { closeAll, rawConnectAll } from './lib/raw-ssh2.js';
+import { closeAll, closeShells, markerRound, openShells, rawConnectAll } from './lib/raw-ssh2.js';
 import { rssPerSession, type RssResult } from './lib/rss.js';
 import { have, median, nodeRange, now, nullSink, sleep } from './lib/util.js';
 
-const SECTIONS = ['cold', 'warm', 'cli', 'clush', 'rss'] as const;
+const SECTIONS = ['cold', 'floor', 'warm', 'cli', 'clush', 'rss'] as const;
 type Section = (typeof SECTIONS)[number];
 const CLUSH_FANOUT = 64;
 
@@ -63,6 +64,7 @@ interface SizeResult {
   loadEnd: number[];
   raw: Cost[];
   dustCold: ColdDust[];
+  floorPty: number[];
   warmTrue: number[];
   warmUptime: Timed[];
   warmGather: number[];
@@ -131,6 +133,19 @@ async function measureCold(cluster: SshdCluster, o: Options, r: SizeResult, conf
     const { cost } = await coldDust(cluster, config, workDir, false);
     r.dustCold.push(cost);
     log(`  dust cold @* true: ${fmt(cost.wallMs)} (half open at ${fmt(cost.openAt.half)}, 90 % at ${fmt(cost.openAt.p90)}, all at ${fmt(cost.openAt.all)}); client ${perNode(cost.clientCpuMs, n)}, server ${perNode(cost.serverCpuMs, n)} CPU per node; ÷ raw ${(cost.wallMs / raw.wallMs).toFixed(2)}×`);
+  }
+}
+
+async function measureFloor(cluster: SshdCluster, o: Options, r: SizeResult): Promise<void> {
+  const { clients } = await rawConnectAll(cluster, FANOUT);
+  try {
+    const shells = await openShells(clients, true);
+    await markerRound(shells);
+    for (let i = 0; i < o.reps * 2; i++) r.floorPty.push(await markerRound(shells));
+    closeShells(shells);
+    log(`  floor (ssh2 PTY shells, no dust): ${fmt(median(r.floorPty))} (${r.floorPty.map((x) => fmt(x)).join(', ')})`);
+  } finally {
+    await closeAll(clients);
   }
 }
 
@@ -290,9 +305,11 @@ function report(results: readonly SizeResult[], o: Options, meta: Record<string,
       ['clush ÷ dust cold (target ≥ 4×)', ...col((r) => ratio(med(r.clush.map((x) => x.totalMs)), med(r.dustCold.map((x) => x.wallMs))))],
     ]));
   }
-  if (o.only.has('warm')) {
+  if (o.only.has('warm') || o.only.has('floor')) {
     parts.push(table('Warm: sessions open', [
+      ['floor: plain ssh2 PTY shells, one marker round trip (no dust code)', ...col((r) => fmt(med(r.floorPty)))],
       ['**`@* true`** (target ≤ 150 ms at N=1000)', ...col((r) => `**${fmt(med(r.warmTrue))}**`)],
+      ['`@* true` ÷ floor', ...col((r) => ratio(med(r.warmTrue), med(r.floorPty)))],
       ['`@* uptime`: first output line / all', ...col((r) => `${fmt(med(r.warmUptime.map((x) => x.firstLineMs)))} / ${fmt(med(r.warmUptime.map((x) => x.totalMs)))}`)],
       ['`gather * uname -r` (one group of N)', ...col((r) => fmt(med(r.warmGather)))],
     ]));
@@ -341,7 +358,7 @@ async function main(): Promise<void> {
   const t0 = now();
   for (const n of o.sizes) {
     log(`N=${n}: starting the cluster (load ${load().join(' ')})`);
-    const r: SizeResult = { n, clusterStartMs: 0, loadStart: load(), loadEnd: [], raw: [], dustCold: [], warmTrue: [], warmUptime: [], warmGather: [], cli: [], clush: [], profiles: {}, errors: [] };
+    const r: SizeResult = { n, clusterStartMs: 0, loadStart: load(), loadEnd: [], raw: [], dustCold: [], floorPty: [], warmTrue: [], warmUptime: [], warmGather: [], cli: [], clush: [], profiles: {}, errors: [] };
     const cluster = await startSshdCluster({ count: n, plainSessions: true, timeoutMs: 60_000 + 200 * n });
     liveCluster = cluster;
     r.clusterStartMs = cluster.startupMs;
@@ -359,6 +376,7 @@ async function main(): Promise<void> {
     };
     try {
       if (o.only.has('cold')) await step('cold', () => measureCold(cluster, o, r, config, workDir));
+      if (o.only.has('floor')) await step('floor', () => measureFloor(cluster, o, r));
       if (o.only.has('warm')) await step('warm', () => measureWarm(cluster, o, r, config, workDir));
       if (o.only.has('cli')) await step('cli', () => measureCli(cluster, o, r, config, workDir));
       if (o.only.has('clush') || o.only.has('cold')) await step('clush', () => measureClush(cluster, o, r));
