@@ -39,6 +39,8 @@ export interface SessionEvent {
   type: 'connected' | 'lost' | 'notice';
   node: DustNode;
   reason?: string;
+  /** lost: a command was running there, and its result already says so (the node's `✖` line). */
+  reportedByRun?: boolean;
 }
 
 /** Everything a NodeSession needs from its manager (injected, so this file depends on no transport). */
@@ -912,10 +914,11 @@ export class NodeSession {
     }
     if (end.kind === 'lost') {
       const reason = end.reason ?? 'connection closed';
+      const running = this.run !== undefined;
       this.teardown({ kind: 'lost', reason });
       if (!this.lostReported) {
         this.lostReported = true;
-        this.deps.onEvent({ type: 'lost', node: this.node, reason });
+        this.deps.onEvent({ type: 'lost', node: this.node, reason, ...(running ? { reportedByRun: true } : {}) });
       }
       return;
     }
