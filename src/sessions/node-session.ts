@@ -573,7 +573,7 @@ export class NodeSession {
       // No marker within the grace: the program ignored ^C and still owns the terminal.
       run.graceTimer = setTimeout(() => run.finish(...this.interruptedOutcome(run, null), {
         stillRunning: true,
-        error: this.interruptError(run) ?? { code: ErrorCodes.StillRunning, message: 'still running: ^C did not stop it' },
+        error: this.interruptError(run, true) ?? { code: ErrorCodes.StillRunning, message: 'still running: ^C did not stop it' },
       }), run.opts.interruptGraceMs);
     };
     sendInterrupt();
@@ -596,14 +596,16 @@ export class NodeSession {
     return ['interrupted', exitCode];
   }
 
-  private interruptError(run: ActiveRun): NodeFailure | undefined {
+  /** `stillRunning`: ^C did not stop the program, which keeps the node's terminal (the next line there goes to it). */
+  private interruptError(run: ActiveRun, stillRunning = false): NodeFailure | undefined {
+    const how = stillRunning ? '; ^C did not stop it, it still runs' : ' (interrupted)';
     if (run.interrupted === 'timeout') {
-      return { code: ErrorCodes.Timeout, message: `timed out after ${formatSeconds(run.opts.timeoutMs ?? 0)} (interrupted)`, hint: 'raise it with --timeout, or 0 for none' };
+      return { code: ErrorCodes.Timeout, message: `timed out after ${formatSeconds(run.opts.timeoutMs ?? 0)}${how}`, hint: 'raise it with --timeout, or 0 for none' };
     }
     if (run.interrupted === 'unanswerable') {
       return {
         code: ErrorCodes.WaitingForInput,
-        message: `waiting for input at '${(run.waitedAt ?? '').trim()}' and nothing can answer it here (interrupted)`,
+        message: `waiting for input at '${(run.waitedAt ?? '').trim()}' and nothing can answer it here${how}`,
         hint: 'give the program its input in the command (sudo -n, yes |, --assume-yes, a here-doc), or run it from an interactive dust',
       };
     }

@@ -178,7 +178,8 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
     // Why a node did not run or finish (busy terminal, a prompt no script can answer, a timeout), on its own line.
-    else if (result.error && !result.stillRunning && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
+    // A program still running after the user's own ^C is named by the summary, which says what that means.
+    else if (result.error && !(result.stillRunning && result.status === 'interrupted') && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
     if (ctx.out.json) ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
     return result;
@@ -283,11 +284,15 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
     if (names.length > 0) parts.push(`${names.length} ${label}: ${foldNodeNames(names)}`);
   };
   group('unreachable', 'unreachable');
-  group('timeout', 'timed out');
+  const timedOut = results.filter((r) => r.status === 'timeout' && !r.stillRunning).map((r) => r.node.name);
+  if (timedOut.length > 0) parts.push(`${timedOut.length} timed out: ${foldNodeNames(timedOut)}`);
+  const timedOutRunning = results.filter((r) => r.status === 'timeout' && r.stillRunning).map((r) => r.node.name);
+  if (timedOutRunning.length > 0) parts.push(`${timedOutRunning.length} timed out, still running after ^C: ${foldNodeNames(timedOutRunning)}`);
   group('waiting', 'waiting for input');
   // An interrupted program that did not stop still owns that node's terminal: say so, or the next `@node cmd`
   // would surprise (it is typed into that program).
   const stillRunning = results.filter((r) => r.status === 'interrupted' && r.stillRunning).map((r) => r.node.name);
+  const ownedTerminals = results.filter((r) => r.stillRunning).map((r) => r.node.name);
   const stopped = results.filter((r) => r.status === 'interrupted' && !r.stillRunning).map((r) => r.node.name);
   if (stopped.length > 0) parts.push(`${stopped.length} interrupted: ${foldNodeNames(stopped)}`);
   if (stillRunning.length > 0) parts.push(`${stillRunning.length} still running after ^C: ${foldNodeNames(stillRunning)}`);
@@ -303,9 +308,9 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
     tips.push(secret ? `type the password with @${foldNodeNames(waiting)} (no text: it is read without echo)`
       : `answer with @${foldNodeNames(waiting)} <text>`);
   }
-  if (stillRunning.length > 0) {
+  if (ownedTerminals.length > 0) {
     // A raw shell takes one node: name the first.
-    const look = stillRunning.length === 1 ? `@${stillRunning[0]!} alone shows it` : `@${stillRunning[0]!} alone shows one`;
+    const look = ownedTerminals.length === 1 ? `@${ownedTerminals[0]!} alone shows it` : `@${ownedTerminals[0]!} alone shows one`;
     tips.push(`${look}; a line sent there goes to that program`);
   }
   const tip = tips.length > 0 ? ` — ${tips.join('; ')}` : '';
