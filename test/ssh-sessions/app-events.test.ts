@@ -10,7 +10,8 @@ import { expect } from 'chai';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { DustApp, ensureDustHome } from '../../src/shell/app.js';
+import { ensureDustHome, type DustApp } from '../../src/shell/app.js';
+import { composeDust } from '../../src/shell/compose.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { eventually } from './helpers.js';
 
@@ -48,13 +49,12 @@ describe('dust: lost connections and notices, as printed', function () {
       },
     });
     const out = new TerminalOutput(sink, sink, { color: false });
-    app = new DustApp({
+    app = await composeDust({
       version: 'test', dustHome: home, loaded: await loadConfig({ explicitFile: config, dustHome: home }), out,
       prompt: new NoTerminalPrompter(), terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
       // As typed at a prompt: commands keep the terminal as their stdin (a script's get /dev/null).
       interactive: true,
     });
-    await app.loadPlugins();
   });
   after(async () => {
     await app?.shutdown();
