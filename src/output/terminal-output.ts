@@ -105,12 +105,12 @@ export class TerminalOutput implements Output {
   /** A status line that later output replaces; only shown on a terminal. */
   progress(text: string): Progress {
     if (!this.redraws || this.json) return { update: () => undefined, done: (final) => { if (final) this.print(final); } };
-    this.progressText = text;
-    this.stdout.write(CLEAR_LINE + this.chalk.dim(text));
+    this.progressText = this.fitLine(text);
+    this.stdout.write(CLEAR_LINE + this.chalk.dim(this.progressText));
     return {
       update: (next) => {
-        this.progressText = next;
-        this.stdout.write(CLEAR_LINE + this.chalk.dim(next));
+        this.progressText = this.fitLine(next);
+        this.stdout.write(CLEAR_LINE + this.chalk.dim(this.progressText));
       },
       done: (final) => {
         this.progressText = undefined;
@@ -130,6 +130,15 @@ export class TerminalOutput implements Output {
     if (prompting) this.promptLine!.erase();
     target.write(data);
     if (prompting) this.promptLine?.redraw();
+  }
+
+  /**
+   * A status line cut to the terminal's width: clearing it erases one row only, so a status that wrapped (a thousand
+   * nodes' names) would leave its first rows behind on every redraw.
+   */
+  private fitLine(text: string): string {
+    const max = Math.max(10, this.columns - 1);
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
   }
 
   private write(stream: NodeJS.WritableStream, text: string): void {

@@ -137,6 +137,13 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   const progressText = (): string => {
     const done = ctx.nodes.length - pending.size;
     const parts = [`${done}/${ctx.nodes.length} done`];
+    // A cold start of a thousand nodes takes a while: say how many sessions are still being opened.
+    let connecting = 0;
+    for (const name of pending) {
+      const state = ctx.sessions.state(byName.get(name)!);
+      if (state === 'connecting' || state === 'closed') connecting++;
+    }
+    if (connecting > 0) parts.push(`${connecting} connecting`);
     if (failed > 0) parts.push(`${failed} failed`);
     if (waiting > 0) parts.push(`${waiting} waiting`);
     const secs = Math.floor((Date.now() - started) / 1000);
