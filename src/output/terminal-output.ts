@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { Table } from './lazy-table.js';
 import type { ChalkInstance } from 'chalk';
 import type { Output, Progress } from '../plugins/api.js';
 import { formatError } from '../errors/dust-error.js';
@@ -158,7 +158,7 @@ export class TerminalOutput implements Output {
 
 /** cli-table3 emits colour codes even off a TTY, so borders and heads are styled only when colour is on. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[], color: boolean): string {
-  const table = new Table({
+  const table = new (Table())({
     head: [...head],
     style: color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },

@@ -14,6 +14,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import type {
   ChannelEnd, ExecProcess, ExecRequest, PortForward, RemoteFiles, ShellChannel, ShellRequest, Transport,
 } from '../sessions/transport.js';
+import { sshClaims } from './claims.js';
 import { HandshakePool, handshakeBackoffMs, isRetryableHandshakeError } from './pool.js';
 import { explainSshError } from './ssh-errors.js';
 import { SftpFiles } from './sftp-files.js';
@@ -235,8 +236,7 @@ export class SshTransport implements Transport {
 
   /** Every node with an address, unless it names another transport (`transport` property). */
   claims(node: DustNode): boolean {
-    const wanted = node.props['transport'];
-    return node.host !== '' && (wanted === undefined || wanted === 'ssh');
+    return sshClaims(node);
   }
 
   async openShell(node: DustNode, request: ShellRequest): Promise<ShellChannel> {

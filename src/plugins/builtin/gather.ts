@@ -4,7 +4,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
-import { MAX_EDITS, unifiedDiff } from '../../output/line-diff.js';
+type LineDiff = typeof import('../../output/line-diff.js');
 import { adviseRetry, anyFailed, resultRecord, summarize, warnSkipped } from './at.js';
 import { RUN_FLAGS, runOptionsFrom } from './run-flags.js';
 
@@ -62,7 +62,8 @@ export const gatherCommand: CommandSpec = {
       const names = foldNodeNames(group.map((r) => r.node.name));
       if (ctx.flags['diff'] === true && k > 0 && reference) {
         ctx.out.print(chalk.bold(`── ${names} (${group.length})${status} ── diff against ${referenceNames}`));
-        ctx.out.print(diffText(reference.output, first.output, chalk));
+        // jsdiff is loaded for --diff only: no prompt needs it.
+        ctx.out.print(diffText(await import('../../output/line-diff.js'), reference.output, first.output, chalk));
         continue;
       }
       ctx.out.print(chalk.bold(`── ${names} (${group.length})${status} ──`));
@@ -77,7 +78,7 @@ export const gatherCommand: CommandSpec = {
 };
 
 /** A group's output as a unified diff against the reference group's, coloured like `diff -u --color`. */
-function diffText(reference: readonly string[], output: readonly string[], chalk: ReturnType<typeof makeChalk>): string {
+function diffText({ MAX_EDITS, unifiedDiff }: LineDiff, reference: readonly string[], output: readonly string[], chalk: ReturnType<typeof makeChalk>): string {
   const hunks = unifiedDiff(reference, output);
   if (hunks === undefined) {
     // So different that a diff would be longer than the output: show the output itself.
