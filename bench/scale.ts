@@ -13,6 +13,7 @@
  *   --cpu-prof: V8 profiles of a cold connect and of the warm commands, top frames printed and kept
  *
  *   npm run bench:scale -- [--sizes 200,1000] [--reps 3] [--only cold,floor,warm,cli,clush,rss] [--cpu-prof]
+ *                          [--handshakes 16,32,64]   (cold only: dust with each number of handshake slots)
  *
  * Never part of `npm test`. Writes bench/results/scale-latest.json and scale-latest.md; see docs/performance.md.
  */
@@ -36,7 +37,7 @@ const SECTIONS = ['cold', 'floor', 'warm', 'cli', 'clush', 'rss'] as const;
 type Section = (typeof SECTIONS)[number];
 const CLUSH_FANOUT = 64;
 
-interface Options { sizes: number[]; reps: number; only: Set<Section>; cpuProf: boolean }
+interface Options { sizes: number[]; reps: number; only: Set<Section>; cpuProf: boolean; handshakes: number[] }
 
 function parseOptions(argv: readonly string[]): Options {
   const get = (flag: string): string | undefined => {
@@ -50,7 +51,10 @@ function parseOptions(argv: readonly string[]): Options {
   const onlyRaw = get('--only');
   const only = new Set<Section>(onlyRaw ? onlyRaw.split(',').map((s) => s.trim()) as Section[] : SECTIONS);
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (have ${SECTIONS.join(',')})`);
-  return { sizes, reps, only, cpuProf: argv.includes('--cpu-prof') };
+  // Handshake slots to try for dust's cold start (each interleaved with raw ssh2's 32); 0 = dust's default.
+  const handshakes = (get('--handshakes') ?? '0').split(',').map(Number);
+  if (handshakes.some((h) => !Number.isInteger(h) || h < 0 || h > 1000)) throw new Error('--handshakes: integers 0..1000');
+  return { sizes, reps, only, cpuProf: argv.includes('--cpu-prof'), handshakes };
 }
 
 interface Cost { wallMs: number; clientCpuMs: number; serverCpuMs: number | undefined }
@@ -64,6 +68,8 @@ interface SizeResult {
   loadEnd: number[];
   raw: Cost[];
   dustCold: ColdDust[];
+  /** Cold starts with other numbers of handshake slots (--handshakes), by that number. */
+  dustColdBySlots: Record<string, ColdDust[]>;
   floorPty: number[];
   warmTrue: number[];
   warmUptime: Timed[];
@@ -129,10 +135,14 @@ async function measureCold(cluster: SshdCluster, o: Options, r: SizeResult, conf
     const raw = await coldRaw(cluster);
     r.raw.push(raw);
     log(`  raw ssh2 connect: ${fmt(raw.wallMs)}; client ${perNode(raw.clientCpuMs, n)}, server ${perNode(raw.serverCpuMs, n)} CPU per node`);
-    await sleep(1000);
-    const { cost } = await coldDust(cluster, config, workDir, false);
-    r.dustCold.push(cost);
-    log(`  dust cold @* true: ${fmt(cost.wallMs)} (half open at ${fmt(cost.openAt.half)}, 90 % at ${fmt(cost.openAt.p90)}, all at ${fmt(cost.openAt.all)}); client ${perNode(cost.clientCpuMs, n)}, server ${perNode(cost.serverCpuMs, n)} CPU per node; ÷ raw ${(cost.wallMs / raw.wallMs).toFixed(2)}×`);
+    for (const slots of o.handshakes) {
+      await sleep(1000);
+      const cfg = slots ? writeBenchConfig(cluster, workDir, { maxConcurrentHandshakes: slots }) : config;
+      const { cost } = await coldDust(cluster, cfg, workDir, false);
+      if (slots) (r.dustColdBySlots[slots] ??= []).push(cost);
+      else r.dustCold.push(cost);
+      log(`  dust cold @* true${slots ? ` (${slots} handshake slots)` : ''}: ${fmt(cost.wallMs)} (half open at ${fmt(cost.openAt.half)}, 90 % at ${fmt(cost.openAt.p90)}, all at ${fmt(cost.openAt.all)}); client ${perNode(cost.clientCpuMs, n)}, server ${perNode(cost.serverCpuMs, n)} CPU per node; ÷ raw ${(cost.wallMs / raw.wallMs).toFixed(2)}×`);
+    }
   }
 }
 
@@ -301,6 +311,10 @@ function report(results: readonly SizeResult[], o: Options, meta: Record<string,
       ['dust ÷ raw, total CPU', ...col((r) => ratio(
         (med(r.dustCold.map((x) => x.clientCpuMs)) ?? NaN) + (med(r.dustCold.map((x) => x.serverCpuMs)) ?? NaN),
         (med(r.raw.map((x) => x.clientCpuMs)) ?? NaN) + (med(r.raw.map((x) => x.serverCpuMs)) ?? NaN)))],
+      ...o.handshakes.filter((h) => h > 0).map((h) => [`dust cold with ${h} handshake slots (÷ raw)`, ...col((r) => {
+        const d = r.dustColdBySlots[h] ?? [];
+        return d.length ? `${fmt(med(d.map((x) => x.wallMs)))} (${median(d.map((x, i) => x.wallMs / (r.raw[i]?.wallMs ?? NaN))).toFixed(2)}×)` : '–';
+      })]),
       [`clush -f ${CLUSH_FANOUT} uptime, one run`, ...col((r) => fmt(med(r.clush.map((x) => x.totalMs))))],
       ['clush ÷ dust cold (target ≥ 4×)', ...col((r) => ratio(med(r.clush.map((x) => x.totalMs)), med(r.dustCold.map((x) => x.wallMs))))],
     ]));
@@ -358,7 +372,7 @@ async function main(): Promise<void> {
   const t0 = now();
   for (const n of o.sizes) {
     log(`N=${n}: starting the cluster (load ${load().join(' ')})`);
-    const r: SizeResult = { n, clusterStartMs: 0, loadStart: load(), loadEnd: [], raw: [], dustCold: [], floorPty: [], warmTrue: [], warmUptime: [], warmGather: [], cli: [], clush: [], profiles: {}, errors: [] };
+    const r: SizeResult = { n, clusterStartMs: 0, loadStart: load(), loadEnd: [], raw: [], dustCold: [], dustColdBySlots: {}, floorPty: [], warmTrue: [], warmUptime: [], warmGather: [], cli: [], clush: [], profiles: {}, errors: [] };
     const cluster = await startSshdCluster({ count: n, plainSessions: true, timeoutMs: 60_000 + 200 * n });
     liveCluster = cluster;
     r.clusterStartMs = cluster.startupMs;

@@ -33,12 +33,13 @@ const loadDust = async () => ({
 let dustModules: ReturnType<typeof loadDust> | undefined;
 
 /** Writes `<dir>/dust.yaml` listing the cluster's nodes, one login rule with the cluster key, accept-new host keys. */
-export function writeBenchConfig(cluster: SshdCluster, dir: string): string {
+export function writeBenchConfig(cluster: SshdCluster, dir: string, opts: { maxConcurrentHandshakes?: number } = {}): string {
   const lines = [
     'sshConfig: false',
     'hostKeyChecking: accept-new',
     'ssh:',
     '  connectTimeoutMs: 60000',
+    ...(opts.maxConcurrentHandshakes ? [`  maxConcurrentHandshakes: ${opts.maxConcurrentHandshakes}`] : []),
     'nodes:',
     ...cluster.nodes.map((n) => `  - { name: ${n.name}, host: ${n.host}, port: ${n.port}, cluster: bench }`),
     'logins:',
@@ -47,7 +48,7 @@ export function writeBenchConfig(cluster: SshdCluster, dir: string): string {
     `    identityFile: ${cluster.clientKeyPath}`,
   ];
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'dust.yaml');
+  const file = path.join(dir, opts.maxConcurrentHandshakes ? `dust-${opts.maxConcurrentHandshakes}.yaml` : 'dust.yaml');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
