@@ -7,7 +7,6 @@
  * dust runs in-process (DustApp wired as src/shell/main.ts does, output into a null sink). Prints one table
  * per measurement with medians and ratios; writes bench/results/latest.json and latest.md. See docs/performance.md.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { makeDustApp, runOk, writeBenchConfig } from './lib/dust-app.js';
 import { LINE_BYTES, demuxRun, writeBigFile, type DemuxResult } from './lib/demux.js';
 import { ControlMasters, FANOUT, findPeers, versions, type Peer } from './lib/openssh.js';
 import { closeAll, closeShells, markerRound, openShells, rawConnectAll } from './lib/raw-ssh2.js';
+import { rssPerSession, type RssResult } from './lib/rss.js';
 import { median, now, sleep } from './lib/util.js';
 import { measureExecModes, measureOutdir, type ExecModesResult, type OutdirRun } from './lib/scripting.js';
 
@@ -33,7 +33,7 @@ function parseOptions(argv: readonly string[]): Options {
     return eq ? eq.slice(flag.length + 1) : process.env[env];
   };
   const sizes = (get('--sizes', 'BENCH_SIZES') ?? '10,50,200').split(',').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 250)) throw new Error('--sizes: integers 1..250');
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 4000)) throw new Error('--sizes: integers 1..4000');
   const reps = Number(get('--reps', 'BENCH_REPS') ?? 5);
   if (!Number.isInteger(reps) || reps < 1 || reps > 100) throw new Error('--reps: 1..100');
   const onlyRaw = get('--only', 'BENCH_ONLY');
@@ -65,7 +65,7 @@ interface SizeResult {
   /** Opening a PTY shell channel on every open connection until each answers a first marker (one run). */
   rawShellStartMs?: number;
   dustCold?: Sample;
-  rss?: { sessions: number; rssBeforeMiB: number; rssAfterMiB: number; perSessionMiB: number; heapPerSessionKiB: number };
+  rss?: RssResult;
   demux?: DemuxResult[];
   /** `uname -r`: @ (persistent shell) vs at --no-pty (exec), warm and cold, and clush. */
   execModes?: ExecModesResult;
@@ -190,35 +190,13 @@ async function measurePeers(cluster: SshdCluster, peers: readonly Peer[], o: Opt
   }
 }
 
-function measureRss(cluster: SshdCluster, r: SizeResult, workDir: string): Promise<void> {
-  const config = writeBenchConfig(cluster, workDir);
-  const home = mkdtempSync(path.join(workDir, 'rss-home-'));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, 'rss-child.ts'), config, home], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      cwd: path.dirname(here),
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.on('close', (code) => {
-      try {
-        const j = JSON.parse(out.trim().split('\n').pop() ?? '') as { sessions: number; before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage };
-        const mib = (b: number): number => b / 1024 / 1024;
-        r.rss = {
-          sessions: j.sessions,
-          rssBeforeMiB: mib(j.before.rss),
-          rssAfterMiB: mib(j.after.rss),
-          perSessionMiB: mib(j.after.rss - j.before.rss) / j.sessions,
-          heapPerSessionKiB: (j.after.heapUsed - j.before.heapUsed) / 1024 / j.sessions,
-        };
-        log(`  RSS: ${r.rss.rssBeforeMiB.toFixed(1)} → ${r.rss.rssAfterMiB.toFixed(1)} MiB with ${j.sessions} sessions = ${r.rss.perSessionMiB.toFixed(3)} MiB each`);
-      } catch (err) {
-        r.errors.push(`rss child (exit ${code}): ${String(err)} ${out.slice(0, 200)}`);
-      }
-      rmSync(home, { recursive: true, force: true });
-      resolve();
-    });
-  });
+async function measureRss(cluster: SshdCluster, r: SizeResult, workDir: string): Promise<void> {
+  try {
+    r.rss = await rssPerSession(cluster, workDir);
+    log(`  RSS: ${r.rss.rssBeforeMiB.toFixed(1)} → ${r.rss.rssAfterMiB.toFixed(1)} MiB with ${r.rss.sessions} sessions = ${r.rss.perSessionMiB.toFixed(3)} MiB each`);
+  } catch (err) {
+    r.errors.push(String(err));
+  }
 }
 
 async function measureDemux(cluster: SshdCluster, o: Options, r: SizeResult, workDir: string): Promise<void> {

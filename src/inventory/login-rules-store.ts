@@ -7,7 +7,6 @@ import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { describeParseError } from '../config/parse-error.js';
 import { withFileLock } from '../state/file-lock.js';
-import writeFileAtomic from 'write-file-atomic';
 
 const StoreSchema = z.strictObject({
   first: z.array(LoginRuleSchema).default([]),
@@ -98,6 +97,8 @@ export class LoginRulesStore {
       if (!edit()) return;
       await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       const body = yaml.dump({ first: this.first, last: this.last }, { lineWidth: 120, noRefs: true });
+      // Loaded on the first write: no prompt needs it before.
+      const { default: writeFileAtomic } = await import('write-file-atomic');
       await writeFileAtomic(this.file, HEADER + body, { mode: 0o600 });
     });
   }

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { Table } from './lazy-table.js';
 import type { ChalkInstance } from 'chalk';
 import type { DustNode } from '../inventory/node.js';
 import { stateColor } from './style.js';
@@ -42,7 +42,7 @@ function columns(verbosity: Verbosity): Column[] {
 export function renderNodeTable(nodes: readonly DustNode[], opts: { verbosity: Verbosity; chalk: ChalkInstance; color: boolean; width?: number }): string {
   const { chalk } = opts;
   const cols = columns(opts.verbosity).filter((c) => nodes.some((n) => c.value(n) !== ''));
-  const table = new Table({
+  const table = new (Table())({
     head: ['#', ...cols.map((c) => c.head)],
     style: opts.color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { Table } from './lazy-table.js';
 import type { ChalkInstance } from 'chalk';
 import type { Output, Progress } from '../plugins/api.js';
 import { formatError } from '../errors/dust-error.js';
@@ -109,12 +109,12 @@ export class TerminalOutput implements Output {
   /** A status line that later output replaces; only shown on a terminal. */
   progress(text: string): Progress {
     if (!this.redraws || this.json) return { update: () => undefined, done: (final) => { if (final) this.print(final); } };
-    this.progressText = text;
-    this.stdout.write(CLEAR_LINE + this.chalk.dim(text));
+    this.progressText = this.fitLine(text);
+    this.stdout.write(CLEAR_LINE + this.chalk.dim(this.progressText));
     return {
       update: (next) => {
-        this.progressText = next;
-        this.stdout.write(CLEAR_LINE + this.chalk.dim(next));
+        this.progressText = this.fitLine(next);
+        this.stdout.write(CLEAR_LINE + this.chalk.dim(this.progressText));
       },
       done: (final) => {
         this.progressText = undefined;
@@ -136,6 +136,15 @@ export class TerminalOutput implements Output {
     if (prompting) this.promptLine?.redraw();
   }
 
+  /**
+   * A status line cut to the terminal's width: clearing it erases one row only, so a status that wrapped (a thousand
+   * nodes' names) would leave its first rows behind on every redraw.
+   */
+  private fitLine(text: string): string {
+    const max = Math.max(10, this.columns - 1);
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  }
+
   private write(stream: NodeJS.WritableStream, text: string): void {
     const body = text.endsWith('\n') ? text : `${text}\n`;
     const prompting = this.isTTY && this.promptLine?.isShowing() === true;
@@ -153,7 +162,7 @@ export class TerminalOutput implements Output {
 
 /** cli-table3 emits colour codes even off a TTY, so borders and heads are styled only when colour is on. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[], color: boolean): string {
-  const table = new Table({
+  const table = new (Table())({
     head: [...head],
     style: color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },

@@ -6,7 +6,7 @@ import { importTypeScript } from '../modules/import-typescript.js';
 import { DUST_PLUGIN_API, type DustPlugin } from './api.js';
 import { setupPlugin, type PluginHostDeps } from './plugin-host.js';
 import type { NameClash } from './registry.js';
-import semver from 'semver';
+import type Semver from 'semver';
 import { locationInFile } from './source-location.js';
 import { locateSyntaxError, type SyntaxErrorAt } from './syntax-check.js';
 import { closestWord } from '../text/closest-word.js';
@@ -204,9 +204,11 @@ function validatePlugin(p: unknown, source: string, dustVersion: string): assert
   }
   const range = obj['dust'];
   if (range !== undefined) {
-    // npm's own semver: `>= 0.1`, `0.1.0 - 1.0`, `^0.1 || ^1`, `1.x` mean what they mean in package.json.
+    // npm's own semver (CommonJS, required here: only plugins that name a dust range load it): `>= 0.1`,
+    // `0.1.0 - 1.0`, `^0.1 || ^1`, `1.x` mean what they mean in package.json.
     // A prerelease dust (0.2.0-rc.1) counts as the release it leads to: `>=0.2`, `0.2.x` and `*` accept it,
     // `^0.1` and `>=0.2.0` (exactly that release) do not. semver's default would match it with no range at all.
+    const semver = createRequire(import.meta.url)('semver') as typeof Semver;
     if (typeof range !== 'string' || semver.validRange(range) === null) {
       throw new DustError(ErrorCodes.PluginInvalid, `${who}: invalid version range '${String(range)}' in its dust field`, {
         hint: 'the dust field takes a semver range such as ^0.1 or >=0.2 <2',

@@ -39,6 +39,8 @@ export interface SessionEvent {
   type: 'connected' | 'lost' | 'notice';
   node: DustNode;
   reason?: string;
+  /** lost: a command was running there, and its result already says so (the node's `✖` line). */
+  reportedByRun?: boolean;
 }
 
 /** Everything a NodeSession needs from its manager (injected, so this file depends on no transport). */
@@ -571,7 +573,7 @@ export class NodeSession {
       // No marker within the grace: the program ignored ^C and still owns the terminal.
       run.graceTimer = setTimeout(() => run.finish(...this.interruptedOutcome(run, null), {
         stillRunning: true,
-        error: this.interruptError(run) ?? { code: ErrorCodes.StillRunning, message: 'still running: ^C did not stop it' },
+        error: this.interruptError(run, true) ?? { code: ErrorCodes.StillRunning, message: 'still running: ^C did not stop it' },
       }), run.opts.interruptGraceMs);
     };
     sendInterrupt();
@@ -594,14 +596,16 @@ export class NodeSession {
     return ['interrupted', exitCode];
   }
 
-  private interruptError(run: ActiveRun): NodeFailure | undefined {
+  /** `stillRunning`: ^C did not stop the program, which keeps the node's terminal (the next line there goes to it). */
+  private interruptError(run: ActiveRun, stillRunning = false): NodeFailure | undefined {
+    const how = stillRunning ? '; ^C did not stop it, it still runs' : ' (interrupted)';
     if (run.interrupted === 'timeout') {
-      return { code: ErrorCodes.Timeout, message: `timed out after ${formatSeconds(run.opts.timeoutMs ?? 0)} (interrupted)`, hint: 'raise it with --timeout, or 0 for none' };
+      return { code: ErrorCodes.Timeout, message: `timed out after ${formatSeconds(run.opts.timeoutMs ?? 0)}${how}`, hint: 'raise it with --timeout, or 0 for none' };
     }
     if (run.interrupted === 'unanswerable') {
       return {
         code: ErrorCodes.WaitingForInput,
-        message: `waiting for input at '${(run.waitedAt ?? '').trim()}' and nothing can answer it here (interrupted)`,
+        message: `waiting for input at '${(run.waitedAt ?? '').trim()}' and nothing can answer it here${how}`,
         hint: 'give the program its input in the command (sudo -n, yes |, --assume-yes, a here-doc), or run it from an interactive dust',
       };
     }
@@ -912,10 +916,11 @@ export class NodeSession {
     }
     if (end.kind === 'lost') {
       const reason = end.reason ?? 'connection closed';
+      const running = this.run !== undefined;
       this.teardown({ kind: 'lost', reason });
       if (!this.lostReported) {
         this.lostReported = true;
-        this.deps.onEvent({ type: 'lost', node: this.node, reason });
+        this.deps.onEvent({ type: 'lost', node: this.node, reason, ...(running ? { reportedByRun: true } : {}) });
       }
       return;
     }

@@ -17,7 +17,8 @@ export class OutputTail {
   private readonly blockLines: number[] = [];
   private linesInBlocks = 0;
   private total = 0;
-  private readonly hash: Hash = createHash('sha1');
+  /** Created with the first block: most runs print a few lines and never need one (a native hash per node and run). */
+  private hash: Hash | undefined;
 
   constructor(private readonly keep: number) {}
 
@@ -26,7 +27,7 @@ export class OutputTail {
     this.recent.push(line);
     if (this.recent.length < OutputTail.BLOCK) return;
     const block = this.recent.join('\n');
-    this.hash.update(block).update('\n');
+    (this.hash ??= createHash('sha1')).update(block).update('\n');
     this.blocks.push(block);
     this.blockLines.push(this.recent.length);
     this.linesInBlocks += this.recent.length;
@@ -58,7 +59,8 @@ export class OutputTail {
 
   /** Fingerprint of the whole output (call once, at the end). */
   digest(): string {
-    if (this.recent.length > 0) this.hash.update(this.recent.join('\n')).update('\n');
-    return this.hash.digest('hex').slice(0, 16);
+    const hash = this.hash ?? createHash('sha1');
+    if (this.recent.length > 0) hash.update(this.recent.join('\n')).update('\n');
+    return hash.digest('hex').slice(0, 16);
   }
 }

@@ -52,7 +52,10 @@ function bootstrapScript(bootToken: string, readyToken: string): string {
     '[ -r "$HOME/.profile" ] && . "$HOME/.profile" </dev/null >/dev/null 2>&1',
     'unset ENV BASH_ENV PROMPT_COMMAND',
     'dollar=$',
-    'nl=$(echo x; echo y); nl=${nl#x}; nl=${nl%y}',
+    // A newline without a backslash and without a fork: the last character of the default IFS (space, tab,
+    // newline), which sh sets itself whatever the environment says. The command substitution is the fallback.
+    'nl=${IFS#??}',
+    '[ ${#nl} = 1 ] || { nl=$(echo x; echo y); nl=${nl#x}; nl=${nl%y}; }',
     `PS1="${ps1}"`,
     'PS2=',
     '__dust_ps1=$PS1',

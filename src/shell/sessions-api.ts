@@ -47,7 +47,8 @@ export function createSessionManager(deps: ManagerDeps): SessionManager {
       if (e.type === 'connected') void events.emit('node:connected', { node: e.node });
       else if (e.type === 'notice') each(e.node, (out, color) => out.warn(`${label(e.node, color)} ${e.reason ?? ''}`));
       else {
-        each(undefined, (out, color) => out.warn(`${label(e.node, color)} connection lost${e.reason ? `: ${e.reason}` : ''} (reconnects on next use)`));
+        // A command running there names the loss on its own ✖ line; this warning is for losses nobody waits on.
+        if (!e.reportedByRun) each(undefined, (out, color) => out.warn(`${label(e.node, color)} connection lost${e.reason ? `: ${e.reason}` : ''} (reconnects on next use)`));
         void events.emit('node:lost', { node: e.node, reason: e.reason ?? 'connection lost' });
       }
     },

@@ -12,8 +12,8 @@ const { BaseAgent, OpenSSHAgent, utils } = ssh2;
 
 /** One way of proving who we are, in the order it is offered. */
 export type LoginIdentity =
-  /** A key file, loaded (and decrypted) by dust. */
-  | { kind: 'key'; file: string; privateKey: Buffer; label: string }
+  /** A key file, loaded (and decrypted) by dust; `signer` is the parsed key connections sign with. */
+  | { kind: 'key'; file: string; privateKey: Buffer; signer?: ParsedKey; label: string }
   /** A key file whose private half is used through the agent (the file is encrypted, the agent holds it). */
   | { kind: 'agent-key'; file: string; publicKey: Buffer; label: string }
   /** The agent's other keys (not under IdentitiesOnly): all but `exclude`, the keys offered above; `count` for messages. */
@@ -23,7 +23,7 @@ export type LoginIdentity =
 export function authMethods(username: string, agentSocket: string | undefined, identities: readonly LoginIdentity[]): AnyAuthMethod[] {
   const out: AnyAuthMethod[] = [];
   for (const id of identities) {
-    if (id.kind === 'key') out.push({ type: 'publickey', username, key: id.privateKey });
+    if (id.kind === 'key') out.push({ type: 'publickey', username, key: id.signer ?? id.privateKey });
     else if (agentSocket !== undefined) {
       const agent = id.kind === 'agent-key'
         ? new SelectedKeysAgent(agentSocket, (k) => k.equals(id.publicKey))

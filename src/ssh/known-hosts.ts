@@ -76,6 +76,13 @@ interface FileState {
   /** mtime+size+inode; a change means re-read. */
   signature: string;
   entries: KnownHostEntry[];
+  /**
+   * Entries whose hosts field is a plain list of names (no `*`, `?`, `!`, not hashed), by each lower-cased name.
+   * Looking a host up among them is one map read, where testing every entry made a thousand-node start quadratic.
+   */
+  literal: Map<string, KnownHostEntry[]>;
+  /** The other entries (patterns, negations, hashed names): each is tested against the name. */
+  patterned: KnownHostEntry[];
   /** lookup name → entries that match it, cleared on re-read (hashed entries cost an HMAC each). */
   byName: Map<string, KnownHostEntry[]>;
   /** Number of lines, so recording can name its line without re-reading the file. */
@@ -229,7 +236,10 @@ export class KnownHosts {
     const state = this.load(file);
     let hit = state.byName.get(name);
     if (hit === undefined) {
-      hit = state.entries.filter((e) => hostsFieldMatches(e.hosts, name));
+      const literal = state.literal.get(name) ?? [];
+      const patterned = state.patterned.filter((e) => hostsFieldMatches(e.hosts, name));
+      // In file order, as a scan of every line would give them.
+      hit = patterned.length === 0 ? [...literal] : [...literal, ...patterned].sort((a, b) => a.line - b.line);
       state.byName.set(name, hit);
     }
     return hit;
@@ -249,12 +259,16 @@ export class KnownHosts {
     if (st?.isFile()) {
       try { text = fs.readFileSync(file, 'utf8'); } catch { text = ''; }
     }
+    const entries = parseKnownHosts(text, file);
     const state: FileState = {
       signature,
-      entries: parseKnownHosts(text, file),
+      entries,
+      literal: new Map(),
+      patterned: [],
       byName: new Map(),
       lineCount: text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0),
     };
+    for (const e of entries) indexEntry(state, e);
     this.cache.set(file, state);
     return state;
   }
@@ -298,6 +312,7 @@ export class KnownHosts {
       state.lineCount = lineNo;
       const entry: KnownHostEntry = { file, line: lineNo, marker: undefined, hosts, keyType, key };
       state.entries.push(entry);
+      indexEntry(state, entry);
       // The new line names exactly `name`, so only that cached lookup changes.
       state.byName.get(name)?.push(entry);
       // If someone else wrote since we read, force a re-read next time so we see their lines too.
@@ -306,6 +321,20 @@ export class KnownHosts {
     } finally {
       fs.closeSync(fd);
     }
+  }
+}
+
+/** Files an entry under each of its names, or with the entries that must be tested one by one. */
+function indexEntry(state: FileState, e: KnownHostEntry): void {
+  if (e.hosts.startsWith('|') || /[*?!]/.test(e.hosts)) {
+    state.patterned.push(e);
+    return;
+  }
+  for (const h of new Set(e.hosts.toLowerCase().split(','))) {
+    if (h === '') continue;
+    const list = state.literal.get(h);
+    if (list) list.push(e);
+    else state.literal.set(h, [e]);
   }
 }
 

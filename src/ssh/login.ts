@@ -270,7 +270,7 @@ async function chooseAuth(ctx: ResolveContext, explicitKey: string | undefined, 
       if (cand.optionalIfEncrypted) continue;
     }
     const k = await ctx.keys.load(cand.file);
-    identities.push({ kind: 'key', file: k.file, privateKey: k.material, label: cand.label });
+    identities.push({ kind: 'key', file: k.file, privateKey: k.material, signer: k.signer, label: cand.label });
     offered.push(k.publicKey);
   }
   if (agent !== undefined && c.identitiesOnly !== true) {

@@ -37,6 +37,8 @@ export interface LoadedKey {
   wasEncrypted: boolean;
   /** The public key blob (SSH wire format), to match against the agent's keys. */
   publicKey: Buffer;
+  /** The parsed key for ssh2's authHandler, signing with one decoded key (see `withCachedSigner`). */
+  signer: ParsedKey;
 }
 
 /** Caches private keys for one dust session; concurrent loads of one file share one prompt. */
@@ -123,7 +125,7 @@ export class PrivateKeyStore {
         });
       }
       this.warnIfLoose(file, mode);
-      return { file, type: key.type, material: data, wasEncrypted: false, publicKey: key.getPublicSSH() };
+      return { file, type: key.type, material: data, wasEncrypted: false, publicKey: key.getPublicSSH(), signer: withCachedSigner(key) };
     }
     if (!needsPassphrase(plain)) {
       // ssh2's parser messages describe the format problem only; they never quote key material.
@@ -173,7 +175,7 @@ export class PrivateKeyStore {
       secret = '';
       if (parsed instanceof Error) continue;
       const key = first(parsed);
-      return { file, type: key.type, material: unencryptedKeyText(key), wasEncrypted: true, publicKey: key.getPublicSSH() };
+      return { file, type: key.type, material: unencryptedKeyText(key), wasEncrypted: true, publicKey: key.getPublicSSH(), signer: withCachedSigner(key) };
     }
     throw new DustError(ErrorCodes.SshKey, `Wrong passphrase for ${file} (${this.maxAttempts} attempts)`, {
       hint: 'run the command again to retry, or check the key with: ssh-keygen -y -f ' + file,
@@ -185,6 +187,29 @@ export class PrivateKeyStore {
     this.promptChain = next.catch(() => undefined);
     return next;
   }
+}
+
+/**
+ * The key with a `sign` that decodes the private key once. ssh2 signs with the key's PEM text, which OpenSSL 3
+ * decodes again for every signature: ~0.5 ms of CPU per connection for an ed25519 key, more than the rest of the
+ * client's part of a handshake, paid by each of a thousand nodes. Everything else is the parsed key itself (its
+ * prototype), so ssh2 takes it as parsed and never re-reads the file text either.
+ */
+export function withCachedSigner(key: ParsedKey): ParsedKey {
+  let decoded: crypto.KeyObject | undefined;
+  const slow = key.sign.bind(key);
+  const fast = Object.create(key) as ParsedKey;
+  fast.sign = (data: Buffer | string, algo?: string): Buffer => {
+    // Without a hash named, ssh2 picks the key type's own; only ed25519's (none) is certain here.
+    if (algo === undefined && key.type !== 'ssh-ed25519') return slow(data);
+    try {
+      decoded ??= crypto.createPrivateKey(key.getPrivatePEM());
+      return crypto.sign(algo ?? null, typeof data === 'string' ? Buffer.from(data) : data, decoded);
+    } catch (err) {
+      return err as Buffer; // ssh2's contract: an Error is returned, not thrown
+    }
+  };
+  return fast;
 }
 
 function first(k: ParsedKey | ParsedKey[]): ParsedKey {

@@ -30,7 +30,9 @@ export function explainSshError(err: unknown, login: SshErrorContext | undefined
     });
   }
   if (e?.level === 'client-timeout' || /Timed out while waiting for handshake/.test(msg)) {
-    return new DustError(ErrorCodes.SshConnect, `connect: timed out (no SSH handshake from ${where})`, {
+    // ssh2's own timeout covers the handshake; dust's reach stage says whether TCP or the banner never came.
+    const detail = /Timed out while waiting for handshake/.test(msg) ? `no SSH handshake from ${where}` : msg;
+    return new DustError(ErrorCodes.SshConnect, `connect: timed out (${detail})`, {
       hint: 'is the node up, and is its port reachable (security group, firewall, jump host)?',
       cause: err,
     });

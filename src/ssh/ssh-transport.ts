@@ -14,6 +14,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import type {
   ChannelEnd, ExecProcess, ExecRequest, PortForward, RemoteFiles, ShellChannel, ShellRequest, Transport,
 } from '../sessions/transport.js';
+import { sshClaims } from './claims.js';
 import { HandshakePool, handshakeBackoffMs, isRetryableHandshakeError } from './pool.js';
 import { explainSshError } from './ssh-errors.js';
 import { SftpFiles } from './sftp-files.js';
@@ -49,6 +50,12 @@ export interface SshTransportOptions {
   connectTimeoutMs?: number;
   /** Handshakes in flight at once (MaxStartups-friendly). Default 32. */
   maxConcurrentHandshakes?: number;
+  /**
+   * Connections opened but not yet logged in, at once: those waiting for a server's first bytes plus those in or
+   * queued for a handshake. Default 4 × maxConcurrentHandshakes. A node that accepts TCP and then says nothing
+   * (hung sshd, black hole) holds one of these, never a handshake slot.
+   */
+  maxPendingConnections?: number;
   /** SSH keepalive interval; 3 unanswered keepalives mark the connection lost. Default 15000; 0 disables. */
   keepaliveIntervalMs?: number;
   /** Called by `close()` after every connection ended (a jump-host pool, for one). */
@@ -191,24 +198,65 @@ class HeldOutput {
   }
 }
 
+/**
+ * Opens TCP to a node and waits for the server's first bytes (its SSH version line), which are put back for ssh2 to
+ * read. This part costs no CPU, so it runs outside the handshake pool: a node that accepts TCP and then hangs, or
+ * drops SYNs, waits here for the connect timeout while the healthy nodes' handshakes go on. A server that closes
+ * before saying anything (MaxStartups shedding load) fails the way ssh2 would say it, so the retry logic holds.
+ */
+export function reachSshd(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    let connected = false;
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      sock.removeAllListeners('data');
+      sock.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => {
+      const secs = `${Math.round(timeoutMs / 100) / 10} s`;
+      fail(Object.assign(new Error(connected
+        ? `TCP connected, but no SSH banner from ${host}:${port} within ${secs}`
+        : `no TCP connection to ${host}:${port} within ${secs}`), { level: 'client-timeout' }));
+    }, timeoutMs);
+    timer.unref?.();
+    sock.once('connect', () => { connected = true; });
+    sock.on('error', (err: Error) => fail(Object.assign(err, { level: 'client-socket' })));
+    sock.once('close', () => fail(Object.assign(new Error('Connection closed by remote host'), { level: 'client-socket' })));
+    sock.once('data', (first: Buffer) => {
+      clearTimeout(timer);
+      sock.pause();
+      sock.unshift(first);
+      sock.removeAllListeners('error');
+      sock.removeAllListeners('close');
+      // ssh2 adds its own listeners once it takes the socket; an error in between must not go unhandled.
+      sock.on('error', () => undefined);
+      resolve(sock);
+    });
+  });
+}
+
 export class SshTransport implements Transport {
   readonly name = 'ssh';
   private readonly conns = new Map<string, SshConnection>();
   private readonly connecting = new Map<string, Promise<SshConnection>>();
   private readonly pool: HandshakePool;
+  /** Bounds connections between TCP connect and `ready` (see maxPendingConnections). */
+  private readonly pending: HandshakePool;
   private readonly connectTimeoutMs: number;
   private readonly keepaliveIntervalMs: number;
 
   constructor(private readonly opts: SshTransportOptions) {
     this.pool = new HandshakePool(opts.maxConcurrentHandshakes ?? 32);
+    this.pending = new HandshakePool(Math.max(opts.maxPendingConnections ?? 4 * this.pool.maxConcurrent, this.pool.maxConcurrent));
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15000;
     this.keepaliveIntervalMs = opts.keepaliveIntervalMs ?? 15000;
   }
 
   /** Every node with an address, unless it names another transport (`transport` property). */
   claims(node: DustNode): boolean {
-    const wanted = node.props['transport'];
-    return node.host !== '' && (wanted === undefined || wanted === 'ssh');
+    return sshClaims(node);
   }
 
   async openShell(node: DustNode, request: ShellRequest): Promise<ShellChannel> {
@@ -347,7 +395,12 @@ export class SshTransport implements Transport {
     const attempts = login.sock ? 1 : 5;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.pool.run(() => this.connectOnce(login));
+        // A tunnel (ProxyJump, ProxyCommand) is already a stream to sshd: straight to a handshake slot.
+        if (login.sock) return await this.pool.run(() => this.connectOnce(login));
+        return await this.pending.run(async () => {
+          const sock = await reachSshd(login.host, login.port, this.connectTimeoutMs);
+          return this.pool.run(() => this.connectOnce({ ...login, sock }));
+        });
       } catch (err) {
         if (attempt + 1 >= attempts || !isRetryableHandshakeError(err)) throw err;
         await new Promise((r) => setTimeout(r, handshakeBackoffMs(attempt)));
@@ -377,6 +430,11 @@ export class SshTransport implements Transport {
       if (login.agent) cfg.agent = login.agent;
       if (login.authHandler) cfg.authHandler = login.authHandler;
       if (login.sock) cfg.sock = login.sock as unknown as NonNullable<ConnectConfig['sock']>;
+      // A reached socket the server closed while it queued for a handshake slot: as ssh2 would have seen it.
+      if (login.sock instanceof net.Socket && login.sock.destroyed) {
+        reject(Object.assign(new Error('Connection closed by remote host'), { level: 'client-socket' }));
+        return;
+      }
       let settled = false;
       client.once('ready', () => {
         settled = true;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { KeyValueStore } from '../plugins/api.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -61,6 +60,8 @@ export class JsonFileStore implements KeyValueStore {
         data[key] = next;
       }
       await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      // Loaded on the first write: no prompt needs it before.
+      const { default: writeFileAtomic } = await import('write-file-atomic');
       await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
       this.adopt(data);
     });

@@ -13,7 +13,7 @@ import ssh2 from 'ssh2';
 import { tcpConnect } from '../harness/net-probe.js';
 import { childrenByParent, descendantsOf, isAlive } from '../harness/processes.js';
 import {
-  attachSshdCluster, requireSshd, startBlackholeNode, startSshdCluster, type SshdCluster,
+  MAX_CLUSTER_SIZE, attachSshdCluster, largeClusterAddress, requireSshd, startBlackholeNode, startSshdCluster, type SshdCluster,
 } from '../harness/sshd-cluster.js';
 
 const { Client } = ssh2;
@@ -335,6 +335,20 @@ describe('sshd test cluster: options', function () {
     } finally {
       await cluster.down();
     }
+  });
+
+  it('clusters of more than 253 nodes get distinct 127.B.x.y addresses outside 127.0.0.x', async () => {
+    const hosts = Array.from({ length: MAX_CLUSTER_SIZE }, (_, i) => largeClusterAddress(i));
+    expect(new Set(hosts).size).to.equal(MAX_CLUSTER_SIZE);
+    for (const h of hosts) {
+      const [a, b, c, d] = h.split('.').map(Number);
+      expect(a).to.equal(127);
+      expect(b).to.be.within(10, 109);
+      expect(c).to.be.within(0, 255);
+      expect(d).to.be.within(1, 254);
+    }
+    const tooMany = await startSshdCluster({ count: MAX_CLUSTER_SIZE + 1 }).then(() => 'started', (e: Error) => e.message);
+    expect(tooMany).to.equal(`test cluster: count must be 1..${MAX_CLUSTER_SIZE}, got ${MAX_CLUSTER_SIZE + 1}`);
   });
 
   it('startBlackholeNode accepts TCP and never says anything', async () => {

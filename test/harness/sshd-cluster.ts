@@ -26,6 +26,7 @@
  *   node is Node's own spawn(), the rest sshd start-up CPU). down(): 0.02-0.06 s (N=10), 0.2-0.6 s (N=200).
  *   200 idle listener sshds: 1784 MiB summed RSS (8.9 MiB each, mostly shared libcrypto pages) but only
  *   254 MiB PSS (1.27 MiB each), matching the reference's 246 MiB.
+ *   N=1000 (127.B.x.y addresses, see largeClusterAddress): 22.6 s, down 1.7 s, 1239 MiB PSS (1.24 MiB each), load ~4.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -120,7 +121,11 @@ export interface StartSshdClusterOptions {
   baseDir?: string;
   /** Keep baseDir (logs, configs) after down() / exit. */
   keep?: boolean;
-  /** Node i listens on 127.0.0.<addressStart + i>. Default: derived from the pid, so parallel mocha processes spread out. */
+  /**
+   * Node i listens on 127.0.0.<addressStart + i>. Default: derived from the pid, so parallel mocha processes spread
+   * out. Clusters of more than 253 nodes do not fit there: they take 127.<B>.x.y (B = 10 + pid % 100, last octet
+   * 1-254), away from the 127.0.0.x addresses small clusters use, and ignore this option.
+   */
   addressStart?: number;
   /** Common port. Default: a random free port in 20000–31999 (checked on every address). */
   port?: number;
@@ -517,6 +522,7 @@ function prepareBaseDir(requested: string | undefined): string {
 
 /** 127.0.0.<start>... with a start derived from the pid, so concurrent test processes use different addresses. */
 function chooseAddressStart(count: number, requested: number | undefined): number {
+  if (count > SMALL_CLUSTER_MAX) return 0; // large clusters: see largeClusterAddress
   const maxStart = 255 - count; // the last node must be <= 127.0.0.254
   if (requested !== undefined) {
     if (!Number.isInteger(requested) || requested < 1 || requested > maxStart) {
@@ -527,8 +533,23 @@ function chooseAddressStart(count: number, requested: number | undefined): numbe
   return 2 + (process.pid % (maxStart - 1)); // 2..maxStart; 127.0.0.1 is left to everything else
 }
 
+/** Most nodes that fit in 127.0.0.2-254. */
+const SMALL_CLUSTER_MAX = 253;
+/** Most nodes of one cluster: 254 addresses per /24, 64 of them in one 127.<B>.0.0/16. */
+export const MAX_CLUSTER_SIZE = 254 * 64;
+
+/**
+ * Address of node i in a cluster of more than 253 nodes: 127.<B>.<i / 254>.<i % 254 + 1>. The whole of 127.0.0.0/8
+ * is loopback on Linux, so these need no interface set-up; B moves with the pid so two large clusters of different
+ * processes do not meet, and never is 0, where the small clusters live.
+ */
+export function largeClusterAddress(i: number): string {
+  const block = 10 + (process.pid % 100);
+  return `127.${block}.${Math.floor(i / 254)}.${(i % 254) + 1}`;
+}
+
 function nodeNames(count: number, names: string[] | undefined): string[] {
-  if (!Number.isInteger(count) || count < 1 || count > 253) throw new Error(`test cluster: count must be 1..253, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_CLUSTER_SIZE) throw new Error(`test cluster: count must be 1..${MAX_CLUSTER_SIZE}, got ${count}`);
   const list = names ?? Array.from({ length: count }, (_, i) => `node${i}`);
   if (list.length !== count) throw new Error(`test cluster: ${list.length} names given for count ${count}`);
   for (const name of list) {
@@ -589,7 +610,7 @@ export async function startSshdCluster(opts: StartSshdClusterOptions): Promise<S
     writeFileSync(`${hostKeyPath}.pub`, `${key.publicKey}\n`);
     return {
       name,
-      host: `127.0.0.${addressStart + i}`,
+      host: names.length > SMALL_CLUSTER_MAX ? largeClusterAddress(i) : `127.0.0.${addressStart + i}`,
       port: 0,
       pid: 0,
       homeDir,

@@ -259,6 +259,16 @@ for (const backend of backends) {
       await answersEcho();
     });
 
+    it('a timeout on a program that ignores ^C says it still runs; the node is waiting, closing the session frees it', async () => {
+      const n = nodes.slice(2, 3);
+      const [r] = await run(n, "trap '' INT; while :; do sleep 0.2; done", { timeoutMs: 600 });
+      expect([r!.status, r!.stillRunning, r!.error?.code]).to.deep.equal(['timeout', true, 'DUST_TIMEOUT']);
+      expect(r!.error?.message).to.equal('timed out after 0.6 s; ^C did not stop it, it still runs');
+      expect(sm.stateOf(n[0]!)).to.equal('waiting');
+      await sm.close(n[0]!);
+      await answersEcho(n);
+    });
+
     it('background output of a job keeps arriving between commands', async () => {
       seen.background.length = 0;
       await run(nodes.slice(0, 1), '(for i in 1 2 3; do sleep 0.2; echo bg-$i; done) &');

@@ -178,6 +178,19 @@ describe('terminal output above the prompt', () => {
     expect(redraws).to.equal(1);
   });
 
+  it('cuts a status line to the terminal width, so redrawing it erases all of it', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 40 });
+    let written = '';
+    stream.on('data', (d: Buffer) => { written += d.toString(); });
+    const out = new TerminalOutput(stream, stream, { color: false, env: {} });
+    const p = out.progress(`0/1000 done · 1000 connecting · waiting for ${'node1,'.repeat(50)}`);
+    p.update('short');
+    p.done();
+    const drawn = written.split('\r\x1b[2K').filter(Boolean);
+    expect(drawn).to.deep.equal(['0/1000 done · 1000 connecting · waitin…', 'short']);
+    expect(drawn[0]).to.have.length(39);
+  });
+
   it('writes plain lines when not on a terminal', () => {
     const stream = new PassThrough();
     let written = '';

@@ -61,6 +61,27 @@ describe('known_hosts: parsing and matching', () => {
     expect(refused(kh.verify('web1.example', 22, blob(ed2))).code).to.equal('DUST_SSH_HOSTKEY_CHANGED');
   });
 
+  it('finds a host among plain, wildcard, negated and hashed lines alike, in file order', () => {
+    // Plain names are looked up by name, the rest tested line by line: the answer must be the same as a full scan.
+    const dir = tmpDir();
+    const file = path.join(dir, 'known_hosts');
+    fs.writeFileSync(file, [
+      line('web1,WEB2', ed),
+      line('*.prod', ec),
+      line('web?', ec),
+      line(hashHostName('web2'), ed2),
+      line('web2', ec),
+      line('!web2,web*', ed),
+      line('[web2]:2222', ed),
+      '',
+    ].join('\n'));
+    const kh = new KnownHosts({ writableFile: path.join(dir, 'w'), readOnlyFiles: [file], policy: 'strict' });
+    expect(kh.lookup('web2', 22).entries.map((e) => e.line)).to.deep.equal([1, 3, 4, 5]);
+    expect(kh.lookup('Web2', 2222).entries.map((e) => e.line)).to.deep.equal([7]);
+    expect(kh.lookup('web3', 22).entries.map((e) => e.line)).to.deep.equal([3, 6]);
+    expect(kh.lookup('db.prod', 22).entries.map((e) => e.line)).to.deep.equal([2]);
+  });
+
   it('computes the same SHA256 fingerprint as ssh-keygen -l', () => {
     const dir = tmpDir();
     const pub = path.join(dir, 'k.pub');

@@ -69,6 +69,42 @@ describe('private keys', function () {
     }
   });
 
+  it('signs with the key decoded once: what each type signs verifies with its public key, and it logs in', async () => {
+    const dir = tmpDir();
+    const files = {
+      ed25519: sshKeygen(dir, 'ed', { passphrase: PASS }),
+      ecdsa: sshKeygen(dir, 'ec', { type: 'ecdsa' }),
+      rsa: sshKeygen(dir, 'rsa', { type: 'rsa' }),
+    };
+    const store = new PrivateKeyStore({ askSecret: scripted([PASS]).askSecret });
+    const data = Buffer.from('session id and userauth request');
+    // ssh2 names no hash for ed25519 and ecdsa (the type's own), and sha256/sha512 for rsa-sha2-*.
+    for (const [file, algo] of [[files.ed25519, undefined], [files.ecdsa, undefined], [files.rsa, 'sha256'], [files.rsa, 'sha512']] as const) {
+      const { signer } = await store.load(file);
+      const sig = signer.sign(data, algo);
+      expect(sig, `${file} ${algo}`).to.be.instanceOf(Buffer);
+      expect(publicOf(file).verify(data, sig, algo), `${file} ${algo}`).to.equal(true);
+      expect(publicOf(file).verify(Buffer.from('something else'), sig, algo)).to.equal(false);
+      // Still the parsed key in every other respect (ssh2 checks these before using it).
+      expect(utils.parseKey(signer as unknown as Buffer)).to.equal(signer);
+      expect(signer.isPrivateKey()).to.equal(true);
+      expect(signer.getPublicSSH().equals(publicOf(file).getPublicSSH())).to.equal(true);
+    }
+    const ed = await store.load(files.ed25519);
+    const host = genKey();
+    const server = await startServer({ hostKey: host.privateKey, allowedKeys: [publicOf(files.ed25519)] });
+    try {
+      const knownHosts = new KnownHosts({ writableFile: path.join(dir, 'kh'), readOnlyFiles: [], policy: 'accept-new' });
+      const r = await connectOnce({
+        host: '127.0.0.1', port: server.port, username: 'u', source: 'test', explain: '',
+        identities: [{ kind: 'key', file: ed.file, privateKey: Buffer.from('not used: the signer is'), signer: ed.signer, label: 'test' }],
+      }, { knownHosts });
+      expect(r.output).to.equal('ok\n');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('retries a wrong passphrase, and the passphrases appear in no error', async () => {
     const dir = tmpDir();
     const keyFile = sshKeygen(dir, 'id_retry', { passphrase: PASS });

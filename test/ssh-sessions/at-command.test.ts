@@ -61,8 +61,12 @@ describe('the @ command', function () {
     expect(warned).to.deep.equal(['skipped 2 not running: worker[3,7]']);
     for (const n of nodes) expect(printed).to.include(`[${n.name}] hi`);
     expect(printed.at(-1)).to.equal('✖ 1 failed: node1 (rc 1)');
-    expect(progress[0]).to.equal('0/3 done · running: node[0-2]');
+    // The first command opens the sessions: the status line says so (a cold start of 1,000 nodes takes a while).
+    expect(progress[0]).to.equal('0/3 done · 3 connecting · running: node[0-2]');
     expect(progress.at(-1)).to.equal('(done)');
+    const again = recordingOutput();
+    await atCommand.run(ctxFor('true', nodes, [], sm, again.out));
+    expect(again.progress[0]).to.equal('0/3 done · running: node[0-2]');
   });
 
   it('raw shell needs exactly one node', async () => {

@@ -42,6 +42,32 @@ describe('sessions: unreachable and lost nodes', function () {
     await cluster.startNode(dead.name);
   });
 
+  it('black holes wait for the connect timeout outside the handshake pool: healthy nodes answer first', async () => {
+    // Two handshake slots and three nodes that accept TCP but never speak, asked for first: were they to hold the
+    // slots until they time out, every healthy node would finish after them.
+    const holes = await Promise.all([0, 1, 2].map(() => startBlackholeNode('127.0.0.1')));
+    const { sm: small } = managerFor(cluster, { connectTimeoutMs: 3000, maxConcurrentHandshakes: 2 });
+    try {
+      const healthy = clusterNodes(cluster).slice(0, 3);
+      const order: string[] = [];
+      const targets = [...holes.map((h, i) => dustNode(`hole${i}`, h.host, h.port, 90 + i)), ...healthy];
+      const results = await Promise.all(targets.map(async (n) => {
+        const [r] = await small.run([n], 'echo up');
+        order.push(n.name);
+        return r!;
+      }));
+      expect(order.slice(0, 3).sort()).to.deep.equal(healthy.map((n) => n.name).sort());
+      for (const r of results.slice(3)) expect([r.status, r.output]).to.deep.equal(['ok', ['up']]);
+      for (const [i, r] of results.slice(0, 3).entries()) {
+        expect(r.status).to.equal('unreachable');
+        expect(r.error?.message).to.equal(`connect: timed out (TCP connected, but no SSH banner from ${holes[i]!.host}:${holes[i]!.port} within 3 s)`);
+      }
+    } finally {
+      await small.closeAll();
+      await Promise.all(holes.map((h) => h.close()));
+    }
+  });
+
   it('reconnects after the node restarts, restores cwd and says what was lost', async () => {
     const node = clusterNodes(cluster)[0]!;
     await sm.run([node], 'cd /tmp && export GONE=1');

@@ -28,7 +28,7 @@ export interface Collected {
 export function managerFor(cluster: SshdCluster, extra: ManagerExtras = {}): { sm: SessionManager; seen: Collected; transport: SshTransport } {
   const key = readFileSync(cluster.clientKeyPath);
   const seen: Collected = { background: [], events: [] };
-  const { resolveLogin, verifyHostKey, connectTimeoutMs, maxConcurrentHandshakes, keepaliveIntervalMs, onClose, ...managerOpts } = extra;
+  const { resolveLogin, verifyHostKey, connectTimeoutMs, maxConcurrentHandshakes, maxPendingConnections, keepaliveIntervalMs, onClose, ...managerOpts } = extra;
   const transport = new SshTransport({
     resolveLogin: resolveLogin ?? ((node) => Promise.resolve({ host: node.host, port: node.port, username: cluster.user, privateKey: key })),
     verifyHostKey: verifyHostKey ?? ((host, port, k) => {
@@ -38,6 +38,7 @@ export function managerFor(cluster: SshdCluster, extra: ManagerExtras = {}): { s
     }),
     connectTimeoutMs: connectTimeoutMs ?? 20000,
     ...(maxConcurrentHandshakes === undefined ? {} : { maxConcurrentHandshakes }),
+    ...(maxPendingConnections === undefined ? {} : { maxPendingConnections }),
     ...(keepaliveIntervalMs === undefined ? {} : { keepaliveIntervalMs }),
     ...(onClose === undefined ? {} : { onClose }),
   });

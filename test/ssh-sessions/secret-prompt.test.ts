@@ -36,4 +36,11 @@ describe('secret prompts', () => {
       .to.equal('… 1 still running after ^C: w9 — @w9 alone shows it; a line sent there goes to that program');
     expect(summarize([interrupted('w1', null)]), 'stopped before it started').to.equal('… 1 interrupted: w1');
   });
+
+  it('a timed-out program that ignored ^C is named once, as still running, with the way to it', () => {
+    const timedOut = (name: string, stillRunning: boolean): NodeRunResult =>
+      ({ node: dustNode(name, '127.0.0.1', 22), status: 'timeout', exitCode: stillRunning ? null : 130, output: [], ...(stillRunning ? { stillRunning } : {}) });
+    expect(summarize([timedOut('w1', false), timedOut('w2', true), timedOut('w3', true)]))
+      .to.equal('✖ 1 timed out: w1 · 2 timed out, still running after ^C: w[2-3] — @w2 alone shows one; a line sent there goes to that program');
+  });
 });

@@ -165,7 +165,7 @@ async function findNodes(ctx: CommandContext, cluster: string, live: readonly Cl
   return found;
 }
 
-function emitRecord(ctx: CommandContext, spec: ClusterSpec, report: ClusterUpReport, outcomes: readonly { node: string; status: string; step?: string; reason?: string }[]): void {
+function emitRecord(ctx: CommandContext, spec: ClusterSpec, report: ClusterUpReport, outcomes: readonly { node: string; status: string; step?: string | undefined; reason?: string | undefined }[]): void {
   if (!ctx.out.json) return;
   ctx.out.record({
     type: 'cluster-up', cluster: spec.name, provider: spec.provider, location: report.location, ready: report.ready,

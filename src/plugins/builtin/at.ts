@@ -91,7 +91,8 @@ async function leaveWaitingAlone(ctx: CommandContext, line: string): Promise<rea
   }
   if (answer) return ctx.nodes;
   ctx.out.warn(`left alone: ${names} (still waiting${at}; answer with @${names} <text>)`);
-  return ctx.nodes.filter((n) => !waiting.includes(n));
+  const left = new Set(waiting);
+  return ctx.nodes.filter((n) => !left.has(n));
 }
 
 /** One line naming the targeted nodes a running-only command left out. */
@@ -161,6 +162,13 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
   const progressText = (): string => {
     const done = nodes.length - pending.size;
     const parts = [`${done}/${nodes.length} done`];
+    // A cold start of a thousand nodes takes a while: say how many sessions are still being opened.
+    let connecting = 0;
+    for (const name of pending) {
+      const state = ctx.sessions.state(byName.get(name)!);
+      if (state === 'connecting' || state === 'closed') connecting++;
+    }
+    if (connecting > 0) parts.push(`${connecting} connecting`);
     if (failed > 0) parts.push(`${failed} failed`);
     if (waiting > 0) parts.push(`${waiting} waiting`);
     const secs = Math.floor((Date.now() - started) / 1000);
@@ -198,8 +206,9 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
     // Why a node did not run or finish (busy terminal, a prompt no script can answer, a timeout), on its own line.
-    // Skipped nodes are named together in the summary instead of one line each.
-    else if (result.error && !result.stillRunning && result.status !== 'skipped' && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
+    // Skipped nodes are named together in the summary instead of one line each; a program still running after the
+    // user's own ^C is named by the summary, which says what that means.
+    else if (result.error && !(result.stillRunning && result.status === 'interrupted') && result.status !== 'skipped' && result.error.code !== 'DUST_SHELL_EXITED') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${describeFailure(result.error)}`);
     if (outdir && result.status !== 'skipped' && result.status !== 'unreachable') ctx.out.print(`${label(node)} ${describeOutcome(result)} → ${path.join(outdir.dir, fileBase(node.name))}.out${result.stderr ? ' .err' : ''}`);
     if (ctx.out.json) ctx.out.record(resultRecord(runOpts.secret ? '(secret)' : command, result));
     progressChanged();
@@ -322,7 +331,10 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   for (const r of results) {
     if (r.status !== 'failed') continue;
     const rc = r.exitCode === null ? '?' : String(r.exitCode);
-    byRc.set(rc, [...(byRc.get(rc) ?? []), r.node.name]);
+    // Appended in place: copying the list for every node made a run where 1,000 nodes failed alike quadratic.
+    const names = byRc.get(rc);
+    if (names) names.push(r.node.name);
+    else byRc.set(rc, [r.node.name]);
   }
   for (const [rc, names] of [...byRc].sort((a, b) => Number(a[0]) - Number(b[0]))) {
     parts.push(`${names.length} failed: ${foldNodeNames(names)} (rc ${rc})`);
@@ -332,7 +344,10 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
     if (names.length > 0) parts.push(`${names.length} ${label}: ${foldNodeNames(names)}`);
   };
   group('unreachable', 'unreachable');
-  group('timeout', 'timed out');
+  const timedOut = results.filter((r) => r.status === 'timeout' && !r.stillRunning).map((r) => r.node.name);
+  if (timedOut.length > 0) parts.push(`${timedOut.length} timed out: ${foldNodeNames(timedOut)}`);
+  const timedOutRunning = results.filter((r) => r.status === 'timeout' && r.stillRunning).map((r) => r.node.name);
+  if (timedOutRunning.length > 0) parts.push(`${timedOutRunning.length} timed out, still running after ^C: ${foldNodeNames(timedOutRunning)}`);
   const skipped = results.filter((r) => r.status === 'skipped');
   if (skipped.length > 0) {
     // One reason for all of them (--max-errors, or Ctrl-C before their turn): the first one's says it.
@@ -343,6 +358,7 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
   // An interrupted program that did not stop still owns that node's terminal: say so, or the next `@node cmd`
   // would surprise (it is typed into that program).
   const stillRunning = results.filter((r) => r.status === 'interrupted' && r.stillRunning).map((r) => r.node.name);
+  const ownedTerminals = results.filter((r) => r.stillRunning).map((r) => r.node.name);
   const stopped = results.filter((r) => r.status === 'interrupted' && !r.stillRunning).map((r) => r.node.name);
   if (stopped.length > 0) parts.push(`${stopped.length} interrupted: ${foldNodeNames(stopped)}`);
   if (stillRunning.length > 0) parts.push(`${stillRunning.length} still running after ^C: ${foldNodeNames(stillRunning)}`);
@@ -358,9 +374,9 @@ export function summarize(results: readonly NodeRunResult[], mark = '✖'): stri
     tips.push(secret ? `type the password with @${foldNodeNames(waiting)} (no text: it is read without echo)`
       : `answer with @${foldNodeNames(waiting)} <text>`);
   }
-  if (stillRunning.length > 0) {
+  if (ownedTerminals.length > 0) {
     // A raw shell takes one node: name the first.
-    const look = stillRunning.length === 1 ? `@${stillRunning[0]!} alone shows it` : `@${stillRunning[0]!} alone shows one`;
+    const look = ownedTerminals.length === 1 ? `@${ownedTerminals[0]!} alone shows it` : `@${ownedTerminals[0]!} alone shows one`;
     tips.push(`${look}; a line sent there goes to that program`);
   }
   const tip = tips.length > 0 ? ` — ${tips.join('; ')}` : '';

@@ -1,8 +1,6 @@
 import type { CommandSpec } from '../api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
-import { Ec2EmulatorCore, isLoopbackHost, loopbackPublicPool, startEc2EmulatorServer } from '../../ec2/emulator/index.js';
-import { DEMO_REGION, seedDemoFleet } from '../../ec2/demo-fleet.js';
 
 /** Fake credentials the emulator accepts (it checks no signature; the SDK just needs some). */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'dust-emulator', secretAccessKey: 'dust-emulator' };
@@ -32,6 +30,9 @@ export const emulatorCommand: CommandSpec = {
     kubeconfig: { type: 'string', description: 'with --k8s: where to write the kubeconfig', path: 'file' },
   },
   async run(ctx) {
+    // Loaded when the command runs: the emulator is some thirty modules no prompt needs.
+    const { Ec2EmulatorCore, isLoopbackHost, loopbackPublicPool, startEc2EmulatorServer } = await import('../../ec2/emulator/index.js');
+    const { DEMO_REGION, seedDemoFleet } = await import('../../ec2/demo-fleet.js');
     const host = typeof ctx.flags['host'] === 'string' ? ctx.flags['host'] : '127.0.0.1';
     if (!isLoopbackHost(host)) {
       throw new DustError(ErrorCodes.Usage, `emulator: refusing to listen on ${host}: the emulator has no authentication and stays on loopback`, {

@@ -4,7 +4,7 @@ import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk } from '../../output/style.js';
-import { MAX_EDITS, unifiedDiff } from '../../output/line-diff.js';
+type LineDiff = typeof import('../../output/line-diff.js');
 import { adviseRetry, anyFailed, resultRecord, summarize, warnSkipped, warnUselessMaxErrors } from './at.js';
 import { RUN_FLAGS, outputDirFrom, pickedNodes, runOptionsFrom, withOutputDir } from './run-flags.js';
 
@@ -64,7 +64,8 @@ export const gatherCommand: CommandSpec = {
       const names = foldNodeNames(group.map((r) => r.node.name));
       if (ctx.flags['diff'] === true && k > 0 && reference) {
         ctx.out.print(chalk.bold(`── ${names} (${group.length})${status} ── diff against ${referenceNames}`));
-        ctx.out.print(diffText(reference.output, first.output, chalk));
+        // jsdiff is loaded for --diff only: no prompt needs it.
+        ctx.out.print(diffText(await import('../../output/line-diff.js'), reference.output, first.output, chalk));
         continue;
       }
       ctx.out.print(chalk.bold(`── ${names} (${group.length})${status} ──`));
@@ -93,13 +94,15 @@ function groupResults(results: readonly NodeRunResult[], lines: (r: NodeRunResul
   for (const r of results) {
     const body = cutKey(r) ?? lines(r).join('\n');
     const key = createHash('sha1').update(byStatus ? `${r.status}\0${r.exitCode}\0${body}` : body).digest('hex');
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = groups.get(key);
+    if (group) group.push(r); // in place: a copy per node made 1,000 identical answers quadratic
+    else groups.set(key, [r]);
   }
   return [...groups.values()].sort((a, b) => b.length - a.length);
 }
 
 /** A group's output as a unified diff against the reference group's, coloured like `diff -u --color`. */
-function diffText(reference: readonly string[], output: readonly string[], chalk: ReturnType<typeof makeChalk>): string {
+function diffText({ MAX_EDITS, unifiedDiff }: LineDiff, reference: readonly string[], output: readonly string[], chalk: ReturnType<typeof makeChalk>): string {
   const hunks = unifiedDiff(reference, output);
   if (hunks === undefined) {
     // So different that a diff would be longer than the output: show the output itself.
