@@ -120,6 +120,11 @@ export const ErrorCodes = {
   KubeFile: 'DUST_KUBE_FILE',
   /** Kubernetes: worker pods could not be created, or none came up in time. */
   KubeWorkers: 'DUST_KUBE_WORKERS',
+  /**
+   * Kubernetes is off in this session (no `kubernetes:` section in the config and no `--kube-context`,
+   * `--kubeconfig` or `--namespace`), so a Kubernetes command has nothing to work on.
+   */
+  KubeNotEnabled: 'DUST_KUBE_NOT_ENABLED',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -41,6 +41,11 @@ export interface AppOptions {
   interactive?: boolean;
   /** The primary client's name for other clients (`local`; `dust serve` calls its own `server`). */
   label?: string;
+  /**
+   * Built-in integrations set up right after the SSH transport and before every other plugin (Kubernetes), so a
+   * user plugin's transport is still asked before theirs.
+   */
+  integrations?: DustPlugin[];
 }
 
 /** The plugin-facing sessions plus what only the shell itself uses. */
@@ -110,6 +115,7 @@ export class DustApp {
         config, dustHome: opts.dustHome, askSecret: (q) => this.askSecret(q), warn, warnConfig: sshConfigWarner(out),
         ...(opts.extraKnownHosts ? { extraKnownHosts: opts.extraKnownHosts } : {}),
       }),
+      ...(opts.integrations ?? []),
       ...builtinPlugins,
     ];
     this.client = this.openClient({
@@ -258,6 +264,7 @@ export class DustApp {
 
   async shutdown(): Promise<void> {
     await this.manager.closeAll();
+    this.engineState.inventory.dropSubscriptions(true);
     await this.contributions.closeAll();
     for (const close of this.closers.splice(0)) await close();
   }

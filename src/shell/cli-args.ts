@@ -12,6 +12,10 @@ export interface CliArgs {
   region: string | undefined;
   profile: string | undefined;
   endpointUrl: string | undefined;
+  /** Kubernetes: any of these turns it on (KUBECONFIG alone does not). */
+  kubeconfig: string | undefined;
+  kubeContext: string | undefined;
+  namespace: string | undefined;
   json: boolean;
   /** Default `--timeout` (seconds) for every line that runs on nodes. */
   timeout: number | undefined;
@@ -40,7 +44,8 @@ LINE...: the words after dust's options, joined with spaces into one line as ssh
 quote a line with pipes or quotes whole: dust '@web* tail -n1 /var/log/syslog | cut -c1-80'. Options after
 the first word are the line's. Subcommand words (${SUBCOMMANDS.join(', ')}) are not lines: use -c for those.
 With a running \`dust serve\` (socket: --socket, DUST_SOCKET, or the default for DUST_HOME), -c lines and stdin
-scripts run on it, warm; --no-server runs them here. --config, --demo and the EC2 options always run here.
+scripts run on it, warm; --no-server runs them here. --config, --demo, the EC2 and the Kubernetes options always
+run here.
 
 options:
   -c, --command LINE     run LINE (repeatable; in order; one session)
@@ -48,6 +53,9 @@ options:
       --region NAME      EC2 region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, config)
       --profile NAME     AWS profile
       --endpoint-url URL EC2-compatible endpoint (LocalStack, moto, dust emulator)
+      --kube-context NAME  Kubernetes: the pods of this kubeconfig context become nodes
+      --kubeconfig FILE  Kubernetes: this kubeconfig (default KUBECONFIG, ~/.kube/config)
+      --namespace NS     Kubernetes: pods of this namespace ('*' = all; default the context's)
       --demo             start on the built-in demo cluster (no AWS account or sshd needed)
       --json             stdout: one JSON object per line (records: see README); everything else on stderr
   -t, --timeout SECONDS  interrupt nodes still running a line after SECONDS (reported as timeout)
@@ -60,6 +68,8 @@ options:
 
 exit status: 0 all lines succeeded; 1 a line failed (a node failed or was unreachable, an error, an
 inventory source failed); 2 bad arguments or config; 141 stdout closed early (dust ... | head).
+Kubernetes is on with any of the three options or a kubernetes: section in the config; KUBECONFIG alone
+does not turn it on (docs/kubernetes.md).
 environment: DUST_HOME (default ~/.cluster): history, known_hosts, plugins/, config.yaml
 docs: README.md, docs/ (config, targets, plugins, errors)`;
 
@@ -76,6 +86,9 @@ export const CLI_OPTIONS = {
   region: { type: 'string' },
   profile: { type: 'string' },
   'endpoint-url': { type: 'string' },
+  'kube-context': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string', short: 't' },
   socket: { type: 'string' },
@@ -95,6 +108,9 @@ export const CLI_OPTION_SUMMARIES: Record<keyof typeof CLI_OPTIONS, string> = {
   region: 'EC2 region',
   profile: 'AWS profile',
   'endpoint-url': 'EC2-compatible endpoint',
+  'kube-context': 'Kubernetes context: its pods become nodes',
+  kubeconfig: 'Kubernetes: this kubeconfig file',
+  namespace: "Kubernetes namespace ('*' = all)",
   json: 'NDJSON results on stdout',
   timeout: 'interrupt nodes after SECONDS',
   socket: 'the dust serve socket',
@@ -108,7 +124,7 @@ export const CLI_SUBCOMMANDS: Readonly<Record<string, string>> = {
 };
 
 /** Options that take a value: the word after them is that value, not the start of a line. */
-const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout', '--socket']);
+const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '--kube-context', '--kubeconfig', '--namespace', '-t', '--timeout', '--socket']);
 
 /** Thrown for arguments dust cannot use; main prints it with the usage and exits 2. */
 export class CliUsageError extends Error {}
@@ -119,6 +135,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
     throw new CliUsageError(`--timeout: '${values.timeout}' is not a number of seconds (e.g. --timeout 30, or 0 for no limit)`);
+  }
+  for (const name of ['kube-context', 'kubeconfig', 'namespace'] as const) {
+    if (values[name] !== undefined && values[name].trim() === '') throw new CliUsageError(`--${name} needs a value (e.g. --${name} ${name === 'namespace' ? "prod, or '*' for every namespace" : name === 'kubeconfig' ? '~/.kube/config' : 'prod'})`);
   }
   const first = line[0];
   if (first !== undefined && SUBCOMMANDS.includes(first)) {
@@ -138,6 +157,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     region: values.region,
     profile: values.profile,
     endpointUrl: values['endpoint-url'],
+    kubeconfig: values.kubeconfig,
+    kubeContext: values['kube-context'],
+    namespace: values.namespace,
     json: values.json ?? false,
     timeout,
     socket: values.socket,

@@ -7,8 +7,10 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
 import type { Prompter } from '../plugins/api.js';
 import type { TerminalHost } from './command-runner.js';
+import type { DustPlugin } from '../plugins/api.js';
 import { DustApp } from './app.js';
 import { prepareEc2, type PrepareEc2Options } from '../ec2/wiring.js';
+import { type KubernetesCliOptions, resolveKubernetesSettings } from '../kubernetes/settings.js';
 
 export interface ComposeOptions {
   version: string;
@@ -24,6 +26,8 @@ export interface ComposeOptions {
   demo?: boolean;
   /** EC2 settings from the command line. */
   cli?: PrepareEc2Options['cli'];
+  /** Kubernetes settings from the command line (`--kube-context`, `--kubeconfig`, `--namespace`): any of them turns it on. */
+  kube?: KubernetesCliOptions;
   /** An EC2 integration to use instead of the AWS one (tests: the emulator in process). */
   ec2?: Pick<PrepareEc2Options, 'integration' | 'leadingRules'>;
   /** Called once the demo started, before the engine (the CLI prints its banner). */
@@ -33,10 +37,34 @@ export interface ComposeOptions {
 export async function composeDust(o: ComposeOptions): Promise<DustApp> {
   // Loaded only when asked for: the demo pulls in ssh2's server side and node-pty.
   let demo: import('../ec2/demo.js').DemoSession | undefined;
+  let pods: import('../kubernetes/demo.js').PodDemo | undefined;
   if (o.demo) {
-    const { startDemo } = await import('../ec2/demo.js');
-    demo = await startDemo({ dustHome: o.dustHome });
-    o.onDemo?.(demo.banner);
+    const [{ startDemo }, { startPodDemo }] = await Promise.all([import('../ec2/demo.js'), import('../kubernetes/demo.js')]);
+    // Side by side: the SSH nodes and the Kubernetes emulator each make keys, and neither needs the other.
+    const [ec2Demo, podDemo] = await Promise.allSettled([startDemo({ dustHome: o.dustHome }), startPodDemo({ dustHome: o.dustHome })]);
+    if (ec2Demo.status === 'rejected' || podDemo.status === 'rejected') {
+      if (ec2Demo.status === 'fulfilled') await ec2Demo.value.close();
+      if (podDemo.status === 'fulfilled') await podDemo.value.close();
+      throw ec2Demo.status === 'rejected' ? ec2Demo.reason : (podDemo as PromiseRejectedResult).reason;
+    }
+    demo = ec2Demo.value;
+    pods = podDemo.value;
+    o.onDemo?.(`${demo.banner}\n${pods.banner}`);
+  }
+  // Kubernetes: off unless the config or the command line asks (KUBECONFIG alone does not); the demo's pods always.
+  const kube = resolveKubernetesSettings({
+    config: pods ? { kubeconfig: pods.kubeconfig, namespace: pods.namespace } : o.loaded.config.kubernetes,
+    cli: pods ? {} : (o.kube ?? {}),
+  });
+  const integrations: DustPlugin[] = [];
+  let app: DustApp | undefined;
+  if (kube.enabled) {
+    // Loaded only when on: the plugin module brings the exec transport (ws) along, though not client-node.
+    const { kubernetesPlugin } = await import('../kubernetes/plugin.js');
+    integrations.push(kubernetesPlugin({
+      settings: kube,
+      podSpec: (event) => (app ? app.events.runHook('pod:spec', event) : Promise.resolve()),
+    }));
   }
   const ec2 = await prepareEc2({
     cli: o.cli ?? {},
@@ -45,7 +73,7 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     ...(demo ? { integration: demo.ec2, leadingRules: demo.loginRules } : {}),
     ...(o.ec2 ?? {}),
   });
-  const app = new DustApp({
+  app = new DustApp({
     version: o.version,
     dustHome: o.dustHome,
     loaded: o.loaded,
@@ -56,9 +84,11 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     extraProviders: ec2.providers,
     interactive: o.interactive,
     ...(o.label ? { label: o.label } : {}),
+    integrations,
   });
   app.closers.push(() => ec2.close());
   if (demo) app.closers.push(() => demo.close());
+  if (pods) app.closers.push(() => pods.close());
   await app.loadPlugins();
   await ec2.attach(app);
   return app;

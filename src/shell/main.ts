@@ -63,7 +63,8 @@ async function main(argv: readonly string[]): Promise<number> {
   process.argv = [...process.argv.slice(0, 2), ...args.optionArgs];
   // Lines for a running `dust serve` (warm sessions), unless they need an engine of their own.
   const scripted = args.commands.length > 0 || process.stdin.isTTY !== true;
-  if (scripted && !args.noServer && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined) {
+  if (scripted && !args.noServer && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined
+    && args.kubeconfig === undefined && args.kubeContext === undefined && args.namespace === undefined) {
     const { tryScriptOnServer } = await import('../client/commands.js');
     const code = await tryScriptOnServer(args);
     if (code !== undefined) return code;
