@@ -58,7 +58,7 @@ export class EventBus {
     for (const h of list) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new DustError(ErrorCodes.PluginError, `plugin '${h.plugin}' did not finish handling ${event} within ${Math.round(timeoutMs / 1000)} s`, {
+        timer = setTimeout(() => reject(new DustError(ErrorCodes.PluginError, `plugin '${h.plugin}' did not finish handling ${event} within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`, {
           hint: 'a pod:spec handler must return (or resolve) promptly; fix or remove the plugin',
         })), timeoutMs);
         timer.unref();
