@@ -5,9 +5,10 @@
  * exec to the emulator through client-node. Each pod is a shell on this machine in its own sandboxed home
  * (`$DUST_HOME/demo/pods/demo/podN/home`, kept between runs like the SSH nodes' homes).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type KubeEmulatorServer, startKubeEmulator, writeKubeconfig } from './emulator/index.js';
+import { type EmulatorTls, emulatorTls, type KubeEmulatorServer, startKubeEmulator, writeKubeconfig } from './emulator/index.js';
 
 export const DEMO_POD_NAMESPACE = 'demo';
 export const DEMO_POD_NAMES: readonly string[] = ['pod0', 'pod1', 'pod2'];
@@ -27,6 +28,7 @@ export async function startPodDemo(options: { dustHome: string }): Promise<PodDe
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const server = await startKubeEmulator({
     host: '127.0.0.1',
+    tls: demoTls(path.join(dir, 'tls.json')),
     sandboxDir: path.join(options.dustHome, 'demo', 'pods'),
     namespaces: ['default', 'kube-system', 'kube-public', DEMO_POD_NAMESPACE],
   });
@@ -53,4 +55,31 @@ export async function startPodDemo(options: { dustHome: string }): Promise<PodDe
       rmSync(kubeconfig, { force: true });
     },
   };
+}
+
+/**
+ * The demo's TLS identity, kept (0600) between runs: making it costs two RSA keys and a signature in JavaScript,
+ * seconds on a busy machine, every `npm start`. A stored one is used while it verifies and has a day left.
+ */
+function demoTls(file: string): EmulatorTls {
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<EmulatorTls>;
+    if (typeof stored.caCert === 'string' && typeof stored.cert === 'string' && typeof stored.key === 'string') {
+      const cert = new X509Certificate(stored.cert);
+      const fresh = Date.parse(cert.validTo) - Date.now() > 24 * 60 * 60 * 1000;
+      if (fresh && cert.verify(new X509Certificate(stored.caCert).publicKey) && cert.checkIP('127.0.0.1') !== undefined) {
+        return { caCert: stored.caCert, cert: stored.cert, key: stored.key };
+      }
+    }
+  } catch {
+    // none yet, or unreadable: make a new one
+  }
+  const tls = emulatorTls('127.0.0.1');
+  try {
+    writeFileSync(file, JSON.stringify(tls), { mode: 0o600 });
+    chmodSync(file, 0o600);
+  } catch {
+    // not kept: the next start makes another
+  }
+  return tls;
 }
