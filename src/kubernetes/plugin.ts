@@ -65,11 +65,23 @@ class LazyIntegration {
 /** The pod provider, connecting on the inventory's first read. */
 class LazyPodProvider implements InventoryProvider {
   readonly name = 'kubernetes';
+  private saidEmpty = false;
 
-  constructor(private readonly lazy: LazyIntegration, private readonly onChange: () => void) {}
+  constructor(
+    private readonly lazy: LazyIntegration,
+    private readonly onChange: () => void,
+    /** Told once when the first successful list finds no pod (a namespace or context typo looks exactly like this). */
+    private readonly onEmpty: (k: KubernetesIntegration) => void,
+  ) {}
 
   async list(): Promise<NodeDraft[]> {
-    return (await this.lazy.get()).provider.list();
+    const k = await this.lazy.get();
+    const drafts = await k.provider.list();
+    if (!this.saidEmpty) {
+      this.saidEmpty = true;
+      if (drafts.length === 0) this.onEmpty(k);
+    }
+    return drafts;
   }
 
   subscribe(changed: () => void): () => void {
@@ -152,6 +164,10 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DustPlugin {
   })));
   const provider = new LazyPodProvider(lazy, () => {
     lastWatchError = undefined;
+  }, (k) => {
+    const where = k.namespace === undefined ? 'any namespace' : `namespace '${k.namespace}'`;
+    const selector = settings.selector ? ` matching ${settings.selector}` : '';
+    warn(`no pods${selector} in ${where} of context ${k.context} (${k.server})${k.namespace === undefined ? '' : ` — --namespace NS picks another, '*' every one`}`);
   });
   const transport = new LazyPodTransport(lazy);
 

@@ -3,11 +3,11 @@
  * --kubeconfig / a kubernetes: config section, reaching the pods through the real client-node over HTTPS and
  * WebSocket exec. The emulator runs in this process, so the tests can delete pods and drop exec streams under dust.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PtySession } from '../helpers/pty-driver.js';
+import { DUST_BIN, PtySession } from '../helpers/pty-driver.js';
 import { lines, runDustAsync } from '../helpers/run-dust.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { eventually, kubeFixture, type KubeFixture } from './helpers.js';
@@ -231,6 +231,34 @@ describe('kubernetes: pods as nodes through the built CLI', function () {
     const out = await line(d, '@db-0 true');
     expect(out).to.match(/no targeted node is running \(1 terminating: db-0\)/);
     expect(out.trim().split('\n').filter((l) => l.includes('db-0'))).to.have.length(1);
+  });
+
+  it('an empty namespace (a typo looks the same) is said once, with the context', async () => {
+    const r = await runDustAsync(['--kubeconfig', f.kubeconfig, '--namespace', 'prod', ...lines('show', 'show')], { home: tmp.home });
+    expect(r.stderr.match(/no pods/g)?.length).to.equal(1);
+    expect(r.stderr).to.match(/\[builtin:kubernetes\] no pods in namespace 'prod' of context dust-emulator \(https:\/\/127\.0\.0\.1:\d+\) — --namespace NS picks another, '\*' every one/);
+  });
+
+  it('dust serve --kubeconfig holds the pod shells warm for scripts and dust run', async () => {
+    const server = spawn(process.execPath, [DUST_BIN, 'serve', '--kubeconfig', f.kubeconfig, '--namespace', '*', '--connect', 'web*'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: tmp.home, DUST_HOME: tmp.home, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    server.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await eventually(() => /^dust is (up|failing)/m.test(err) || undefined, 'dust serve to be up', 2400);
+      expect(err).to.match(/connected 2 of 2 node\(s\)/).and.match(/^dust is up$/m);
+      const client = (args: string[]) => runDustAsync(args, { home: tmp.home });
+      let r = await client(lines('@web-0 cd /tmp; export SERVED=yes'));
+      expect(r.code, r.stderr).to.equal(0);
+      r = await client(lines('@web-0 echo "$SERVED in $PWD"'));
+      expect(r.stdout.trim()).to.equal('[web-0] yes in /tmp');
+      r = await client(['run', 'tags=app:web', 'hostname']);
+      expect(r.stdout.trim().split('\n').sort()).to.deep.equal(['[web-0] web-0', '[web-1] web-1']);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+    }
   });
 
   (KUBECTL ? it : it.skip)('kubectl exec sees a file dust wrote into a pod (the emulator checked by a client dust did not write)', async () => {
