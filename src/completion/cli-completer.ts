@@ -6,6 +6,7 @@ import { splitForCompletion, type PartialWord } from '../shell/tokenize.js';
 import { listProfiles } from '../ec2/aws-settings.js';
 import { DEFAULT_REGIONS } from '../ec2/emulator/catalog-data.js';
 import type { CompletionBackend } from './backend.js';
+import { kubeconfigFiles, kubeconfigNames } from '../kubernetes/kubeconfig-names.js';
 
 export type CompletingShell = 'bash' | 'zsh';
 
@@ -50,12 +51,12 @@ export async function completeCli(line: string, openBackend: (configFile: string
   if (args[0] === 'emulator') return dustLine(['emulator', ...args.slice(1)].map(quoteForDust).join(' ') + ' ', last, () => openBackend(undefined), false);
   const awaiting = optionAwaitingValue(args);
   const backend = () => openBackend(configFileIn(args));
-  if (awaiting) return optionValue(awaiting, last, '', backend);
+  if (awaiting) return optionValue(awaiting, last, '', backend, args);
   const eq = /^--([^=]+)=/.exec(word);
   if (eq && optionTakesValue(eq[1]!)) {
     const prefix = eq[0];
     const valueWord: PartialWord = { raw: last.raw.slice(last.raw.indexOf('=') + 1), value: word.slice(prefix.length), openQuote: last.openQuote };
-    return optionValue(eq[1] as OptionName, valueWord, prefix, backend);
+    return optionValue(eq[1] as OptionName, valueWord, prefix, backend, args);
   }
   const options = (Object.keys(CLI_OPTIONS) as OptionName[])
     .map((name) => ({ value: `--${name}`, description: CLI_OPTION_SUMMARIES[name] }))
@@ -68,7 +69,7 @@ export async function completeCli(line: string, openBackend: (configFile: string
   return { candidates: word === '' ? [...subcommands, ...options] : subcommands };
 }
 
-async function optionValue(option: OptionName, word: PartialWord, prefix: string, openBackend: OpenBackend): Promise<CliCompletion> {
+async function optionValue(option: OptionName, word: PartialWord, prefix: string, openBackend: OpenBackend, args: readonly string[]): Promise<CliCompletion> {
   const withPrefix = (values: string[]) => values.filter((v) => v.startsWith(word.value)).map((v) => ({ value: `${prefix}${v}` }));
   switch (option) {
     case 'config':
@@ -79,6 +80,12 @@ async function optionValue(option: OptionName, word: PartialWord, prefix: string
       return { candidates: withPrefix(await listProfiles()) };
     case 'region':
       return { candidates: withPrefix(regions()) };
+    case 'kubeconfig':
+      return { candidates: [], files: 'file' };
+    case 'kube-context':
+      return { candidates: withPrefix(kubeconfigNames(kubeconfigFiles(valueOf(args, 'kubeconfig'))).contexts) };
+    case 'namespace':
+      return { candidates: withPrefix(kubeconfigNames(kubeconfigFiles(valueOf(args, 'kubeconfig'))).namespaces) };
     default:
       return { candidates: [] };
   }
@@ -123,10 +130,15 @@ function optionNamed(arg: string): OptionName | undefined {
 
 /** `--config FILE` earlier on the line: the dust line is completed against that config. */
 function configFileIn(args: readonly string[]): string | undefined {
+  return valueOf(args, 'config');
+}
+
+/** The value of `--NAME VALUE` or `--NAME=VALUE` earlier on the line. */
+function valueOf(args: readonly string[], name: string): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--config') return args[i + 1];
-    if (a.startsWith('--config=')) return a.slice('--config='.length);
+    if (a === `--${name}`) return args[i + 1];
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
   }
   return undefined;
 }

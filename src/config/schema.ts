@@ -37,6 +37,29 @@ export const LoginRuleSchema = z.strictObject({
   address: z.string().min(1).optional(),
 });
 
+/**
+ * The `kubernetes:` section: the pods of one kubeconfig context as nodes. Present = on (unless `enabled: false`);
+ * `--kube-context`, `--kubeconfig` or `--namespace` turn it on too. KUBECONFIG alone never does: a kubectl set up
+ * for production must not put its pods into dust unasked. client-node loads only once it is on and used.
+ */
+export const KubernetesConfigSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** Kubeconfig path(s), `:`-separated; default KUBECONFIG, else ~/.kube/config, else in-cluster. */
+  kubeconfig: z.string().min(1).optional(),
+  /** Context; default the kubeconfig's current-context. */
+  context: z.string().min(1).optional(),
+  /** Namespace; default the context's, else `default`. `'*'` = every namespace. */
+  namespace: z.string().min(1).optional(),
+  /** Label selector (`app=web,tier!=db`): only these pods become nodes. */
+  selector: z.string().min(1).optional(),
+  /** LIST page size (the API server caps it too). */
+  pageSize: z.number().int().min(1).max(5000).optional(),
+  /** WebSocket keepalive ping for exec streams, ms (0 = off). */
+  keepaliveIntervalMs: z.number().int().nonnegative().optional(),
+  /** Exec streams being opened at once (shells, commands, file operations); open ones do not count. */
+  maxConcurrentStarts: z.number().int().positive().optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   region: z.string().min(1).optional(),
   nodes: z.array(StaticNodeSchema).default([]),
@@ -60,6 +83,7 @@ export const ConfigSchema = z.strictObject({
     profile: z.string().optional(),
     clusterTag: z.string().optional(),
   }).default({}),
+  kubernetes: KubernetesConfigSchema.optional(),
   /** Defaults for commands that run a line on nodes (`@`, `at`, `gather`); their flags override them. */
   run: z.strictObject({
     /** Seconds after which a node still running the command is interrupted and reported as `timeout`. */
@@ -96,3 +120,4 @@ export const ConfigSchema = z.strictObject({
 export type DustConfig = z.infer<typeof ConfigSchema>;
 export type StaticNodeConfig = z.infer<typeof StaticNodeSchema>;
 export type LoginRule = z.infer<typeof LoginRuleSchema>;
+export type KubernetesConfig = z.infer<typeof KubernetesConfigSchema>;

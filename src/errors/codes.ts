@@ -146,6 +146,11 @@ export const ErrorCodes = {
   NoExec: 'DUST_NO_EXEC',
   /** `--outdir`: the directory or a node's output file could not be created or written (path and reason in the message). */
   OutputDir: 'DUST_OUTPUT_DIR',
+  /**
+   * Kubernetes is off in this session (no `kubernetes:` section in the config and no `--kube-context`,
+   * `--kubeconfig` or `--namespace`), so a Kubernetes command has nothing to work on.
+   */
+  KubeNotEnabled: 'DUST_KUBE_NOT_ENABLED',
 } as const;
 
 export type DustErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

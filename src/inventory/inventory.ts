@@ -35,6 +35,11 @@ export class Inventory {
   transitionalTtlMs = 3000;
   private annotationSource: ((name: string) => Record<string, string>) | undefined;
   private readonly indexes = new NodeIndexes();
+  /**
+   * Providers that report changes themselves (a pod watch), subscribed once they first listed successfully: a
+   * provider's watch starts with the inventory's first use, not with dust (`dust -c help` starts no watch).
+   */
+  private readonly subscriptions = new Map<InventoryProvider, () => void>();
   /** Host lists used in targets so far, by absolute path (their unknown hosts become nodes). */
   private readonly hostLists = new Map<string, HostList>();
   private origins: readonly string[];
@@ -52,12 +57,23 @@ export class Inventory {
 
   setProviders(providers: InventoryProvider[]): void {
     this.providers = providers;
+    this.dropSubscriptions();
     this.invalidate();
   }
 
   addProvider(provider: InventoryProvider): void {
     this.providers = [...this.providers.filter((p) => p.name !== provider.name), provider];
+    this.dropSubscriptions();
     this.invalidate();
+  }
+
+  /** Unsubscribes from providers that are no longer listed (or from all of them, when dust is leaving). */
+  dropSubscriptions(all = false): void {
+    for (const [provider, unsubscribe] of this.subscriptions) {
+      if (!all && this.providers.includes(provider)) continue;
+      this.subscriptions.delete(provider);
+      unsubscribe();
+    }
   }
 
   setRules(rules: readonly LoginRule[], origins: readonly string[] = []): void {
@@ -109,7 +125,11 @@ export class Inventory {
     const failures: InventorySnapshot['failures'] = [];
     const lists = await Promise.all(this.providers.map(async (p) => {
       try {
-        return await p.list();
+        const drafts = await p.list();
+        if (p.subscribe && !this.subscriptions.has(p) && this.providers.includes(p)) {
+          this.subscriptions.set(p, p.subscribe(() => this.invalidate()));
+        }
+        return drafts;
       } catch (error) {
         failures.push({ provider: p.name, error });
         this.onProviderFailure?.(p.name, error);

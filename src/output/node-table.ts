@@ -11,17 +11,30 @@ interface Column {
 }
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const isPod = (n: DustNode): boolean => n.source === 'kubernetes';
+
+/**
+ * The state column. A pod's phase hides why it is stuck (`pending` for ImagePullBackOff, `running` for a
+ * CrashLoopBackOff container), so kubectl's STATUS word follows when it says more.
+ */
+function stateText(n: DustNode): string {
+  const status = isPod(n) ? str(n.props['status']) : '';
+  return status !== '' && status.toLowerCase() !== n.state.toLowerCase() ? `${n.state} (${status})` : n.state;
+}
 
 /** Columns for `show`; a column every listed node leaves empty is dropped. */
 function columns(verbosity: Verbosity): Column[] {
   const cols: Column[] = [
     { head: 'name', value: (n) => n.name },
-    { head: 'state', value: (n) => n.state },
+    { head: 'state', value: stateText },
     // Port 0: reached some other way than host:port (a pod, through the API server).
     { head: 'address', value: (n) => (n.port === 22 || n.port === 0 ? n.host : `${n.host}:${n.port}`) },
     { head: 'type', value: (n) => str(n.props['type']) },
     { head: 'id', value: (n) => str(n.props['id']) },
     { head: 'private ip', value: (n) => str(n.props['private_ip']) },
+    // Pods: where they are and what they run (kubectl get pods -o wide, in short).
+    { head: 'namespace', value: (n) => (isPod(n) ? str(n.props['namespace']) : '') },
+    { head: 'image', value: (n) => (isPod(n) ? str(n.props['image']) : '') },
   ];
   if (verbosity >= 1) {
     cols.push(
@@ -30,6 +43,10 @@ function columns(verbosity: Verbosity): Column[] {
       { head: 'notes', value: (n) => Object.entries(n.annotations).map(([k, v]) => (v === '' || v === 'true' ? k : `${k}=${v}`)).join(', ') },
       { head: 'source', value: (n) => n.source },
       { head: 'launched', value: (n) => str(n.props['launch_time']) },
+      { head: 'ready', value: (n) => (isPod(n) ? str(n.props['ready']) : '') },
+      { head: 'restarts', value: (n) => (isPod(n) ? str(n.props['restarts']) : '') },
+      { head: 'age', value: (n) => (isPod(n) ? str(n.props['age']) : '') },
+      { head: 'k8s node', value: (n) => (isPod(n) ? str(n.props['node']) : '') },
     );
   }
   return cols;
@@ -55,7 +72,7 @@ export function renderNodeTable(nodes: readonly DustNode[], opts: { verbosity: V
       const label = group === undefined ? 'unassigned' : `cluster ${group}`;
       table.push(['', chalk.bold(label), ...cols.slice(1).map(() => '')]);
     }
-    table.push([chalk.dim(String(n.index)), ...cols.map((c) => (c.head === 'state' ? stateColor(chalk, n.state) : c.value(n)))]);
+    table.push([chalk.dim(String(n.index)), ...cols.map((c) => (c.head === 'state' ? stateColor(chalk, n.state, stateText(n)) : c.value(n)))]);
   }
   if (opts.verbosity < 2) return table.toString();
   const details = nodes.map((n) => [

@@ -41,12 +41,13 @@ export function nodeColor(chalk: ChalkInstance, name: string): (s: string) => st
   return (s: string) => chalk.ansi256(code)(s);
 }
 
-export function stateColor(chalk: ChalkInstance, state: string): string {
+/** `text` (default: the state itself) coloured by what `state` means. */
+export function stateColor(chalk: ChalkInstance, state: string, text = state): string {
   switch (state) {
-    case 'running': return chalk.green(state);
-    case 'stopped': case 'terminated': return chalk.red(state);
-    case 'pending': case 'stopping': case 'shutting-down': return chalk.yellow(state);
-    case 'unreachable': return chalk.red(state);
-    default: return state;
+    case 'running': return chalk.green(text);
+    case 'stopped': case 'terminated': case 'failed': return chalk.red(text);
+    case 'pending': case 'stopping': case 'shutting-down': case 'terminating': return chalk.yellow(text);
+    case 'unreachable': return chalk.red(text);
+    default: return text;
   }
 }

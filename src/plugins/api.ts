@@ -96,7 +96,11 @@ export interface PluginLog {
 
 export type EventHandler<E extends keyof DustEvents> = (payload: DustEvents[E]) => void | Promise<void>;
 
-/** Events any plugin can subscribe to. Handlers run after the fact; a slow or throwing handler never blocks the shell. */
+/**
+ * Events any plugin can subscribe to. Handlers run after the fact; a slow or throwing handler never blocks the
+ * shell. The one exception is `pod:spec`, a hook: its handlers run before the pod is created, one after another,
+ * and may change it.
+ */
 export interface DustEvents {
   'command:before': { line: string; command: string; nodes: readonly DustNode[] };
   'command:after': { line: string; command: string; ok: boolean; durationMs: number; error?: unknown };
@@ -104,6 +108,28 @@ export interface DustEvents {
   'node:connected': { node: DustNode };
   'node:lost': { node: DustNode; reason: string };
   'inventory:refreshed': { nodes: readonly DustNode[] };
+  'pod:spec': PodSpecEvent;
+}
+
+/**
+ * A worker pod about to be created (`cluster up NAME --k8s`; K8sClusterManagers.jl's `configure`). Handlers run in
+ * plugin order, each awaited, before the pod is created; change `manifest` in place (add a GPU limit, a toleration,
+ * a volume) or assign a new object to it. The name, namespace and `dust/` labels are put back afterwards: they are
+ * how dust finds its workers. A handler that throws (or takes longer than 30 s) fails this pod, with the plugin's
+ * name in the reason; the other pods are still created.
+ */
+export interface PodSpecEvent {
+  /** The dust cluster (`dust/cluster` label). */
+  readonly cluster: string;
+  readonly namespace: string;
+  /** `worker`, `head`, ... (`dust/role` label). */
+  readonly role: string;
+  /** The pod's number within its role (`dust/index` label). */
+  readonly index: number;
+  /** The pod's name (`NAME-<role>-<index>`). */
+  readonly pod: string;
+  /** The Pod manifest (`apiVersion`, `kind`, `metadata`, `spec`) as it will be sent to the API server. */
+  manifest: Record<string, unknown>;
 }
 
 /** How a command takes its target expression. */

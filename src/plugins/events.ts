@@ -1,4 +1,9 @@
 import type { DustEvents, EventHandler } from './api.js';
+import { DustError, formatError, isDustError } from '../errors/dust-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+
+/** Events whose handlers change what is about to happen (run in order, awaited) rather than hear what did. */
+export type HookEvent = 'pod:spec';
 
 export interface HandlerEntry<E extends keyof DustEvents> {
   plugin: string;
@@ -40,6 +45,35 @@ export class EventBus {
       });
     }));
     return Promise.all(runs).then(() => undefined);
+  }
+
+  /**
+   * Runs a hook event's handlers one after another in plugin order, each awaited, so each sees what the previous
+   * one changed in `payload`. A handler that throws, or does not settle within `timeoutMs`, rejects with a
+   * `DUST_PLUGIN_ERROR` naming the plugin: the caller fails that one operation (a pod), and the shell goes on.
+   */
+  async runHook<E extends HookEvent>(event: E, payload: DustEvents[E], opts: { timeoutMs?: number } = {}): Promise<void> {
+    const list = [...((this.handlers.get(event) ?? []) as unknown as HandlerEntry<E>[])];
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    for (const h of list) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new DustError(ErrorCodes.PluginError, `plugin '${h.plugin}' did not finish handling ${event} within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`, {
+          hint: 'a pod:spec handler must return (or resolve) promptly; fix or remove the plugin',
+        })), timeoutMs);
+        timer.unref();
+      });
+      try {
+        await Promise.race([Promise.resolve().then(() => h.handler(payload)), timeout]);
+      } catch (error) {
+        if (isDustError(error) && error.code === ErrorCodes.PluginError) throw error;
+        throw new DustError(ErrorCodes.PluginError, `plugin '${h.plugin}' failed handling ${event}: ${isDustError(error) ? error.message : formatError(error)}`, {
+          hint: 'the plugin\'s handler threw; fix or remove the plugin (--verbose shows the stack)', cause: error,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
   }
 
   private reportOnce(plugin: string, event: string, error: unknown): void {

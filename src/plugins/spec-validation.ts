@@ -31,6 +31,7 @@ const PATH_KINDS = ['file', 'directory'];
 /** Every event a plugin can subscribe to (kept complete by the `satisfies`). */
 const EVENTS = {
   'command:before': true, 'command:after': true, 'node:finished': true, 'node:connected': true, 'node:lost': true, 'inventory:refreshed': true,
+  'pod:spec': true,
 } as const satisfies Record<keyof DustEvents, true>;
 export const EVENT_NAMES: readonly (keyof DustEvents)[] = Object.keys(EVENTS) as (keyof DustEvents)[];
 

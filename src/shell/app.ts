@@ -46,7 +46,8 @@ export interface AppOptions {
   interactive?: boolean;
   /** The primary client's name for other clients (`local`; `dust serve` calls its own `server`). */
   label?: string;
-  /** Integrations as built-in plugins (EC2), set up after the core ones and before user plugins. */
+  /** Integrations as built-in plugins (Kubernetes, EC2), set up after the core ones and before user plugins (so a
+   * user plugin's transport is still asked before theirs). */
   integrations?: DustPlugin[];
   /** `cluster up`'s wait for nodes that do not answer (tests shorten it). */
   clusterSetup?: SetupTuning;
@@ -299,6 +300,7 @@ export class DustApp {
 
   async shutdown(): Promise<void> {
     await this.manager.closeAll();
+    this.engineState.inventory.dropSubscriptions(true);
     await this.contributions.closeAll();
     for (const close of this.closers.splice(0)) await close();
   }

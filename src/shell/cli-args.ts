@@ -12,6 +12,10 @@ export interface CliArgs {
   region: string | undefined;
   profile: string | undefined;
   endpointUrl: string | undefined;
+  /** Kubernetes: any of these turns it on (KUBECONFIG alone does not). */
+  kubeconfig: string | undefined;
+  kubeContext: string | undefined;
+  namespace: string | undefined;
   json: boolean;
   /** Default `--timeout` (seconds) for every line that runs on nodes. */
   timeout: number | undefined;
@@ -55,7 +59,8 @@ LINE...: the words after dust's options, joined with spaces into one line as ssh
 quote a line with pipes or quotes whole: dust '@web* tail -n1 /var/log/syslog | cut -c1-80'. Options after
 the first word are the line's. Subcommand words (${SUBCOMMANDS.join(', ')}) are not lines: use -c for those.
 With a running \`dust serve\` (socket: --socket, DUST_SOCKET, or the default for DUST_HOME), -c lines and stdin
-scripts run on it, warm; --no-server runs them here. --config, --demo and the EC2 options always run here.
+scripts run on it, warm; --no-server runs them here. --config, --demo, the EC2 and the Kubernetes options always
+run here.
 
 options:
   -c, --command LINE     run LINE (repeatable; in order; one session)
@@ -63,6 +68,9 @@ options:
       --region NAME      EC2 region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, config)
       --profile NAME     AWS profile
       --endpoint-url URL EC2-compatible endpoint (LocalStack, moto, dust emulator)
+      --kube-context NAME  Kubernetes: the pods of this kubeconfig context become nodes
+      --kubeconfig FILE  Kubernetes: this kubeconfig (default KUBECONFIG, ~/.kube/config)
+      --namespace NS     Kubernetes: pods of this namespace ('*' = all; default the context's)
       --demo             start on the built-in demo cluster (no AWS account or sshd needed)
       --json             stdout: one JSON object per line (records: see README); everything else on stderr
   -t, --timeout SECONDS  interrupt nodes still running a line after SECONDS (reported as timeout)
@@ -83,6 +91,8 @@ options:
 exit status: 0 all lines succeeded; 1 a line failed (a node failed or was unreachable, an error, an
 inventory source failed); 2 bad arguments or config; 141 stdout closed early (dust ... | head). With --max-rc:
 the largest remote exit code instead of 1 (255 for unreachable or timed-out nodes, 1 for a line's own error).
+Kubernetes is on with any of the three options or a kubernetes: section in the config; KUBECONFIG alone
+does not turn it on (docs/kubernetes.md).
 environment: DUST_HOME (default ~/.cluster): history, known_hosts, plugins/, config.yaml
 docs: README.md, docs/ (config, targets, plugins, errors)`;
 
@@ -99,6 +109,9 @@ export const CLI_OPTIONS = {
   region: { type: 'string' },
   profile: { type: 'string' },
   'endpoint-url': { type: 'string' },
+  'kube-context': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string', short: 't' },
   socket: { type: 'string' },
@@ -125,6 +138,9 @@ export const CLI_OPTION_SUMMARIES: Record<keyof typeof CLI_OPTIONS, string> = {
   region: 'EC2 region',
   profile: 'AWS profile',
   'endpoint-url': 'EC2-compatible endpoint',
+  'kube-context': 'Kubernetes context: its pods become nodes',
+  kubeconfig: 'Kubernetes: this kubeconfig file',
+  namespace: "Kubernetes namespace ('*' = all)",
   json: 'NDJSON results on stdout',
   timeout: 'interrupt nodes after SECONDS',
   socket: 'the dust serve socket',
@@ -145,7 +161,7 @@ export const CLI_SUBCOMMANDS: Readonly<Record<string, string>> = {
 };
 
 /** Options that take a value: the word after them is that value, not the start of a line. */
-const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout', '--socket', '--fanout', '--max-errors', '--outdir']);
+const VALUE_OPTIONS = new Set(['-c', '--command', '--config', '--region', '--profile', '--endpoint-url', '-t', '--timeout', '--socket', '--kube-context', '--kubeconfig', '--namespace', '--fanout', '--max-errors', '--outdir']);
 
 /**
  * Script options the `dust serve` protocol does not carry (yet): lines that use them run in an engine of their own
@@ -173,6 +189,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new CliUsageError(`--max-errors: '${values['max-errors']}' is not a number of nodes or a percentage (e.g. --max-errors 0, 5, 10%)`);
   }
   if (values.outdir === '') throw new CliUsageError('--outdir: give a directory');
+  for (const name of ['kube-context', 'kubeconfig', 'namespace'] as const) {
+    if (values[name] !== undefined && values[name].trim() === '') throw new CliUsageError(`--${name} needs a value (e.g. --${name} ${name === 'namespace' ? "prod, or '*' for every namespace" : name === 'kubeconfig' ? '~/.kube/config' : 'prod'})`);
+  }
   const first = line[0];
   if (first !== undefined && SUBCOMMANDS.includes(first)) {
     throw new CliUsageError(`'${first}' is a dust subcommand and goes first (dust ${first} ...); to run a line starting with it: dust -c '${line.join(' ')}'`);
@@ -191,6 +210,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     region: values.region,
     profile: values.profile,
     endpointUrl: values['endpoint-url'],
+    kubeconfig: values.kubeconfig,
+    kubeContext: values['kube-context'],
+    namespace: values.namespace,
     json: values.json ?? false,
     timeout,
     socket: values.socket,

@@ -45,6 +45,7 @@ export async function runCli(args: CliArgs, version: string, preread?: LocalStdi
       },
       demo: args.demo,
       cli: { region: args.region, profile: args.profile, endpointUrl: args.endpointUrl },
+      kube: { kubeconfig: args.kubeconfig, context: args.kubeContext, namespace: args.namespace },
       onDemo: (banner) => out.info(banner),
     });
   } catch (err) {

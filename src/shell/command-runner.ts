@@ -162,7 +162,7 @@ export class CommandRunner {
       if (nodes.length === 0 && skipped.length > 0) {
         throw new DustError(ErrorCodes.TargetNoMatch,
           `${spec.name}: no targeted node is ${states!.join(' or ')} (${skipped.length} ${describeStates(skipped)}: ${foldNodeNames(skipped.map((n) => n.name))})`,
-          { hint: 'start them first, or pick other nodes' });
+          { hint: skipped.every((n) => n.state === 'stopped' || n.state === 'stopping') ? 'start them first, or pick other nodes' : 'pick other nodes; `show -v` gives each one\'s state (a pod\'s also why it is not running)' });
       }
     }
     return {

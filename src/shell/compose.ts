@@ -7,10 +7,12 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { TerminalOutput } from '../output/terminal-output.js';
 import type { Prompter } from '../plugins/api.js';
 import type { TerminalHost } from './command-runner.js';
+import type { DustPlugin } from '../plugins/api.js';
 import { DustApp } from './app.js';
 import { prepareEc2, type PrepareEc2Options } from '../ec2/wiring.js';
 import type { LoginRule } from '../config/schema.js';
 import type { SetupTuning } from '../clusters/commands/setup-step.js';
+import { type KubernetesCliOptions, resolveKubernetesSettings } from '../kubernetes/settings.js';
 
 export interface ComposeOptions {
   version: string;
@@ -30,6 +32,8 @@ export interface ComposeOptions {
   ec2?: Pick<PrepareEc2Options, 'integration' | 'wait'> & { leadingRules?: readonly LoginRule[] };
   /** Extra known_hosts files trusted read-only (a demo started by the caller). */
   extraKnownHosts?: string[];
+  /** Kubernetes settings from the command line (`--kube-context`, `--kubeconfig`, `--namespace`): any of them turns it on. */
+  kube?: KubernetesCliOptions;
   /** Called once the demo started, before the engine (the CLI prints its banner). */
   onDemo?(banner: string): void;
   /** `cluster up`'s wait for nodes that do not answer (tests shorten it). */
@@ -39,10 +43,34 @@ export interface ComposeOptions {
 export async function composeDust(o: ComposeOptions): Promise<DustApp> {
   // Loaded only when asked for: the demo pulls in ssh2's server side and node-pty.
   let demo: import('../ec2/demo.js').DemoSession | undefined;
+  let pods: import('../kubernetes/demo.js').PodDemo | undefined;
   if (o.demo) {
-    const { startDemo } = await import('../ec2/demo.js');
-    demo = await startDemo({ dustHome: o.dustHome });
-    o.onDemo?.(demo.banner);
+    const [{ startDemo }, { startPodDemo }] = await Promise.all([import('../ec2/demo.js'), import('../kubernetes/demo.js')]);
+    // Side by side: the SSH nodes and the Kubernetes emulator each make keys, and neither needs the other.
+    const [ec2Demo, podDemo] = await Promise.allSettled([startDemo({ dustHome: o.dustHome }), startPodDemo({ dustHome: o.dustHome })]);
+    if (ec2Demo.status === 'rejected' || podDemo.status === 'rejected') {
+      if (ec2Demo.status === 'fulfilled') await ec2Demo.value.close();
+      if (podDemo.status === 'fulfilled') await podDemo.value.close();
+      throw ec2Demo.status === 'rejected' ? ec2Demo.reason : (podDemo as PromiseRejectedResult).reason;
+    }
+    demo = ec2Demo.value;
+    pods = podDemo.value;
+    o.onDemo?.(`${demo.banner}\n${pods.banner}`);
+  }
+  // Kubernetes: off unless the config or the command line asks (KUBECONFIG alone does not); the demo's pods always.
+  const kube = resolveKubernetesSettings({
+    config: pods ? { kubeconfig: pods.kubeconfig, namespace: pods.namespace } : o.loaded.config.kubernetes,
+    cli: pods ? {} : (o.kube ?? {}),
+  });
+  const integrations: DustPlugin[] = [];
+  let app: DustApp | undefined;
+  if (kube.enabled) {
+    // Loaded only when on: the plugin module brings the exec transport (ws) along, though not client-node.
+    const { kubernetesPlugin } = await import('../kubernetes/plugin.js');
+    integrations.push(kubernetesPlugin({
+      settings: kube,
+      podSpec: (event) => (app ? app.events.runHook('pod:spec', event) : Promise.resolve()),
+    }));
   }
   const ec2 = await prepareEc2({
     cli: o.cli ?? {},
@@ -51,8 +79,9 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     ...(o.ec2?.integration ? { integration: o.ec2.integration } : {}),
     ...(o.ec2?.wait ? { wait: o.ec2.wait } : {}),
   });
+  integrations.push(ec2.plugin);
   const leadingRules = [...(demo?.loginRules ?? []), ...(o.ec2?.leadingRules ?? [])];
-  const app = new DustApp({
+  app = new DustApp({
     version: o.version,
     dustHome: o.dustHome,
     loaded: o.loaded,
@@ -60,13 +89,14 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     prompt: o.prompt,
     terminal: o.terminal,
     ...(demo || o.extraKnownHosts ? { extraKnownHosts: [...(demo ? [demo.knownHostsFile] : []), ...(o.extraKnownHosts ?? [])] } : {}),
-    integrations: [ec2.plugin],
+    integrations,
     ...(leadingRules.length > 0 ? { leadingRules } : {}),
     interactive: o.interactive,
     ...(o.label ? { label: o.label } : {}),
     ...(o.clusterSetup ? { clusterSetup: o.clusterSetup } : {}),
   });
   if (demo) app.closers.push(() => demo.close());
+  if (pods) app.closers.push(() => pods.close());
   await app.loadPlugins();
   return app;
 }

@@ -81,7 +81,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // Lines for a running `dust serve` (warm sessions), unless they need an engine of their own.
   const scripted = args.commands.length > 0 || process.stdin.isTTY !== true;
   let input: import('./local-stdin.js').LocalStdin | undefined;
-  if (scripted && !args.noServer && !needsOwnEngine(args) && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined) {
+  if (scripted && !args.noServer && !needsOwnEngine(args) && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined
+    && args.kubeconfig === undefined && args.kubeContext === undefined && args.namespace === undefined) {
     // Piped input for the nodes (`tar c x | dust -c '@* tar x'`) must reach them, and the server protocol does not
     // carry it: when a server may be listening, stdin is read now, and input runs the lines here instead.
     if (args.commands.length > 0 && !args.noStdin && stdinMayHoldInput() && await serverMayListen(args.socket)) {

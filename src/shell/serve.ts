@@ -14,7 +14,7 @@ import { DustServer } from '../server/server.js';
 import { defaultSocketPath } from '../server/socket-path.js';
 import { formatError } from '../errors/dust-error.js';
 
-export const SERVE_USAGE = 'usage: dust serve [--socket PATH] [--connect TARGET] [--quiet] [--config FILE] [--demo] [--region R] [--profile P] [--endpoint-url URL]';
+export const SERVE_USAGE = 'usage: dust serve [--socket PATH] [--connect TARGET] [--quiet] [--config FILE] [--demo] [--region R] [--profile P] [--endpoint-url URL] [--kube-context NAME] [--kubeconfig FILE] [--namespace NS]';
 
 export async function runServe(argv: readonly string[], version: string): Promise<number> {
   let values;
@@ -25,6 +25,7 @@ export async function runServe(argv: readonly string[], version: string): Promis
         socket: { type: 'string' }, connect: { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
         config: { type: 'string' }, demo: { type: 'boolean' }, region: { type: 'string' }, profile: { type: 'string' },
         'endpoint-url': { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
+        'kube-context': { type: 'string' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -50,7 +51,8 @@ export async function runServe(argv: readonly string[], version: string): Promis
       terminal: { withTerminal: () => Promise.reject(new Error('the server has no terminal')) },
       demo: values.demo === true,
       cli: { region: values.region, profile: values.profile, endpointUrl: values['endpoint-url'] },
-      onDemo: (banner) => log.info(banner.split('\n')[0] ?? banner),
+      kube: { kubeconfig: values.kubeconfig, context: values['kube-context'], namespace: values.namespace },
+      onDemo: (banner) => { for (const line of banner.split('\n')) log.info(line); },
     });
   } catch (err) {
     return failing(formatError(err));

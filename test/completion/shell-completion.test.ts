@@ -103,6 +103,21 @@ describe('shell completion scripts (dust completion bash|zsh)', function () {
       expect(bashComplete(['dust', 'emulator', '--p'])).to.deep.equal(['--port']);
     });
 
+    it('Kubernetes: --kubeconfig files, --kube-context and --namespace from the kubeconfig kubectl would read', () => {
+      const kube = path.join(tmp.home, '.kube');
+      fs.mkdirSync(kube, { recursive: true });
+      const context = (name: string, namespace?: string) => ({ name, context: { cluster: 'c', user: 'u', ...(namespace ? { namespace } : {}) } });
+      fs.writeFileSync(path.join(kube, 'config'), JSON.stringify({ contexts: [context('prod-eu', 'payments'), context('prod-us'), context('staging', 'web')] }));
+      const other = path.join(tmp.home, 'work', 'other-kubeconfig');
+      fs.writeFileSync(other, 'contexts:\n  - { name: lab, context: { namespace: ml } }\n');
+      expect(bashComplete(['dust', '--kube-context', 'prod'])).to.deep.equal(['prod-eu', 'prod-us']);
+      expect(bashComplete(['dust', '--namespace', ''])).to.deep.equal(['payments', 'web']);
+      // the file --kubeconfig names, not the default one
+      expect(bashComplete(['dust', '--kubeconfig', other, '--kube-context', ''])).to.deep.equal(['lab']);
+      expect(bashComplete(['dust', '--kubeconfig', 'oth'], { cwd: path.join(tmp.home, 'work') })).to.deep.equal(['other-kubeconfig']);
+      expect(bashComplete(['dust', '--kube'])).to.deep.equal(['--kube-context', '--kubeconfig']);
+    });
+
     it('-c takes a dust line: command words, then node and cluster names from the config, inside a quote', () => {
       expect(bashComplete(['dust', '-c', 'sho'])).to.deep.equal(["'show "]);
       expect(bashComplete(['dust', '-c', "'show wo"])).to.deep.equal(["'show worker0", "'show worker1", "'show worker2", "'show worker3"]);

@@ -15,7 +15,7 @@ import { ErrorCodes } from '../../errors/codes.js';
 import { isLoopbackHost } from '../../ec2/emulator/http-server.js';
 import type { ExecProtocol } from '../exec-protocol.js';
 import { type ApiRequestLogEntry, KubeEmulatorCore, type KubeEmulatorOptions } from './core.js';
-import { emulatorTls } from './certs.js';
+import { emulatorTls, type EmulatorTls } from './certs.js';
 import { apiGroupList, apiVersions, coreResourceList, versionInfo } from './discovery.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { KubeApiError, KubeErrors, type StatusJson } from './status.js';
@@ -33,6 +33,8 @@ export interface KubeEmulatorServerOptions {
   contextName?: string;
   /** Namespace of the kubeconfig's context. Default `default`. */
   namespace?: string;
+  /** TLS identity to serve with (default: made now, memoised per host). The demo reuses one across runs. */
+  tls?: EmulatorTls;
 }
 
 export interface KubeEmulatorServer {
@@ -289,7 +291,7 @@ export async function startKubeEmulatorServer(options: KubeEmulatorServerOptions
   const { core } = options;
   await core.loadTerminals();
   const token = options.token ?? randomBytes(32).toString('hex');
-  const tls = emulatorTls(host);
+  const tls = options.tls ?? emulatorTls(host);
   const server = createServer({ key: tls.key, cert: tls.cert });
   let serverAddress = host;
   const log = (entry: ApiRequestLogEntry): void => {

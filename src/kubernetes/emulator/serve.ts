@@ -60,7 +60,7 @@ export async function serveKubeEmulator(ctx: CommandContext, options: ServeKubeE
     ctx.out.success(`Kubernetes emulator listening on ${server.url} (Kubernetes ${EMULATED_VERSION.major}.${EMULATED_VERSION.minor}${seeded}); Ctrl-C stops it`);
     ctx.out.print(`  kubeconfig: ${kubeconfig} (mode 0600: it holds the bearer token; removed when the emulator stops)`);
     ctx.out.print(`  kubectl:    KUBECONFIG=${kubeconfig} kubectl get pods -A`);
-    ctx.out.print(`  dust:       config \`kubernetes: { kubeconfig: ${kubeconfig}, namespace: '*' }\``);
+    ctx.out.print(`  dust:       dust --kubeconfig ${kubeconfig} --namespace '*'   (or config \`kubernetes: { kubeconfig: ${kubeconfig}, namespace: '*' }\`)`);
     ctx.out.print(`  each pod is a shell on this machine, in ${server.core.sandboxDir}/<namespace>/<pod>/home`);
     if (server.core.noTerminals !== undefined) ctx.out.warn(`exec with a terminal (kubectl exec -it, dust's shells) will fail: ${server.core.noTerminals}`);
     await new Promise<void>((resolve) => {
