@@ -76,6 +76,14 @@ function ec2Message(err) {
   return `${e.Code ?? e.name ?? 'Error'}: ${String(e.message ?? err).split('\n')[0]}`;
 }
 
+/**
+ * The EC2 integration's accessor, typed from `dust-shell/ec2` (undefined when EC2 is off in this session).
+ * @param {{ use(name: string): unknown }} ctx @returns {import('dust-shell/ec2').Ec2Access | undefined}
+ */
+function ec2Of(ctx) {
+  return /** @type {import('dust-shell/ec2').Ec2Access | undefined} */ (ctx.use('ec2'));
+}
+
 /** @type {import('dust-shell/plugin').DustPlugin} */
 export default {
   name: 'openport',
@@ -96,7 +104,7 @@ export default {
       async complete(ctx) {
         if (ctx.args.length > 0) return [];
         try {
-          const ec2 = ctx.use('ec2');
+          const ec2 = ec2Of(ctx);
           if (!ec2) return [];
           const sdk = await ec2.sdk();
           const out = await (await ec2.client()).send(new sdk.DescribeSecurityGroupsCommand({}));
@@ -112,7 +120,7 @@ export default {
           ctx.out.error(`openport: ${group === undefined ? 'name a security group (sg-… or its name)' : `unexpected '${extra.join(' ')}'`} — ${usage}`);
           return false;
         }
-        const ec2 = ctx.use('ec2');
+        const ec2 = ec2Of(ctx);
         if (!ec2) ctx.fail('openport needs EC2, and it is not enabled in this session', { hint: 'set a region (--region, AWS_REGION)', code: 'OPENPORT_NO_EC2' });
         const client = await ec2.client();
         const sdk = await ec2.sdk();

@@ -41,7 +41,7 @@ export async function openCompletionBackend(opts: { configFile: string | undefin
   });
   return {
     async completeLine(line) {
-      const [candidates, replaced] = await complete(line, app.registry, app.state);
+      const [candidates, replaced] = await complete(line, app.registry, app.state, (name) => app.contributions.use(name));
       return { candidates, replaced };
     },
     close: () => app.shutdown(),

@@ -6,7 +6,7 @@
 import type { ClusterState } from '../plugins/api.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
-import type { ClusterSummary, CreateWorkersResult, PodManifest, WorkerProgress } from './workers.js';
+import type { ClusterPod, ClusterSummary, CreateWorkersResult, PodManifest, WorkerProgress } from './workers.js';
 
 export interface CreatePodClusterOptions {
   /** The cluster: `dust/cluster` label and pod name prefix (`NAME-worker-0`). */
@@ -46,9 +46,13 @@ export interface KubernetesClusters {
   delete(name: string, options?: { namespace?: string }): Promise<string[]>;
   /** The dust clusters of pods (default: in the namespace listed, or every namespace). */
   list(options?: { namespace?: string }): Promise<ClusterSummary[]>;
+  /** The pods of one cluster, head first (default: in the namespace listed, or every namespace). */
+  pods(name: string, options?: { namespace?: string }): Promise<ClusterPod[]>;
+  /** Deletes these pods of a cluster (scaling it down); returns their names. */
+  deletePods(name: string, pods: readonly { name: string; namespace: string }[]): Promise<string[]>;
 }
 
-export type { ClusterSummary, CreateWorkersResult, PodManifest, WorkerProgress };
+export type { ClusterPod, ClusterSummary, CreateWorkersResult, PodManifest, WorkerProgress };
 
 /** One per engine: every client's ClusterState leads to its engine's clusters. */
 const byEngine = new WeakMap<object, KubernetesClusters>();

@@ -13,12 +13,15 @@ import { ErrorCodes } from '../errors/codes.js';
 import { createKubernetesIntegration, type KubernetesIntegration } from './integration.js';
 import { type KubernetesClusters, registerKubernetesClusters } from './clusters.js';
 import type { KubernetesSettings } from './settings.js';
+import { k8sClusterProvider } from './cluster-provider.js';
 import type { PodManifest } from './workers.js';
 
 export interface KubernetesPluginOptions {
   settings: KubernetesSettings;
   /** Runs the plugins' `pod:spec` handlers on one worker's manifest (the engine's event bus). */
   podSpec(event: PodSpecEvent): Promise<void>;
+  /** How long `cluster up` waits for new pods to answer (default 180 s; tests shorten it). */
+  readyTimeoutMs?: number;
   /** Builds the integration (default: from `settings`, with client-node). Tests and the demo pass their own. */
   connect?: () => Promise<KubernetesIntegration>;
 }
@@ -216,6 +219,16 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DustPlugin {
       const { listClusters } = await import('./workers.js');
       return listClusters({ sdk: k.sdk, kc: k.kc, api: k.api, context: k.context }, o.namespace ?? k.namespace);
     },
+    async pods(name, o = {}) {
+      const k = await lazy.get();
+      const { listClusterPods } = await import('./workers.js');
+      return listClusterPods({ sdk: k.sdk, kc: k.kc, api: k.api, context: k.context }, name, o.namespace ?? k.namespace);
+    },
+    async deletePods(name, pods) {
+      const k = await lazy.get();
+      const { deletePods } = await import('./workers.js');
+      return deletePods({ sdk: k.sdk, kc: k.kc, api: k.api, context: k.context }, pods, `cluster ${name}`).finally(() => state?.invalidate());
+    },
   };
 
   return {
@@ -228,6 +241,8 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DustPlugin {
       api.registerInventoryProvider(provider);
       api.registerTransport(transport);
       registerKubernetesClusters(api.state, clusters);
+      // `cluster up|status|down` with `provider: k8s`, through the same call a third-party provider makes.
+      api.registerClusterProvider(k8sClusterProvider({ clusters, dustHome: api.state.dustHome, ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}) }));
     },
   };
 }

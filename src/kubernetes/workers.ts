@@ -403,32 +403,75 @@ async function waitForWorkers(options: CreateWorkersOptions, trackers: Map<strin
   });
 }
 
-/** Deletes every pod labelled `dust/cluster=NAME` (in `namespace`, or every namespace); returns their names. */
-export async function deleteCluster(clients: KubeClients, name: string, namespace: string | undefined): Promise<string[]> {
-  const where = clients.context ? { context: clients.context } : {};
+/** One pod of a dust cluster, as `cluster status` shows it. */
+export interface ClusterPod {
+  name: string;
+  namespace: string;
+  /** The `dust/role` label (`head`, `worker`). */
+  role: string;
+  /** The `dust/index` label, when it is a number. */
+  index: number | undefined;
+  /** `Running`, `Pending`, `Terminating`, ... */
+  phase: string;
+  /** One word with the reason when the pod is not plainly running (`Pending: ImagePullBackOff`). */
+  reason: string;
+  ip: string | undefined;
+  image: string | undefined;
+  uid: string | undefined;
+}
+
+/** The pods labelled `dust/cluster=NAME` (in `namespace`, or every namespace), head first, then by role and index. */
+export async function listClusterPods(clients: KubeClients, name: string, namespace: string | undefined): Promise<ClusterPod[]> {
   let pods: PodLike[];
   try {
     pods = (await listPodsPaged(clients.api, { namespace, labelSelector: `${CLUSTER_LABEL}=${name}` })).pods;
   } catch (err) {
-    throw translateKubeError(err, `list the pods of cluster ${name}`, where);
+    throw translateKubeError(err, `list the pods of cluster ${name}`, clients.context ? { context: clients.context } : {});
   }
+  const rank = (role: string): number => (role === 'head' ? 0 : role === 'worker' ? 1 : 2);
+  return pods.map((p): ClusterPod => {
+    const labels = p.metadata?.labels ?? {};
+    const index = Number(labels[INDEX_LABEL]);
+    const raw = p as { status?: { podIP?: string }; spec?: { containers?: { image?: string }[] } };
+    return {
+      name: p.metadata?.name ?? '',
+      namespace: p.metadata?.namespace ?? 'default',
+      role: labels[ROLE_LABEL] ?? 'other',
+      index: Number.isInteger(index) ? index : undefined,
+      phase: p.metadata?.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown'),
+      reason: podReason(p),
+      ip: raw.status?.podIP || undefined,
+      image: raw.spec?.containers?.[0]?.image,
+      uid: p.metadata?.uid,
+    };
+  }).sort((a, b) => rank(a.role) - rank(b.role) || a.role.localeCompare(b.role) || (a.index ?? 1e9) - (b.index ?? 1e9) || a.name.localeCompare(b.name));
+}
+
+/** Deletes these pods (one already gone counts as deleted); returns the names deleted, or throws naming the first failure. */
+export async function deletePods(clients: KubeClients, pods: readonly { name: string; namespace: string }[], what: string): Promise<string[]> {
+  const where = clients.context ? { context: clients.context } : {};
   const deleted: string[] = [];
   const errors: string[] = [];
   await Promise.all(pods.map(async (p) => {
-    const podName = p.metadata?.name ?? '';
     try {
-      await clients.api.deleteNamespacedPod({ name: podName, namespace: p.metadata?.namespace ?? 'default' });
-      deleted.push(podName);
+      await clients.api.deleteNamespacedPod({ name: p.name, namespace: p.namespace });
+      deleted.push(p.name);
     } catch (err) {
-      const e = translateKubeError(err, `delete pod ${podName}`, where);
-      if (/not found/.test(e.message)) deleted.push(podName);
+      const e = translateKubeError(err, `delete pod ${p.name}`, where);
+      if (/not found/.test(e.message)) deleted.push(p.name);
       else errors.push(e.message);
     }
   }));
   if (errors.length > 0) {
-    throw new DustError(ErrorCodes.KubeWorkers, `cluster ${name}: ${errors.length} of ${pods.length} pods could not be deleted: ${errors[0]}`, { hint: 'run it again, or `kubectl delete pods -l dust/cluster=NAME`' });
+    throw new DustError(ErrorCodes.KubeWorkers, `${what}: ${errors.length} of ${pods.length} pods could not be deleted: ${errors[0]}`, { hint: 'run it again, or `kubectl delete pods -l dust/cluster=NAME`' });
   }
   return deleted.sort();
+}
+
+/** Deletes every pod labelled `dust/cluster=NAME` (in `namespace`, or every namespace); returns their names. */
+export async function deleteCluster(clients: KubeClients, name: string, namespace: string | undefined): Promise<string[]> {
+  const pods = await listClusterPods(clients, name, namespace);
+  return deletePods(clients, pods, `cluster ${name}`);
 }
 
 /** One dust cluster of pods. */

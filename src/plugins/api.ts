@@ -221,6 +221,8 @@ export interface CompletionContext {
    * `'directory'` lists folders only. A flag's value is completed this way by declaring `path` on the flag.
    */
   localPaths(word: string, kind?: 'file' | 'directory'): string[];
+  /** What a plugin provided under `name` (`ctx.use<Ec2Access>('ec2')`), or undefined: completions from a cloud. */
+  use<T = unknown>(name: string): T | undefined;
 }
 
 export interface CommandContext<F extends FlagSpecs = FlagSpecs> {

@@ -113,7 +113,7 @@ export class DustServer {
       }
     });
     conn.onRequest(ClientRequests.complete, async ({ line }: CompleteParams): Promise<CompleteResult> => {
-      const [candidates, replaced] = await complete(line, this.app.registry, needClient().state);
+      const [candidates, replaced] = await complete(line, this.app.registry, needClient().state, (name) => this.app.contributions.use(name));
       return { candidates, replaced };
     });
     conn.onRequest(ClientRequests.status, (): StatusResult => this.status());

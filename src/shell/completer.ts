@@ -14,10 +14,13 @@ import { LAST_RESULT_KEYS } from './last-results.js';
  * Returns readline's [candidates, the text at the end of the line they replace]; candidates are written as
  * the word began (inside its open quote, or with backslashes).
  */
-export async function complete(line: string, registry: CommandRegistry, state: ClusterState): Promise<[string[], string]> {
+/** What plugins provided (`api.provide`), for completions that need an integration (`ctx.use('ec2')`). */
+export type ProvidedLookup = (name: string) => unknown;
+
+export async function complete(line: string, registry: CommandRegistry, state: ClusterState, use: ProvidedLookup = () => undefined): Promise<[string[], string]> {
   const text = line.trimStart();
   const prefixCmd = text.length > 0 ? registry.lookupPrefix(text[0]!) : undefined;
-  if (prefixCmd) return completePrefixed(prefixCmd, text, state);
+  if (prefixCmd) return completePrefixed(prefixCmd, text, state, use);
   const { words, last } = splitForCompletion(line);
   if (words.length === 0) {
     const names = registry.words().filter((n) => n.startsWith(last.value.toLowerCase()) && n !== '?');
@@ -26,12 +29,12 @@ export async function complete(line: string, registry: CommandRegistry, state: C
   const cmd = registry.lookup(words[0]!);
   // A line that is no command goes to the fallback (a local program): its arguments are local paths.
   const args = words.slice(1);
-  if (!cmd) return registry.fallback ? [await fromSpec(registry.fallback, args, last, state), last.raw] : [[], last.raw];
-  return [await completeArgs(cmd, args, last, state), last.raw];
+  if (!cmd) return registry.fallback ? [await fromSpec(registry.fallback, args, last, state, use), last.raw] : [[], last.raw];
+  return [await completeArgs(cmd, args, last, state, use), last.raw];
 }
 
 /** `@target cmd`, `!cmd args`: the word glued to the prefix is the target, or the first argument. */
-async function completePrefixed(cmd: RegisteredCommand, text: string, state: ClusterState): Promise<[string[], string]> {
+async function completePrefixed(cmd: RegisteredCommand, text: string, state: ClusterState, use: ProvidedLookup): Promise<[string[], string]> {
   const after = text.slice(1);
   const { words, last } = splitForCompletion(after);
   const takesTarget = cmd.spec.target !== undefined && cmd.spec.target.mode !== 'none';
@@ -41,10 +44,10 @@ async function completePrefixed(cmd: RegisteredCommand, text: string, state: Clu
     const hits = await completeTarget(last.value, state);
     return [hits.map((h) => `${text[0]}${h}`), text];
   }
-  return [await fromSpec(cmd, words, last, state), last.raw];
+  return [await fromSpec(cmd, words, last, state, use), last.raw];
 }
 
-async function completeArgs(cmd: RegisteredCommand, args: readonly string[], last: PartialWord, state: ClusterState): Promise<string[]> {
+async function completeArgs(cmd: RegisteredCommand, args: readonly string[], last: PartialWord, state: ClusterState, use: ProvidedLookup): Promise<string[]> {
   const { spec } = cmd;
   const word = last.value;
   const flags = Object.entries(spec.flags ?? {});
@@ -52,7 +55,7 @@ async function completeArgs(cmd: RegisteredCommand, args: readonly string[], las
   // remoteCommand: once the target is typed, the rest is a command line for the nodes, not dust's.
   if (spec.remoteCommand && positionals.length > 0) return [];
   const valueOf = flagAwaitingValue(spec, args);
-  if (valueOf) return valueOf.path ? completeLocalPath(word, { kind: valueOf.path }).map((c) => requote(c, last)) : fromSpec(cmd, args, last, state);
+  if (valueOf) return valueOf.path ? completeLocalPath(word, { kind: valueOf.path }).map((c) => requote(c, last)) : fromSpec(cmd, args, last, state, use);
   const eq = /^--([^=]+)=(.*)$/.exec(word);
   if (eq) {
     const f = spec.flags?.[eq[1]!];
@@ -63,16 +66,16 @@ async function completeArgs(cmd: RegisteredCommand, args: readonly string[], las
   }
   const target = spec.target;
   const wantsTarget = (target && target.mode !== 'none' && (target.position ?? 0) === positionals.length) || spec.name === 'show';
-  const fromCommand = await fromSpec(cmd, args, last, state);
+  const fromCommand = await fromSpec(cmd, args, last, state, use);
   const fromTarget = wantsTarget ? await completeTarget(word, state) : [];
   return [...new Set([...fromCommand, ...fromTarget])];
 }
 
 /** What the command's own complete() offers, quoted as the word began; [] if it has none or fails. */
-async function fromSpec(cmd: RegisteredCommand, args: readonly string[], last: PartialWord, state: ClusterState): Promise<string[]> {
+async function fromSpec(cmd: RegisteredCommand, args: readonly string[], last: PartialWord, state: ClusterState, use: ProvidedLookup): Promise<string[]> {
   if (!cmd.spec.complete) return [];
   try {
-    const hits = await cmd.spec.complete({ args, word: last.value, state, localPaths: (w, kind) => completeLocalPath(w, kind ? { kind } : {}) });
+    const hits = await cmd.spec.complete({ args, word: last.value, state, use: <T>(name: string) => use(name) as T | undefined, localPaths: (w, kind) => completeLocalPath(w, kind ? { kind } : {}) });
     return hits.map((h) => requote(h, last));
   } catch {
     return []; // a plugin's completion failing must not break typing

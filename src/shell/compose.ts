@@ -34,6 +34,8 @@ export interface ComposeOptions {
   extraKnownHosts?: string[];
   /** Kubernetes settings from the command line (`--kube-context`, `--kubeconfig`, `--namespace`): any of them turns it on. */
   kube?: KubernetesCliOptions;
+  /** How long `cluster up` waits for new pods to answer (tests shorten the default 180 s). */
+  podReadyTimeoutMs?: number;
   /** Called once the demo started, before the engine (the CLI prints its banner). */
   onDemo?(banner: string): void;
   /** `cluster up`'s wait for nodes that do not answer (tests shorten it). */
@@ -69,6 +71,7 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     const { kubernetesPlugin } = await import('../kubernetes/plugin.js');
     integrations.push(kubernetesPlugin({
       settings: kube,
+      ...(o.podReadyTimeoutMs !== undefined ? { readyTimeoutMs: o.podReadyTimeoutMs } : {}),
       podSpec: (event) => (app ? app.events.runHook('pod:spec', event) : Promise.resolve()),
     }));
   }

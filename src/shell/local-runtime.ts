@@ -10,7 +10,7 @@ export function localRuntime(app: DustApp): ShellRuntime {
     historyFile: path.join(app.state.dustHome, 'history'),
     historySize: app.state.dustConfig.history.size ?? 5000,
     promptText: () => app.state.promptText(),
-    complete: (line) => complete(line, app.registry, app.state),
+    complete: (line) => complete(line, app.registry, app.state, (name) => app.contributions.use(name)),
     answeringSecret: () => app.sessions.anyWaitingForSecret(),
     runLine: (line) => app.runner.runLine(line),
     interrupt: () => app.runner.interrupt(),

@@ -72,6 +72,6 @@ export async function setUpNodes(
     ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}),
     ...(o.reason !== undefined ? { reason: o.reason } : {}),
   }));
-  writeSetupRecord(ctx.state.dustHome, cluster, entries);
+  await writeSetupRecord(ctx.state.dustHome, cluster, entries);
   return { outcomes, skipped, failure: setupOutcomesFailure(outcomes) };
 }
