@@ -121,7 +121,7 @@ export default {
           return false;
         }
         const ec2 = ec2Of(ctx);
-        if (!ec2) ctx.fail('openport needs EC2, and it is not enabled in this session', { hint: 'set a region (--region, AWS_REGION)', code: 'OPENPORT_NO_EC2' });
+        if (!ec2) return ctx.fail('openport needs EC2, and it is not enabled in this session', { hint: 'set a region (--region, AWS_REGION)', code: 'OPENPORT_NO_EC2' });
         const client = await ec2.client();
         const sdk = await ec2.sdk();
         const byId = /^sg-[0-9a-f]+$/.test(group);

@@ -1,7 +1,7 @@
 /**
  * `dust -c LINE…`, `dust run TARGET CMD…` and stdin scripts against a running `dust serve`: the lines run on the
  * server's warm sessions, output and `--json` records arrive exactly as without a server, and the exit status is
- * the same (0 only when every line succeeded).
+ * the same (0 only when every line succeeded; a command's own status, such as a submitted job's, passes through).
  */
 import readline from 'node:readline';
 import { spawn } from 'node:child_process';
@@ -29,13 +29,13 @@ export async function runScriptOnServer(server: ServerConnection, lines: readonl
     void conn.sendNotification(ClientNotifications.interrupt);
     running = false;
   });
-  let failed = 0;
+  let status = 0;
   const runOne = async (line: string): Promise<boolean> => {
     if (line.trim() === '' || line.trim().startsWith('#')) return true;
     running = true;
     const r = await conn.sendRequest<RunResult>(ClientRequests.run, { line });
     running = false;
-    if (!r.ok) failed++;
+    if (!r.ok) status = Math.max(status, r.status ?? 1);
     return !r.exit;
   };
   try {
@@ -51,7 +51,7 @@ export async function runScriptOnServer(server: ServerConnection, lines: readonl
   } finally {
     server.close();
   }
-  return failed === 0 ? 0 : 1;
+  return status;
 }
 
 /** `!cmd` of a script client runs here, on its stdio, in its directory. */

@@ -12,8 +12,11 @@ import { recordedClusters, recordedProvider } from '../clusters/records.js';
 import type { ClusterSpec } from '../clusters/spec.js';
 import type { Ec2Cloud } from './cloud-hooks.js';
 import { listInstances } from './inventory-provider.js';
-import { clusterStatus, down, type LifecycleDeps, type NodeInfo, readClusterState, up } from './lifecycle/index.js';
-import { byNodeName, isGone, nodeInfo, tagOf } from './lifecycle/common.js';
+import type { LifecycleDeps, NodeInfo } from './lifecycle/index.js';
+
+// The lifecycle (and the key parsing it does with ssh2) loads on the first cluster command, not on start-up.
+const lifecycle = () => import('./lifecycle/index.js');
+const lifecycleCommon = () => import('./lifecycle/common.js');
 import type { WaitSettings } from './wait.js';
 
 export interface Ec2ClusterProviderOptions {
@@ -72,6 +75,7 @@ export function ec2ClusterProvider(options: Ec2ClusterProviderOptions): ClusterP
     specDefaults: () => options.specDefaults ?? {},
 
     async up(spec: ClusterSpec, opts: ClusterUpOptions): Promise<ClusterUpReport> {
+      const { up } = await lifecycle();
       const r = await up(spec, deps(opts, opts.specDir));
       return {
         name: r.name,
@@ -86,6 +90,7 @@ export function ec2ClusterProvider(options: Ec2ClusterProviderOptions): ClusterP
     },
 
     async status(name: string, opts?: ClusterCallOptions): Promise<ClusterStatusReport | undefined> {
+      const { clusterStatus } = await lifecycle();
       const s = await clusterStatus(name, deps(opts));
       const nodes = [...(s.head ? [s.head] : []), ...s.workers, ...s.others];
       if (nodes.length === 0 && s.stateFile === undefined) return undefined;
@@ -101,12 +106,15 @@ export function ec2ClusterProvider(options: Ec2ClusterProviderOptions): ClusterP
     },
 
     async down(name: string, opts?: ClusterCallOptions): Promise<ClusterDownReport> {
+      const { down } = await lifecycle();
       const r = await down(name, deps(opts));
       return { name, removed: r.terminated, deleted: r.deleted, kept: r.kept, nothingFound: r.nothingFound };
     },
 
     async list(): Promise<ClusterListEntry[]> {
       const cloud = cloudOrThrow();
+      const [{ readClusterState }, { byNodeName, isGone, nodeInfo, tagOf }] = await Promise.all([lifecycle(), lifecycleCommon()]);
+      const isGoneState = (n: NodeInfo) => isGone({ State: { Name: n.state as never } });
       // The current region, plus every region this machine brought a cluster up in.
       const recorded = recordedClusters(dustHome).filter((c) => c.provider === 'ec2');
       const regions = new Set<string>([cloud.region!]);
@@ -155,4 +163,3 @@ export function ec2ClusterProvider(options: Ec2ClusterProviderOptions): ClusterP
   };
 }
 
-const isGoneState = (n: NodeInfo) => isGone({ State: { Name: n.state as never } });

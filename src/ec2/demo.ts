@@ -38,7 +38,19 @@ export interface DemoSession {
   banner: string;
   core: Ec2EmulatorCore;
   cluster: DemoCluster;
+  /** How often waits for the demo's instances poll: a fraction of its delays, which are local and exact. */
+  pollIntervalMs: number;
   close(): Promise<void>;
+}
+
+/**
+ * The demo's lifecycle delay: 3 s, so `stop --wait` and `cluster up` show their progress, unless
+ * `DUST_DEMO_PACE_MS` says otherwise (a scripted tour, or a fuzz run of thousands of lines, wants it short).
+ */
+function demoPaceMs(): number {
+  const text = process.env['DUST_DEMO_PACE_MS'];
+  const pace = text === undefined || text === '' ? NaN : Number(text);
+  return Number.isInteger(pace) && pace >= 0 && pace <= 600_000 ? pace : 3000;
 }
 
 /** What the demo's clients pretend to be; the emulator checks no signatures. */
@@ -57,11 +69,12 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
     nodes: DEMO_FLEET.map((f) => ({ name: f.name, cluster: f.cluster, tags: { [DEMO_TAG]: 'true', role: f.role } })),
     ...(options.basePort !== undefined ? { basePort: options.basePort } : {}),
   });
+  const pace = demoPaceMs();
   try {
     const core = new Ec2EmulatorCore({
       defaultRegion: DEMO_REGION,
       regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
-      delays: { pending: 3000, stopping: 3000, shuttingDown: 3000, ...options.delays },
+      delays: { pending: pace, stopping: pace, shuttingDown: pace, ...options.delays },
       // Instances launched in the demo (cluster up) get their own loopback address, where their SSH node listens.
       addressPool: { public: loopbackPublicPool() },
       ...(options.clock ? { clock: options.clock } : {}),
@@ -108,6 +121,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoSession>
     let closed = false;
     return {
       region: DEMO_REGION, ec2, loginRules, knownHostsFile, banner, core, cluster, launched,
+      pollIntervalMs: Math.min(500, Math.max(50, Math.round(pace / 4))),
       get knownHostsLines() {
         return cluster.knownHostsLines();
       },

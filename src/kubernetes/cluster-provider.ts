@@ -26,6 +26,8 @@ export interface K8sClusterProviderOptions {
   dustHome: string;
   /** How long `up` waits for new pods to be Running with a shell that answers (default: the library's 180 s). */
   readyTimeoutMs?: number;
+  /** Spec values `cluster init`/`cluster up NAME` start from (the namespace dust lists; the demo's image). */
+  specDefaults?: Readonly<Record<string, unknown>>;
 }
 
 /** What this machine keeps of a pod cluster it brought up. */
@@ -98,6 +100,7 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
     kind: 'k8s',
     describe: () => (known ? `Kubernetes (context ${known.context})` : 'Kubernetes'),
     owns: (name) => recordedProvider(dustHome, name) === 'k8s',
+    specDefaults: () => options.specDefaults ?? {},
 
     async up(anySpec: ClusterSpec, opts: ClusterUpOptions): Promise<ClusterUpReport> {
       if (anySpec.provider !== 'k8s') throw new Error(`the k8s provider was handed a ${anySpec.provider} spec`);
@@ -106,6 +109,12 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
       if (spec.context !== undefined && spec.context !== t.context) {
         throw new DustError(ErrorCodes.ClusterProvider, `cluster up ${spec.name}: the spec is for context ${spec.context}, and dust is on context ${t.context}`, {
           hint: `start dust with --kube-context ${spec.context}, or drop context: from the spec`,
+        });
+      }
+      if (t.namespace !== undefined && t.namespace !== spec.namespace) {
+        // Pods dust does not list would be no nodes: setup could not reach them, nor could @cluster=NAME.
+        throw new DustError(ErrorCodes.ClusterProvider, `cluster up ${spec.name}: the spec puts the pods in namespace ${spec.namespace}, and dust lists namespace ${t.namespace}`, {
+          hint: `set namespace: ${t.namespace} in the spec, or start dust with --namespace ${spec.namespace} (or --namespace '*')`,
         });
       }
       const recorded = readRecord(dustHome, spec.name);

@@ -22,6 +22,8 @@ export interface KubernetesPluginOptions {
   podSpec(event: PodSpecEvent): Promise<void>;
   /** How long `cluster up` waits for new pods to answer (default 180 s; tests shorten it). */
   readyTimeoutMs?: number;
+  /** Spec values for `cluster init --provider k8s` besides the namespace listed (the demo's image). */
+  clusterSpecDefaults?: Readonly<Record<string, unknown>>;
   /** Builds the integration (default: from `settings`, with client-node). Tests and the demo pass their own. */
   connect?: () => Promise<KubernetesIntegration>;
 }
@@ -242,7 +244,14 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DustPlugin {
       api.registerTransport(transport);
       registerKubernetesClusters(api.state, clusters);
       // `cluster up|status|down` with `provider: k8s`, through the same call a third-party provider makes.
-      api.registerClusterProvider(k8sClusterProvider({ clusters, dustHome: api.state.dustHome, ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}) }));
+      api.registerClusterProvider(k8sClusterProvider({
+        clusters, dustHome: api.state.dustHome,
+        ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+        specDefaults: {
+          ...(settings.namespace !== undefined && settings.namespace !== '*' ? { namespace: settings.namespace } : {}),
+          ...(options.clusterSpecDefaults ?? {}),
+        },
+      }));
     },
   };
 }

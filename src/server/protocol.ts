@@ -60,6 +60,8 @@ export interface RunResult {
   exit: boolean;
   /** Some node waits at a password prompt: the next typed line is kept out of history. */
   secretPending: boolean;
+  /** A failed line whose command returned an exit status of its own (`cluster submit`: the job's). */
+  status?: number;
 }
 
 export interface CompleteParams { line: string }

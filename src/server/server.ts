@@ -107,7 +107,8 @@ export class DustServer {
       c.busy = line.slice(0, 60);
       try {
         const ok = await client.runner.runLine(line);
-        return { ok, prompt: client.state.promptText(), exit: client.wantsExit, secretPending: client.sessions.anyWaitingForSecret() };
+        const status = ok ? undefined : client.runner.lastCommandStatus;
+        return { ok, prompt: client.state.promptText(), exit: client.wantsExit, secretPending: client.sessions.anyWaitingForSecret(), ...(status !== undefined ? { status } : {}) };
       } finally {
         c.busy = undefined;
       }

@@ -43,6 +43,12 @@ export interface RunnerDeps {
  */
 export class CommandRunner {
   private current: AbortController | undefined;
+  private ownStatus: number | undefined;
+
+  /** The exit status the last line's command returned itself (a number above 0), undefined when it returned none. */
+  get lastCommandStatus(): number | undefined {
+    return this.ownStatus;
+  }
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -82,6 +88,7 @@ export class CommandRunner {
     this.current = controller;
     let ok = false;
     let error: unknown;
+    if (!outer) this.ownStatus = undefined;
     this.deps.state.lastResults.begin();
     try {
       const ctx = await this.buildContext(parsed.command, line, parsed.raw, parsed.gluedTarget, controller.signal);
@@ -89,6 +96,8 @@ export class CommandRunner {
       void events.emit('command:before', { line, command: parsed.command.spec.name, nodes: ctx.nodes });
       const result = await parsed.command.spec.run(ctx);
       ok = result !== false && (typeof result !== 'number' || result === 0);
+      // A command's own number (a submitted job's exit code) is the script's exit status, as `ssh host cmd` does.
+      if (!outer && typeof result === 'number' && Number.isInteger(result) && result > 0) this.ownStatus = Math.min(result, 255);
     } catch (err) {
       error = err;
       out.error(wrapPluginError(parsed.command, err));

@@ -72,6 +72,8 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     integrations.push(kubernetesPlugin({
       settings: kube,
       ...(o.podReadyTimeoutMs !== undefined ? { readyTimeoutMs: o.podReadyTimeoutMs } : {}),
+      // Any image runs on the demo's emulator; this one says what a real cluster would pull.
+      ...(pods ? { clusterSpecDefaults: { image: 'busybox:1.36' } } : {}),
       podSpec: (event) => (app ? app.events.runHook('pod:spec', event) : Promise.resolve()),
     }));
   }
@@ -80,7 +82,7 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     config: o.loaded.config,
     ...(demo ? { integration: demo.ec2 } : {}),
     ...(o.ec2?.integration ? { integration: o.ec2.integration } : {}),
-    ...(o.ec2?.wait ? { wait: o.ec2.wait } : {}),
+    ...(o.ec2?.wait ? { wait: o.ec2.wait } : demo ? { wait: { pollIntervalMs: demo.pollIntervalMs } } : {}),
   });
   integrations.push(ec2.plugin);
   const leadingRules = [...(demo?.loginRules ?? []), ...(o.ec2?.leadingRules ?? [])];

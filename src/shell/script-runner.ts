@@ -13,7 +13,8 @@ export interface ScriptOptions {
 
 /**
  * Non-interactive use: `dust -c LINE` (repeatable) and lines on a non-TTY stdin. Lines run in order in
- * one process (so `use` and SSH state carry over); the exit status is 0 only if every line succeeded.
+ * one process (so `use` and SSH state carry over); the exit status is 0 only if every line succeeded (a failed
+ * line whose command returned a number of its own, such as `cluster submit`'s job exit code, gives that number).
  * A line during which an inventory source failed did not succeed: what it showed or ran on was missing
  * that source's nodes, and a script must not take that for the whole fleet.
  */
@@ -25,9 +26,11 @@ export async function runScript(app: DustApp, lines: readonly string[], stdin: N
     const failuresBefore = app.inventoryFailures;
     const ok = await app.runner.runLine(line);
     const failed = !ok || app.inventoryFailures > failuresBefore;
+    // A command that returned its own status (`cluster submit`: the job's exit code) exits with it.
+    const own = ok ? undefined : app.runner.lastCommandStatus;
     const lineStatus = opts.exitStatus === 'max'
-      ? Math.max(failed ? 1 : 0, app.state.lastResults.commandMaxRc ?? 0)
-      : failed ? 1 : 0;
+      ? Math.max(failed ? 1 : 0, own ?? 0, app.state.lastResults.commandMaxRc ?? 0)
+      : own ?? (failed ? 1 : 0);
     if (opts.stopOnError && failed) {
       status = lineStatus;
       stop = true;

@@ -18,3 +18,14 @@ export function generateEd25519(comment = ''): { privateKey: string; publicKey: 
     if (blob.length === ED25519_BLOB_LENGTH) return { privateKey: pair.private, publicKey };
   }
 }
+
+/**
+ * An OpenSSH key (a public key line, or unencrypted private key text) as ssh2 reads it: its type (`ssh-ed25519`,
+ * `ssh-rsa`, …), the public blob, and whether it was the private half. Undefined when it is no key. For code
+ * outside src/ssh that needs a key's fingerprint (EC2's ImportKeyPair) without importing ssh2 itself.
+ */
+export function parseOpenSshKey(text: string): { type: string; publicBlob: Buffer; isPrivate: boolean } | undefined {
+  const parsed = utils.parseKey(text);
+  if (parsed instanceof Error || Array.isArray(parsed)) return undefined;
+  return { type: parsed.type, publicBlob: parsed.getPublicSSH(), isPrivate: parsed.isPrivateKey() };
+}

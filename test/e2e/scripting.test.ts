@@ -48,6 +48,17 @@ describe('scripting like clush and pssh (built CLI, real sshd)', function () {
       expect(byNode).to.deep.equal({ node0: ['ok', 0], node1: ['failed', 1], dead: ['unreachable', null] });
     });
 
+    it("a command's own exit status (a plugin returning 7, a submitted job's code) is the script's", () => {
+      const plugins = path.join(f.tmp.home, 'plugins');
+      fs.mkdirSync(plugins, { recursive: true });
+      fs.writeFileSync(path.join(plugins, 'seven.mjs'), "export default { name: 'seven', apiVersion: 2, setup(api) { api.registerCommand({ name: 'seven', usage: 'seven', summary: 'returns 7', run: () => 7 }); } };\n");
+      expect(dust(lines('seven')).code).to.equal(7);
+      expect(dust(lines('@node0 true', 'seven', '@node1 true')).code).to.equal(7);
+      // The largest wins, whether a node's or a command's.
+      expect(dust(['--max-rc', ...lines('@node1 exit 9', 'seven')]).code).to.equal(9);
+      fs.rmSync(path.join(plugins, 'seven.mjs'));
+    });
+
     it('run.exitStatus: max in the config does the same', () => {
       const cfg = path.join(fs.mkdtempSync(path.join(f.tmp.home, 'cfg-')), 'dust.yaml');
       fs.writeFileSync(cfg, `${fs.readFileSync(f.configFile, 'utf8')}run:\n  exitStatus: max\n`);

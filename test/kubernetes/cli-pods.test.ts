@@ -115,7 +115,7 @@ describe('kubernetes: pods as nodes through the built CLI', function () {
 
     r = await script(lines('@web* mkdir -p up', "put 'src/*' web* up", '@web* cat up/notes.txt; wc -c < up/big.bin'));
     expect(r.code, r.stderr + r.stdout).to.equal(0);
-    expect(r.stderr + r.stdout).to.match(/\[web-0\] 2 files → up/);
+    expect(r.stderr + r.stdout).to.match(/\[web-0\] 2 files \(3\.0 MiB\) → up/);
     expect(r.stdout).to.match(/\[web-1\]\s+pod notes/).and.match(/\[web-1\]\s+3145728/);
     for (const pod of ['web-0', 'web-1']) {
       const home = f.emulator.core.sandboxOf('default', pod)!.home;

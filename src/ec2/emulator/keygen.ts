@@ -1,8 +1,5 @@
 import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { generateEd25519 } from '../../ssh/keygen.js';
-import ssh2 from 'ssh2';
-
-const { utils } = ssh2;
+import { generateEd25519, parseOpenSshKey } from '../../ssh/keygen.js';
 
 export type KeyPairType = 'rsa' | 'ed25519';
 
@@ -36,12 +33,12 @@ export function generateKeyMaterial(type: KeyPairType, comment: string): Generat
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
-  const parsed = utils.parseKey(privateKey);
-  if (parsed instanceof Error) throw parsed;
+  const parsed = parseOpenSshKey(privateKey);
+  if (!parsed) throw new Error('the generated RSA key does not parse');
   const pkcs8 = createPrivateKey(privateKey).export({ type: 'pkcs8', format: 'der' });
   return {
     privateKey: privateKey.trimEnd(),
-    publicKey: `ssh-rsa ${parsed.getPublicSSH().toString('base64')} ${comment}`,
+    publicKey: `ssh-rsa ${parsed.publicBlob.toString('base64')} ${comment}`,
     fingerprint: colonHex(createHash('sha1').update(pkcs8).digest()),
   };
 }
@@ -56,9 +53,9 @@ export function parseImportedPublicKey(
   name: string,
 ): { type: KeyPairType; publicKey: string; fingerprint: string } | undefined {
   const line = text.trim().split('\n')[0]?.trim() ?? '';
-  const parsed = utils.parseKey(line);
-  if (parsed instanceof Error || Array.isArray(parsed)) return undefined;
-  const blob = parsed.getPublicSSH();
+  const parsed = parseOpenSshKey(line);
+  if (!parsed) return undefined;
+  const blob = parsed.publicBlob;
   if (parsed.type === 'ssh-ed25519') {
     return {
       type: 'ed25519',

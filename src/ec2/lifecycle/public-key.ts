@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import ssh2 from 'ssh2';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
-
-const { utils } = ssh2;
+import { parseOpenSshKey } from '../../ssh/keygen.js';
 
 /** A local OpenSSH public key, ready for ImportKeyPair. */
 export interface LocalPublicKey {
@@ -39,11 +37,11 @@ export function readLocalPublicKey(file: string): LocalPublicKey {
     throw keyError(file, 'this is a private key; dust only uploads public keys', `point key: at the public half (${file}.pub, or make it with \`ssh-keygen -y -f ${file}\`)`);
   }
   const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#')) ?? '';
-  const parsed = utils.parseKey(line);
-  if (parsed instanceof Error || Array.isArray(parsed) || parsed.isPrivateKey()) {
+  const parsed = parseOpenSshKey(line);
+  if (!parsed || parsed.isPrivate) {
     throw keyError(file, 'not an OpenSSH public key (expected a line like `ssh-ed25519 AAAA… you@host`)', 'point key: at a .pub file made by ssh-keygen');
   }
-  const blob = parsed.getPublicSSH();
+  const blob = parsed.publicBlob;
   if (parsed.type === 'ssh-ed25519') {
     return { file, type: 'ed25519', line, fingerprint: createHash('sha256').update(blob).digest('base64') };
   }
