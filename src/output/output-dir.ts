@@ -14,7 +14,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { DustNode, NodeRunResult } from '../plugins/api.js';
 import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -135,6 +134,8 @@ export class OutputDir {
       nodes,
     };
     try {
+      // Loaded here, not on start-up: only a run with --outdir writes a summary.
+      const { default: writeFileAtomic } = await import('write-file-atomic');
       await writeFileAtomic(file, `${JSON.stringify(summary, null, 2)}\n`);
     } catch (err) {
       this.report(file, err);
