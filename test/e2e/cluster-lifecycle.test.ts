@@ -126,4 +126,40 @@ describe('cluster lifecycle through the CLI on the demo', function () {
     // The submit line failed with the job's exit 5, and so does the script (as `ssh host job` would).
     expect(run.code).to.equal(5);
   });
+
+  it('the same commands on pods (provider: k8s): init → up → setup over exec → submit → dashboard says why not → down', () => {
+    const home = fs.mkdtempSync(path.join(tmp.home, 'k8s-'));
+    const project = path.join(home, 'project');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'input.txt'), 'pod payload\n');
+    const init = runDust(['--demo', ...lines('cluster init ray1 --provider k8s')], { home });
+    expect(init.code, init.stdout + init.stderr).to.equal(0);
+    const specFile = path.join(home, 'ray1.yaml');
+    const spec = yaml.load(fs.readFileSync(specFile, 'utf8')) as Record<string, unknown>;
+    // The demo lists namespace demo, so that is where the spec puts its pods; any image runs on the emulator.
+    expect([spec['provider'], spec['namespace'], spec['image']]).to.deep.equal(['k8s', 'demo', 'busybox:1.36']);
+    Object.assign(spec, { workers: { count: 2 }, setup: { all: ['echo set up on $(hostname)'], head: [] } });
+    fs.writeFileSync(specFile, yaml.dump(spec));
+
+    const run = runDust(['--demo', ...lines(
+      'cluster up -y -f ray1.yaml',
+      'cluster status ray1',
+      '@cluster=ray1 cat /etc/hostname 2>/dev/null || hostname',
+      'cluster submit ray1 -w project -- cat input.txt; exit 4',
+      'cluster dashboard ray1 --port 8265 --for 1',
+      'cluster down -y ray1',
+      'cluster list',
+    )], { home, env: { DUST_DEMO_PACE_MS: '100' } });
+    const out = run.stdout + run.stderr;
+    expect(out).to.match(/pod ray1-head-0: ready/);
+    for (const pod of ['ray1-head-0', 'ray1-worker-0', 'ray1-worker-1']) expect(out).to.match(new RegExp(`\\[${pod}\\]\\s+set up on ${pod}`));
+    expect(out).to.match(/ray1-worker-1\s*│\s*worker\s*│\s*Running.*│\s*yes\s*│\s*ok/);
+    expect(out).to.match(/\[ray1-head-0\]\s+pod payload/);
+    expect(out).to.match(/submission \S+ on ray1-head-0: exit 4/);
+    expect(out).to.match(/cannot forward ports .*kubectl port-forward pod\/ray1-head-0 8265:8265 \[DUST_FORWARD_UNSUPPORTED\]/);
+    expect(out).to.match(/cluster ray1 is gone: ray1-head-0, ray1-worker-0, ray1-worker-1/);
+    expect(out).to.not.match(/│ ray1\s/);
+    // The job's exit status is the script's, on pods as on instances.
+    expect(run.code).to.equal(4);
+  });
 });
