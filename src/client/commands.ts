@@ -12,7 +12,7 @@ import { connectServer, describeSelf, NoServerError } from './connection.js';
 const USAGES: Record<string, string> = {
   attach: 'usage: dust attach [--socket PATH] [--no-color] [-v]',
   status: 'usage: dust status [--socket PATH] [--json]',
-  run: 'usage: dust run [--json] [--timeout S] [--socket PATH] [--no-server] TARGET COMMAND...',
+  run: 'usage: dust run [--json] [--timeout S] [--pty] [--no-stdin] [--socket PATH] [--no-server] TARGET COMMAND...',
 };
 
 function socketFor(explicit: string | undefined): string {
@@ -36,6 +36,7 @@ export async function runClientCommand(command: 'attach' | 'status' | 'run', arg
       options: {
         socket: { type: 'string' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' }, color: { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' }, timeout: { type: 'string', short: 't' }, 'no-server': { type: 'boolean' },
+        ...(command === 'run' ? { pty: { type: 'boolean' }, 'no-pty': { type: 'boolean' }, 'no-stdin': { type: 'boolean' } } as const : {}),
       },
     }) as { values: Record<string, string | boolean | undefined> });
   } catch (err) {
@@ -55,17 +56,27 @@ export async function runClientCommand(command: 'attach' | 'status' | 'run', arg
       process.stderr.write(`dust run: the target is one word ('${target}' has spaces)\n${USAGES['run']}\n`);
       return 2;
     }
-    const line = `at ${timeout === undefined ? '' : `--timeout ${timeout} `}${target!} ${words.join(' ')}`;
+    // Like clush and pssh: one exec channel per node and command, stdout and stderr apart, no colour codes; `--pty`
+    // runs it in the node's persistent shell instead (its cd and exports, an interactive program's terminal).
+    const pty = values['pty'] === true && values['no-pty'] !== true;
+    const line = `at ${pty ? '--pty ' : '--no-pty '}${timeout === undefined ? '' : `--timeout ${timeout} `}${target!} ${words.join(' ')}`;
     const args = { commands: [line], json: values['json'] === true, verbose: values['verbose'] === true, color, timeout: undefined, socket: values['socket'], noServer: values['no-server'] === true } as const;
-    if (!args.noServer) {
+    // Piped input is each node's stdin (pssh -I). The server protocol does not carry it: with input, run here.
+    let input: import('../shell/local-stdin.js').LocalStdin | undefined;
+    if (values['no-stdin'] !== true && stdinMayHoldInput()) {
+      const { LocalStdin } = await import('../shell/local-stdin.js');
+      input = new LocalStdin(process.stdin);
+      if ((await input.load()) === undefined) input = undefined;
+    }
+    if (!args.noServer && input === undefined) {
       const code = await tryScriptOnServer(args as unknown as CliArgs);
       if (code !== undefined) return code;
     }
     // No server: the same line, run here (a cold start, as `dust -c` would).
     const { parseCliArgs } = await import('../shell/cli-args.js');
-    const local = parseCliArgs([...(args.json ? ['--json'] : []), ...(color === false ? ['--no-color'] : []), '-c', line]);
+    const local = parseCliArgs([...(args.json ? ['--json'] : []), ...(color === false ? ['--no-color'] : []), ...(values['no-stdin'] === true ? ['--no-stdin'] : []), '-c', line]);
     const { runCli } = await import('../shell/cli.js');
-    return runCli(local, version);
+    return runCli(local, version, input);
   }
   let server;
   try {
@@ -89,6 +100,16 @@ export async function runClientCommand(command: 'attach' | 'status' | 'run', arg
   }
   const { runAttached } = await import('./attach-client.js');
   return runAttached(server, { dustHome: defaultDustHome(), color, verbose: values['verbose'] === true });
+}
+
+/** Whether stdin is a pipe, socket or non-empty file that may hold input for the nodes (not a terminal, not /dev/null). */
+function stdinMayHoldInput(): boolean {
+  try {
+    const st = fs.fstatSync(0);
+    return st.isFIFO() || st.isSocket() || (st.isFile() && st.size > 0);
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the script's lines on a running server; undefined when none answers (the caller runs them here). */

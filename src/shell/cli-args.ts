@@ -49,7 +49,8 @@ export const USAGE = `usage: dust [options]                 interactive cluster 
        dust serve [--socket P] [--connect TARGET] [--quiet]
                                         hold the sessions for clients on a unix socket (see docs/protocol.md)
        dust attach [--socket P]         the interactive shell on a running server (leaving keeps it running)
-       dust run [--json] TARGET CMD...  run CMD on TARGET (warm, through a running server when there is one)
+       dust run [--pty] TARGET CMD...   CMD on TARGET like clush: no PTY, stderr apart, stdin to each node; warm
+                                        through a running server (--pty: in the nodes' persistent shells)
        dust status [--json]             what a running server holds: sessions, who runs what, clients
        echo data | dust -c '@* cmd'     with -c lines, stdin is the nodes' input (each node gets all of it)
        dust completion bash|zsh         print a shell completion script (see its first lines)

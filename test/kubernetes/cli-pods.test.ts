@@ -98,7 +98,8 @@ describe('kubernetes: pods as nodes through the built CLI', function () {
     r = await script(['--json', ...lines('@tags=app:web hostname')]);
     expect(r.code, r.stderr).to.equal(0);
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records.map((x) => [x['type'], x['node'], x['status'], x['exitCode'], x['output']])).to.deep.equal([
+    // Records come as nodes finish (no PTY under --json: one exec each), in any order.
+    expect(records.map((x) => [x['type'], x['node'], x['status'], x['exitCode'], x['output']]).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).to.deep.equal([
       ['result', 'web-0', 'ok', 0, ['web-0']],
       ['result', 'web-1', 'ok', 0, ['web-1']],
     ]);

@@ -78,6 +78,16 @@ describe('dust serve (built CLI, real sshd)', function () {
     expect(recs.map((x) => [x.node, x.output]).sort()).to.deep.equal([['node0', ['j']], ['node1', ['j']]]);
     r = runDust(['run', 'node2', 'echo', 'via-run'], { home: f.tmp.home });
     expect([r.code, r.stdout.trim()]).to.deep.equal([0, '[node2] via-run']);
+    // dust run is clush-like by default: no PTY (stdout and stderr apart, no shell state); --pty is the warm shell.
+    r = runDust(['run', 'node0', 'echo out; echo err >&2; echo "[$FROM_SCRIPT]"; if test -t 1; then echo tty; fi'], { home: f.tmp.home });
+    expect([r.code, r.stdout.trim(), r.stderr]).to.deep.equal([0, '[node0] out\n[node0] []', '[node0] err\n']);
+    r = runDust(['run', '--pty', 'node0', 'echo "[$FROM_SCRIPT]"; if test -t 1; then echo tty; fi'], { home: f.tmp.home });
+    expect([r.code, r.stdout.trim()]).to.deep.equal([0, '[node0] [1]\n[node0] tty']);
+    // Piped input is each node's stdin (pssh -I); it runs here, the protocol carries no stdin.
+    const cwd = fs.mkdtempSync(path.join(f.tmp.home, 'runcwd-'));
+    fs.copyFileSync(f.configFile, path.join(cwd, 'dust.config.yaml'));
+    r = runDust(['run', 'node[0-1]', 'wc -c'], { home: f.tmp.home, cwd, input: 'four' });
+    expect([r.code, r.stdout.trim().split('\n').sort()], r.stderr).to.deep.equal([0, ['[node0] 4', '[node1] 4']]);
     r = runDust(['--no-server', '--config', f.configFile, ...lines('@node0 echo "$FROM_SCRIPT"')], { home: f.tmp.home });
     expect(r.stdout.trim(), 'no server: a new session').to.equal('[node0]');
   });
