@@ -8,6 +8,7 @@ import type { CliArgs } from '../shell/cli-args.js';
 import { dustHome as defaultDustHome } from '../config/paths.js';
 import { defaultSocketPath } from '../server/socket-path.js';
 import { connectServer, describeSelf, NoServerError } from './connection.js';
+import { stdinMayHoldInput } from '../shell/stdin-kind.js';
 
 const USAGES: Record<string, string> = {
   attach: 'usage: dust attach [--socket PATH] [--no-color] [-v]',
@@ -100,16 +101,6 @@ export async function runClientCommand(command: 'attach' | 'status' | 'run', arg
   }
   const { runAttached } = await import('./attach-client.js');
   return runAttached(server, { dustHome: defaultDustHome(), color, verbose: values['verbose'] === true });
-}
-
-/** Whether stdin is a pipe, socket or non-empty file that may hold input for the nodes (not a terminal, not /dev/null). */
-function stdinMayHoldInput(): boolean {
-  try {
-    const st = fs.fstatSync(0);
-    return st.isFIFO() || st.isSocket() || (st.isFile() && st.size > 0);
-  } catch {
-    return false;
-  }
 }
 
 /** Runs the script's lines on a running server; undefined when none answers (the caller runs them here). */

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { CliUsageError, needsOwnEngine, parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
+import { stdinMayHoldInput } from './stdin-kind.js';
 
 /** `dust ... | head -2`: once the reader is gone, stop quietly with SIGPIPE's status, as Unix tools do. */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
@@ -13,16 +14,6 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
     if (err.code === 'EPIPE') process.exit(141);
     throw err;
   });
-}
-
-/** stdin is a pipe, a socket or a non-empty file (not a terminal, not /dev/null): it may carry data. */
-function stdinMayHoldInput(): boolean {
-  try {
-    const st = fs.fstatSync(0);
-    return st.isFIFO() || st.isSocket() || (st.isFile() && st.size > 0);
-  } catch {
-    return false;
-  }
 }
 
 /** A server's socket is named (--socket) or exists where the default one would be. */

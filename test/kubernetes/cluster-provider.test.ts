@@ -6,27 +6,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { loadConfig } from '../../src/config/load-config.js';
-import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { ensureDustHome, type DustApp } from '../../src/shell/app.js';
-import { composeDust } from '../../src/shell/compose.js';
-import { NoTerminalPrompter } from '../../src/shell/prompter.js';
+import type { DustApp } from '../../src/shell/app.js';
 import { makeTempHome } from '../helpers/temp-home.js';
-import { kubeFixture, type KubeFixture } from './helpers.js';
+import { kubeEngine, kubeFixture, type KubeFixture } from './helpers.js';
 
 describe('kubernetes: cluster up/status/list/down with provider: k8s', function () {
   this.timeout(90000);
   let f: KubeFixture;
   let tmp: ReturnType<typeof makeTempHome>;
   let app: DustApp | undefined;
-  let output: string;
+  let output: () => string = () => '';
 
   beforeEach(async () => {
     tmp = makeTempHome();
     f = await kubeFixture({ delays: { start: 20, crash: 0, deletion: 0 } });
-    output = '';
   });
   afterEach(async () => {
     await app?.shutdown();
@@ -36,20 +30,12 @@ describe('kubernetes: cluster up/status/list/down with provider: k8s', function 
   });
 
   const engine = async (plugins: Record<string, string> = {}): Promise<DustApp> => {
-    ensureDustHome(tmp.home);
-    for (const [name, text] of Object.entries(plugins)) fs.writeFileSync(path.join(tmp.home, 'plugins', name), text);
-    const file = path.join(tmp.home, 'dust.yaml');
-    fs.writeFileSync(file, `kubernetes: { kubeconfig: ${f.kubeconfig} }\n`);
-    const loaded = await loadConfig({ explicitFile: file, dustHome: tmp.home });
-    const sink = new PassThrough();
-    sink.on('data', (d: Buffer) => (output += d.toString()));
-    const out = new TerminalOutput(sink as unknown as NodeJS.WriteStream, sink as unknown as NodeJS.WriteStream, { color: false });
-    app = await composeDust({
-      version: 'test', dustHome: tmp.home, loaded, out, prompt: new NoTerminalPrompter(), interactive: false,
-      terminal: { withTerminal: () => Promise.reject(new Error('no terminal')) },
-      clusterSetup: { reachTimeoutMs: 20000, reachIntervalMs: 100 },
-      podReadyTimeoutMs: 3000,
+    const e = await kubeEngine(tmp.home, `kubernetes: { kubeconfig: ${f.kubeconfig} }\n`, {
+      plugins,
+      compose: { clusterSetup: { reachTimeoutMs: 20000, reachIntervalMs: 100 }, podReadyTimeoutMs: 3000 },
     });
+    app = e.app;
+    output = e.output;
     return app;
   };
 
@@ -62,9 +48,9 @@ describe('kubernetes: cluster up/status/list/down with provider: k8s', function 
     return file;
   };
   const run = async (line: string): Promise<{ ok: boolean; text: string }> => {
-    const from = output.length;
+    const from = output().length;
     const ok = await app!.runner.runLine(line);
-    return { ok, text: output.slice(from) };
+    return { ok, text: output().slice(from) };
   };
   const podNames = (): string[] => f.emulator.core.podNames('default').filter((n) => n.startsWith('ray1-')).sort();
 

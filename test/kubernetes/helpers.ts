@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { loadConfig } from '../../src/config/load-config.js';
 import type { DustNode } from '../../src/inventory/node.js';
+import { TerminalOutput } from '../../src/output/terminal-output.js';
+import { ensureDustHome, type DustApp } from '../../src/shell/app.js';
+import { composeDust, type ComposeOptions } from '../../src/shell/compose.js';
+import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import type { NodeDraft } from '../../src/inventory/provider.js';
 import { type KubeEmulatorOptions, type KubeEmulatorServer, startKubeEmulator, writeKubeconfig } from '../../src/kubernetes/emulator/index.js';
 import { createKubernetesIntegration, type KubernetesIntegration, type KubernetesIntegrationOptions } from '../../src/kubernetes/integration.js';
@@ -52,4 +58,29 @@ export async function eventually<T>(probe: () => T | undefined | Promise<T | und
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A dust engine built from a config file (and drop-in plugin files) the way the CLI builds it, its output collected. */
+export interface KubeEngine {
+  app: DustApp;
+  /** Everything the engine printed so far (no colour). */
+  output(): string;
+}
+
+export async function kubeEngine(home: string, config: string, o: { plugins?: Record<string, string>; compose?: Partial<ComposeOptions> } = {}): Promise<KubeEngine> {
+  ensureDustHome(home);
+  for (const [name, text] of Object.entries(o.plugins ?? {})) fs.writeFileSync(path.join(home, 'plugins', name), text);
+  const file = path.join(home, 'dust.yaml');
+  fs.writeFileSync(file, config);
+  const loaded = await loadConfig({ explicitFile: file, dustHome: home });
+  let output = '';
+  const sink = new PassThrough();
+  sink.on('data', (d: Buffer) => (output += d.toString()));
+  const out = new TerminalOutput(sink as unknown as NodeJS.WriteStream, sink as unknown as NodeJS.WriteStream, { color: false });
+  const app = await composeDust({
+    version: 'test', dustHome: home, loaded, out, prompt: new NoTerminalPrompter(), interactive: false,
+    terminal: { withTerminal: () => Promise.reject(new Error('no terminal')) },
+    ...o.compose,
+  });
+  return { app, output: () => output };
 }

@@ -3,22 +3,15 @@
  * the inventory through the provider the plugin registers, `kubernetesClusters(state)` grows and removes worker
  * clusters, and every worker's manifest passes through the user plugins' `pod:spec` handlers, in order.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { loadConfig } from '../../src/config/load-config.js';
 import { isDustError } from '../../src/errors/dust-error.js';
 import { kubernetesClusters } from '../../src/kubernetes/clusters.js';
 import { resolveKubernetesSettings } from '../../src/kubernetes/settings.js';
-import { TerminalOutput } from '../../src/output/terminal-output.js';
-import { ensureDustHome, type DustApp } from '../../src/shell/app.js';
-import { composeDust } from '../../src/shell/compose.js';
-import { NoTerminalPrompter } from '../../src/shell/prompter.js';
+import type { DustApp } from '../../src/shell/app.js';
 import { EventBus } from '../../src/plugins/events.js';
 import { validateSubscription } from '../../src/plugins/spec-validation.js';
 import { makeTempHome } from '../helpers/temp-home.js';
-import { kubeFixture, type KubeFixture } from './helpers.js';
+import { kubeEngine, kubeFixture, type KubeFixture } from './helpers.js';
 
 type Pod = { metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: { resources?: unknown; env?: { name: string; value: string }[] }[]; tolerations?: unknown[] } };
 
@@ -27,12 +20,12 @@ describe('kubernetes plugin: in the engine, worker clusters and pod:spec', funct
   let f: KubeFixture;
   let tmp: ReturnType<typeof makeTempHome>;
   let app: DustApp | undefined;
-  let output: string;
+  let output: () => string;
 
   beforeEach(async () => {
     tmp = makeTempHome();
     f = await kubeFixture({ delays: { start: 20, crash: 0, deletion: 0 } });
-    output = '';
+    output = () => '';
   });
   afterEach(async () => {
     await app?.shutdown();
@@ -43,18 +36,9 @@ describe('kubernetes plugin: in the engine, worker clusters and pod:spec', funct
 
   /** An engine from a config file (and drop-in plugin files), as the CLI would build it. */
   const engine = async (config: string, plugins: Record<string, string> = {}): Promise<DustApp> => {
-    ensureDustHome(tmp.home);
-    for (const [name, text] of Object.entries(plugins)) fs.writeFileSync(path.join(tmp.home, 'plugins', name), text);
-    const file = path.join(tmp.home, 'dust.yaml');
-    fs.writeFileSync(file, config);
-    const loaded = await loadConfig({ explicitFile: file, dustHome: tmp.home });
-    const sink = new PassThrough();
-    sink.on('data', (d: Buffer) => (output += d.toString()));
-    const out = new TerminalOutput(sink as unknown as NodeJS.WriteStream, sink as unknown as NodeJS.WriteStream, { color: false });
-    app = await composeDust({
-      version: 'test', dustHome: tmp.home, loaded, out, prompt: new NoTerminalPrompter(), interactive: false,
-      terminal: { withTerminal: () => Promise.reject(new Error('no terminal')) },
-    });
+    const e = await kubeEngine(tmp.home, config, { plugins });
+    app = e.app;
+    output = e.output;
     return app;
   };
 
@@ -124,7 +108,7 @@ describe('kubernetes plugin: in the engine, worker clusters and pod:spec', funct
     expect(result.ready).to.deep.equal(['half-worker-0']);
     expect(result.failed).to.deep.equal([{ pod: 'half-worker-1', reason: "plugin 'picky' failed handling pod:spec: no quota for rank 1" }]);
     expect(() => pod('half-worker-1')).to.throw();
-    expect(output, 'the shell reports nothing on its own: the failure is the command\'s to show').to.equal('');
+    expect(output(), 'the shell reports nothing on its own: the failure is the command\'s to show').to.equal('');
   });
 
   it('pod:spec handlers run one after another; one that never settles is given up, naming its plugin; typos are caught', async () => {
