@@ -101,7 +101,8 @@ describe('fuzz: 10,000 random lines typed into the REPL on the demo (real PTY)',
       const id = `fuzzmark${start}`;
       dust.write(`${batch.join('\r')}\rshow ${id}\r`);
       try {
-        await dust.waitFor(`no node matches '${id}'`, { from, timeoutMs: 60000 });
+        // The whole sentinel line, code included: checking a line that is still arriving would call it uncoded.
+        await dust.waitFor(new RegExp(`no node matches '${id}'.*\\[DUST_[A-Z0-9_]+\\]`), { from, timeoutMs: 60000 });
       } catch (err) {
         if (TRANSCRIPT) fs.appendFileSync(TRANSCRIPT, `\n===== FAILED at lines ${start}..\n${dust.since(from)}`);
         throw new Error(what(`${String(err).split('\n')[0] ?? ''}\n--- last output ---\n${dust.since(from).slice(-3000)}`));
