@@ -51,21 +51,24 @@ async function serveUp(home: string, config: string): Promise<{ stop(): Promise<
   return { stop: () => new Promise((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
 }
 
-interface Row { n: number; warm: number[]; firstByte: number[]; cold: number[]; clush: number[] | string }
+interface Row { n: number; warm: number[]; warmExec: number[]; firstByte: number[]; cold: number[]; clush: number[] | string }
 
 async function measure(n: number): Promise<Row> {
   const cluster: SshdCluster = await startSshdCluster({ count: n, plainSessions: true });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dust-bench-serve-'));
-  const row: Row = { n, warm: [], firstByte: [], cold: [], clush: [] };
+  const row: Row = { n, warm: [], warmExec: [], firstByte: [], cold: [], clush: [] };
   try {
     const config = writeBenchConfig(cluster, home);
     const server = await serveUp(home, config);
     try {
-      await timeDust(home, ['run', '*', 'true']); // one to warm the page cache of the client's modules
+      await timeDust(home, ['run', '--pty', '*', 'true']); // warms the shells and the page cache of the client's modules
+      await timeDust(home, ['run', '*', 'true']);
+      // Interleaved: the persistent shells (--pty) and an exec channel per node (dust run's default, as clush).
       for (let i = 0; i < reps; i++) {
-        const r = await timeDust(home, ['run', '*', 'true']);
+        const r = await timeDust(home, ['run', '--pty', '*', 'true']);
         row.warm.push(r.ms);
         if (r.firstByte !== undefined) row.firstByte.push(r.firstByte);
+        row.warmExec.push((await timeDust(home, ['run', '*', 'true'])).ms);
       }
     } finally {
       await server.stop();
@@ -91,15 +94,17 @@ for (const n of sizes) {
 const out = [
   `# dust serve vs cold vs clush (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')})`,
   '',
-  'End to end, client process start included: `dust run \'*\' true` against a warm `dust serve`; the same line cold',
-  '(`dust --no-server -c \'@* true\'`: new process, new logins); `clush -f 32 -w node[…] true`. Medians.',
+  'End to end, client process start included, against a warm `dust serve`: `dust run --pty \'*\' true` (the nodes\'',
+  'persistent shells) and `dust run \'*\' true` (the default: an exec channel per node on the open connections, as',
+  'clush runs commands), interleaved; the same line cold (`dust --no-server -c \'@* true\'`: new process, new',
+  'logins); `clush -f 32 -w node[…] true`. Medians.',
   '',
-  '| N | dust run (warm server) | first byte on the socket | dust -c cold | clush | clush ÷ warm | cold ÷ warm |',
-  '|---|---|---|---|---|---|---|',
+  '| N | dust run --pty (warm) | dust run, exec (warm) | first byte on the socket | dust -c cold | clush | clush ÷ warm --pty | clush ÷ warm exec | cold ÷ warm --pty |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => {
-    const warm = median(r.warm), cold = median(r.cold);
+    const warm = median(r.warm), warmExec = median(r.warmExec), cold = median(r.cold);
     const clush = typeof r.clush === 'string' ? undefined : median(r.clush);
-    return `| ${r.n} | ${fmt(warm)} | ${r.firstByte.length ? fmt(median(r.firstByte)) : '?'} | ${fmt(cold)} | ${clush === undefined ? r.clush : fmt(clush)} | ${clush === undefined ? '' : `${(clush / warm).toFixed(1)}×`} | ${(cold / warm).toFixed(1)}× |`;
+    return `| ${r.n} | ${fmt(warm)} | ${fmt(warmExec)} | ${r.firstByte.length ? fmt(median(r.firstByte)) : '?'} | ${fmt(cold)} | ${clush === undefined ? r.clush : fmt(clush)} | ${clush === undefined ? '' : `${(clush / warm).toFixed(1)}×`} | ${clush === undefined ? '' : `${(clush / warmExec).toFixed(1)}×`} | ${(cold / warm).toFixed(1)}× |`;
   }),
   '',
 ];

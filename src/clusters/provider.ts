@@ -44,6 +44,8 @@ export interface ClusterCallOptions {
 export interface ClusterUpOptions extends ClusterCallOptions {
   /** Where relative paths in the spec (`key:`, `podSpec:`) start: the spec file's folder. */
   specDir: string;
+  /** How long to wait for new nodes to come up (`cluster up --timeout`); the provider's own default otherwise. */
+  readyTimeoutMs?: number;
 }
 
 export interface ClusterUpReport {

@@ -76,7 +76,8 @@ export function ec2ClusterProvider(options: Ec2ClusterProviderOptions): ClusterP
 
     async up(spec: ClusterSpec, opts: ClusterUpOptions): Promise<ClusterUpReport> {
       const { up } = await lifecycle();
-      const r = await up(spec, deps(opts, opts.specDir));
+      const d = deps(opts, opts.specDir);
+      const r = await up(spec, opts.readyTimeoutMs !== undefined ? { ...d, timeoutMs: opts.readyTimeoutMs } : d);
       return {
         name: r.name,
         location: r.region,

@@ -137,7 +137,7 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
       const create = (role: string, count: number) => clusters.create({
         name: spec.name, role, count, namespace: spec.namespace, image: spec.image,
         ...(manifest !== undefined ? { manifest } : {}),
-        ...(options.readyTimeoutMs !== undefined ? { timeoutMs: options.readyTimeoutMs } : {}),
+        ...((opts.readyTimeoutMs ?? options.readyTimeoutMs) !== undefined ? { timeoutMs: opts.readyTimeoutMs ?? options.readyTimeoutMs } : {}),
         onProgress: onPod,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

@@ -135,4 +135,21 @@ describe('kubernetes: cluster up/status/list/down with provider: k8s', function 
     expect(down.ok, down.text).to.equal(true);
     expect(podNames()).to.deep.equal([]);
   });
+
+  it('cluster up NAME --k8s --image IMG --nodes N --timeout S: no spec file; pods that do not come up in time are deleted and named', async () => {
+    await engine();
+    f.emulator.core.addPodFault({ fault: 'never-start', name: 'grow1-worker-1' });
+    const r = await run('cluster up grow1 --k8s --image busybox:1.36 --nodes 3 --timeout 2 --no-setup -y');
+    expect(r.ok, r.text).to.equal(true);
+    expect(r.text).to.match(/pod grow1-worker-1: failed \(not ready after 2 s \(Pending \(unschedulable: .*Insufficient cpu/);
+    expect(f.emulator.core.podNames('default').filter((n) => n.startsWith('grow1-')).sort()).to.deep.equal(['grow1-head-0', 'grow1-worker-0']);
+    const status = await run('cluster status grow1 --no-probe');
+    expect(status.text).to.match(/1 worker pod; the spec wants 2/);
+    // A flag that does not fit is one line.
+    const bad = await run('cluster up grow2 --k8s --provider ec2 -y');
+    expect(bad.ok).to.equal(false);
+    expect(bad.text).to.match(/--k8s and --provider ec2 disagree.*\[DUST_USAGE\]/);
+    const down = await run('cluster down grow1 -y');
+    expect(down.ok, down.text).to.equal(true);
+  });
 });

@@ -20,8 +20,8 @@ type Sub = (typeof SUBCOMMANDS)[number];
 
 /** Which flags each subcommand takes (a flag given to another one is a usage error, not silently ignored). */
 const FLAGS_OF: Record<Sub, readonly string[]> = {
-  init: ['provider', 'force'],
-  up: ['file', 'nodes', 'provider', 'yes', 'no-setup', 'setup-all'],
+  init: ['provider', 'k8s', 'force'],
+  up: ['file', 'nodes', 'provider', 'k8s', 'image', 'spec', 'timeout', 'yes', 'no-setup', 'setup-all'],
   status: ['provider', 'no-probe'],
   list: [],
   submit: ['workdir', 'detach', 'provider', 'timeout'],
@@ -63,13 +63,16 @@ export function clusterCommand(options: ClusterCommandOptions = {}): CommandSpec
       nodes: { type: 'number', short: 'n', description: 'up: number of nodes, head included (overrides workers.count)' },
       provider: { type: 'string', short: 'p', description: 'init: ec2 or k8s; others: whose cluster the name is, when two providers have one' },
       force: { type: 'boolean', description: 'init: replace an existing file' },
+      k8s: { type: 'boolean', description: 'init/up: a cluster of pods (the same as --provider k8s)' },
+      image: { type: 'string', description: 'up: the image every node runs (a container image for k8s, an AMI id for ec2), over the spec\'s' },
+      spec: { type: 'string', description: 'up (k8s): a pod spec file merged into every pod, over the spec\'s podSpec', path: 'file' },
       yes: { type: 'boolean', short: 'y', description: 'up/down: do not ask' },
       'no-setup': { type: 'boolean', description: 'up: provision only' },
       'setup-all': { type: 'boolean', description: 'up: set up every node again, not only those that are not set up' },
       'no-probe': { type: 'boolean', description: 'status: do not check whether nodes answer' },
       workdir: { type: 'string', short: 'w', description: 'submit: the directory to send (default: the current one)', path: 'directory' },
       detach: { type: 'boolean', short: 'd', description: 'submit: leave the job running in the background' },
-      timeout: { type: 'number', description: 'submit: interrupt the job after this many seconds' },
+      timeout: { type: 'number', description: 'submit: interrupt the job after this many seconds; up: how long to wait for new nodes to come up' },
       port: { type: 'number', description: 'dashboard: the port on the head (default: the spec\'s dashboard.port)' },
       local: { type: 'number', short: 'l', description: 'dashboard: the local port (default: a free one)' },
       for: { type: 'number', description: 'dashboard: close after this many seconds (default: at Ctrl-C)' },
@@ -96,6 +99,14 @@ async function runCluster(ctx: CommandContext, options: ClusterCommandOptions): 
   const s = sub as Sub;
   const stray = Object.keys(ctx.flags).filter((f) => ctx.flags[f] !== undefined && !FLAGS_OF[s].includes(f));
   if (stray.length > 0) throw usageError(`cluster ${s}: --${stray[0]} does not apply here`, `cluster ${s} takes ${FLAGS_OF[s].length > 0 ? FLAGS_OF[s].map((f) => `--${f}`).join(', ') : 'no flags'}`);
+  if (ctx.flags['k8s'] === true) {
+    // `cluster up NAME --k8s --image IMG --nodes N`, as K8sClusterManagers.jl users would type it.
+    if (typeof ctx.flags['provider'] === 'string' && ctx.flags['provider'] !== 'k8s') {
+      throw usageError(`cluster ${s}: --k8s and --provider ${ctx.flags['provider']} disagree`, 'give one of them');
+    }
+    // The same context with the flag said the long way (the subcommands read --provider only).
+    ctx = Object.create(ctx, { flags: { value: { ...ctx.flags, provider: 'k8s' }, enumerable: true } }) as CommandContext;
+  }
   switch (s) {
     case 'init': return clusterInit(ctx, rest);
     case 'up': return clusterUp(ctx, rest, options.setup ?? {});

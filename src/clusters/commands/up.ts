@@ -44,9 +44,24 @@ async function specFrom(ctx: CommandContext, args: readonly string[]): Promise<S
       : undefined;
     source = recorded
       ? { spec: recorded, dir: ctx.cwd, from: `the spec cluster ${name} was last brought up with` }
-      : { spec: validateClusterSpec({ ...defaultsOf(ctx, kind ?? 'ec2'), name, ...(kind ? { provider: kind } : {}) }, `cluster ${name}`), dir: ctx.cwd, from: 'the defaults' };
+      : {
+        spec: validateClusterSpec({
+          ...defaultsOf(ctx, kind ?? 'ec2'), name, ...(kind ? { provider: kind } : {}),
+          // A pod cluster has no default image: `--image` gives it here, before the spec is checked.
+          ...(typeof ctx.flags['image'] === 'string' ? { image: ctx.flags['image'] } : {}),
+        }, `cluster ${name}`),
+        dir: ctx.cwd, from: 'the defaults',
+      };
   } else {
     throw usageError('cluster up: which cluster? give a spec file (-f FILE) or a name', '`cluster init NAME` writes a spec to start from; `cluster up NAME` brings up a head and 2 workers with the defaults');
+  }
+  // Flags over the spec, each through the validator so a wrong value is the usual one line.
+  const image = ctx.flags['image'];
+  if (typeof image === 'string') source.spec = validateClusterSpec({ ...source.spec, image }, `${source.from} with --image`);
+  const podSpec = ctx.flags['spec'];
+  if (typeof podSpec === 'string') {
+    if (source.spec.provider !== 'k8s') throw usageError('cluster up: --spec is a pod spec, for k8s clusters only', 'for EC2, put instance settings in the spec file');
+    source.spec = validateClusterSpec({ ...source.spec, podSpec: path.resolve(ctx.cwd, expandHome(podSpec)) }, `${source.from} with --spec`);
   }
   const nodes = ctx.flags['nodes'];
   if (nodes !== undefined) {
@@ -100,7 +115,12 @@ export async function clusterUp(ctx: CommandContext, args: readonly string[], tu
   const progress = progressPrinter(ctx, spec.name);
   let report: ClusterUpReport;
   try {
-    report = await provider.up(spec, { specDir: source.dir, onProgress: progress.onProgress, signal: ctx.signal });
+    const timeout = ctx.flags['timeout'];
+    if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) throw usageError(`cluster up: --timeout takes a number of seconds above 0, not ${String(timeout)}`);
+    report = await provider.up(spec, {
+      specDir: source.dir, onProgress: progress.onProgress, signal: ctx.signal,
+      ...(typeof timeout === 'number' ? { readyTimeoutMs: timeout * 1000 } : {}),
+    });
   } finally {
     progress.end();
     ctx.state.invalidate();
