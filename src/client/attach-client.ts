@@ -75,6 +75,8 @@ export async function runAttached(server: ServerConnection, opts: { dustHome: st
   const finished = new Promise<number>((resolve) => {
     server.onGone((reason) => {
       lost = reason;
+      // A status line the server drew may still be on the row: the message starts on a clean one.
+      if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
       out.error(`dust: ${reason}`);
       resolve(1);
     });
