@@ -622,9 +622,10 @@ export class NodeSession {
     const run = this.run;
     if (run) {
       if (run.interrupted) {
-        // The shell answers ^C with a newline of its own, and a server that echoes shows the ^C itself.
+        // The shell answers ^C with a newline of its own, and a server that echoes shows the ^C itself (twice on
+        // one line when the repeated ^C came before the shell's newline, as on a loaded machine).
         if (text === '' && run.interruptNewlines > 0) { run.interruptNewlines--; return; }
-        if (text === '^C') return;
+        if (/^(\^C)+$/.test(text)) return;
         run.outputAfterInterrupt = true;
       }
       if (run.waitTimer !== undefined) {

@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import { CliUsageError, needsOwnEngine, parseCliArgs, USAGE, type CliArgs } from './cli-args.js';
-import { stdinMayHoldInput } from './stdin-kind.js';
 
 /** `dust ... | head -2`: once the reader is gone, stop quietly with SIGPIPE's status, as Unix tools do. */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
@@ -76,7 +75,7 @@ async function main(argv: readonly string[]): Promise<number> {
     && args.kubeconfig === undefined && args.kubeContext === undefined && args.namespace === undefined) {
     // Piped input for the nodes (`tar c x | dust -c '@* tar x'`) must reach them, and the server protocol does not
     // carry it: when a server may be listening, stdin is read now, and input runs the lines here instead.
-    if (args.commands.length > 0 && !args.noStdin && stdinMayHoldInput() && await serverMayListen(args.socket)) {
+    if (args.commands.length > 0 && !args.noStdin && (await import('./stdin-kind.js')).stdinMayHoldInput() && await serverMayListen(args.socket)) {
       const { LocalStdin } = await import('./local-stdin.js');
       input = new LocalStdin(process.stdin);
     }

@@ -7,7 +7,8 @@ export function makeTempHome(config?: string): { home: string; configFile: strin
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dust-test-'));
   const configFile = path.join(home, 'config.yaml');
   if (config !== undefined) fs.writeFileSync(configFile, config);
-  return { home, configFile, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
+  // A dust that is still leaving (history saved in the background) may write while the tree is removed: retry.
+  return { home, configFile, cleanup: () => fs.rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) };
 }
 
 export const SAMPLE_CONFIG = `
