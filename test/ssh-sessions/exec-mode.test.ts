@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
 import type { SessionManager } from '../../src/sessions/index.js';
 import type { NodeRunResult } from '../../src/plugins/api.js';
 import { execWrapper } from '../../src/sessions/exec-protocol.js';
-import { clusterNodes, managerFor } from './helpers.js';
+import { clusterNodes, managerFor, useLoginShellNode } from './helpers.js';
 
 /** Quotes, backslashes, `!`, `$`, `%`, a newline and UTF-8: what no login shell may touch. */
 const NASTY = `printf '%s|' "it's" 'a\\tb' "\\$HOME" '100%' "!x" 'ü€'; echo
@@ -23,30 +22,16 @@ describe('no-PTY exec mode (sessions.exec over real sshd)', function () {
   // The wrapper is parsed by the node's login shell first: every one of these must hand the command over intact.
   for (const shell of ['/bin/bash', '/bin/dash', '/usr/bin/zsh', '/usr/bin/fish', '/usr/bin/tcsh']) {
     describe(`through ${shell} as login shell`, () => {
-      let cluster: SshdCluster;
-      let sm: SessionManager;
-      before(async function () {
-        requireSshd(this);
-        if (!existsSync(shell)) {
-          if (process.env['CI']) throw new Error(`${shell} is missing; .ci/run should have installed it`);
-          this.skip();
-        }
-        cluster = await startSshdCluster({ count: 1, loginShell: shell });
-        ({ sm } = managerFor(cluster));
-      });
-      after(async () => {
-        await sm?.closeAll();
-        await cluster?.down();
-      });
+      const f = useLoginShellNode(shell);
 
       it('keeps stdout and stderr apart, with the exit status, and passes stdin bytes through', async () => {
-        const nodes = clusterNodes(cluster);
-        const [r] = await sm.exec(nodes, `${NASTY}; echo to-stderr >&2; exit 7`);
+        const nodes = clusterNodes(f.cluster);
+        const [r] = await f.sm.exec(nodes, `${NASTY}; echo to-stderr >&2; exit 7`);
         expect(r!.output).to.deep.equal(NASTY_OUT);
         expect(r!.stderr).to.deep.equal(['to-stderr']);
         expect([r!.status, r!.exitCode]).to.deep.equal(['failed', 7]);
         const input = Buffer.from([0, 1, 2, 4, 10, 13, 255, 0x03, 0x04, 65]);
-        const [c] = await sm.exec(nodes, 'od -An -tx1 | tr -s " "', { stdin: input });
+        const [c] = await f.sm.exec(nodes, 'od -An -tx1 | tr -s " "', { stdin: input });
         expect(c!.output.join('').trim()).to.equal('00 01 02 04 0a 0d ff 03 04 41');
         expect(c!.status).to.equal('ok');
       });

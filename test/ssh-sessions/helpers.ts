@@ -1,5 +1,5 @@
 /** Shared wiring for the session tests: harness nodes as DustNodes, logins with the cluster key, host keys from the harness. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { DustNode } from '../../src/inventory/node.js';
 import { SessionManager, type SessionManagerOptions } from '../../src/sessions/index.js';
 import { SshTransport, type SshTransportOptions } from '../../src/ssh/index.js';
@@ -106,4 +106,26 @@ export async function typeUntil(type: (s: string) => void, keys: string, done: (
     }
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * One sshd node whose login shell is `shell`, and a session manager for it, for the life of the enclosing
+ * describe. Skipped where the shell is not installed; in CI (which installs every one) a missing shell fails.
+ */
+export function useLoginShellNode(shell: string): { readonly cluster: SshdCluster; readonly sm: SessionManager } {
+  const f = {} as { cluster: SshdCluster; sm: SessionManager };
+  before(async function () {
+    requireSshd(this);
+    if (!existsSync(shell)) {
+      if (process.env['CI']) throw new Error(`${shell} is missing; .ci/run should have installed it`);
+      this.skip();
+    }
+    f.cluster = await startSshdCluster({ count: 1, loginShell: shell });
+    ({ sm: f.sm } = managerFor(f.cluster));
+  });
+  after(async () => {
+    await f.sm?.closeAll();
+    await f.cluster?.down();
+  });
+  return f;
 }
