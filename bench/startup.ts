@@ -19,9 +19,14 @@ const root = path.dirname(here);
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 20;
 
-/** utime + stime of a live process, in ms. */
+/** utime + stime of a live process, in ms (NaN when it is gone already). */
 function cpuMs(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return NaN;
+  }
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 }
@@ -32,6 +37,11 @@ function toPrompt(args: string[], env: NodeJS.ProcessEnv, prompt: string): Promi
     const p = pty.spawn(process.execPath, args, { cols: 120, rows: 30, cwd: os.tmpdir(), env: env as Record<string, string> });
     let seen = '';
     const timer = setTimeout(() => { p.kill(); reject(new Error(`no prompt within 20 s: ${JSON.stringify(seen.slice(-200))}`)); }, 20_000);
+    p.onExit(({ exitCode }) => {
+      if (seen.includes(prompt)) return;
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited (${exitCode}) before its prompt: ${JSON.stringify(seen.slice(-300))}`));
+    });
     p.onData((d) => {
       seen += d;
       if (!seen.includes(prompt)) return;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { CLUSTER_NAME } from './spec.js';
+import { CLUSTER_NAME } from './names.js';
 
 export function clusterRecordsDir(dustHome: string): string {
   return path.join(dustHome, 'clusters');

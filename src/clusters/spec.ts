@@ -8,7 +8,9 @@ import { z } from 'zod';
  */
 
 /** Cluster names as the EC2 `cluster` command takes them (they end up in tags, group and key names). */
-export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+import { CLUSTER_NAME } from './names.js';
+
+export { CLUSTER_NAME };
 /** Kubernetes object names: an RFC 1123 label. */
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;

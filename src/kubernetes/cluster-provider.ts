@@ -15,7 +15,7 @@ import type {
   ClusterUpOptions, ClusterUpReport,
 } from '../clusters/provider.js';
 import { clusterRecordFile, recordedClusters, recordedProvider } from '../clusters/records.js';
-import { ClusterSpecSchema, type ClusterSpec, type K8sClusterSpec } from '../clusters/spec.js';
+import type { ClusterSpec, K8sClusterSpec } from '../clusters/spec.js';
 import { DustError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { ClusterPod, KubernetesClusters, PodClusterTarget } from './clusters.js';
@@ -40,7 +40,7 @@ interface K8sClusterRecord {
   updated: string;
 }
 
-function readRecord(dustHome: string, name: string): K8sClusterRecord | undefined {
+async function readRecord(dustHome: string, name: string): Promise<K8sClusterRecord | undefined> {
   let text: string;
   try {
     text = fs.readFileSync(clusterRecordFile(dustHome, name), 'utf8');
@@ -56,6 +56,8 @@ function readRecord(dustHome: string, name: string): K8sClusterRecord | undefine
     });
   }
   if (doc?.provider !== 'k8s' || typeof doc.namespace !== 'string') return undefined;
+  // The schema (zod) loads with the first record read, not on start-up.
+  const { ClusterSpecSchema } = await import('../clusters/spec.js');
   const spec = ClusterSpecSchema.safeParse(doc.spec);
   return {
     provider: 'k8s', name, context: String(doc.context ?? ''), namespace: doc.namespace,
@@ -117,7 +119,7 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
           hint: `set namespace: ${t.namespace} in the spec, or start dust with --namespace ${spec.namespace} (or --namespace '*')`,
         });
       }
-      const recorded = readRecord(dustHome, spec.name);
+      const recorded = await readRecord(dustHome, spec.name);
       if (recorded && recorded.namespace !== spec.namespace) {
         throw new DustError(ErrorCodes.ClusterConflict, `cluster up ${spec.name}: it runs in namespace ${recorded.namespace}, and the spec says ${spec.namespace}`, {
           hint: `\`cluster down ${spec.name}\` first to move it, or set namespace: ${recorded.namespace}`,
@@ -212,7 +214,7 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
     },
 
     async status(name: string): Promise<ClusterStatusReport | undefined> {
-      const record = readRecord(dustHome, name);
+      const record = await readRecord(dustHome, name);
       const t = await target();
       const pods = await podsOf(name, record?.namespace);
       if (pods.length === 0 && !record) return undefined;
@@ -242,7 +244,7 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
     },
 
     async down(name: string, opts: ClusterCallOptions = {}): Promise<ClusterDownReport> {
-      const record = readRecord(dustHome, name);
+      const record = await readRecord(dustHome, name);
       opts.onProgress?.({ step: 'delete-pods', phase: 'start', message: `deleting the pods of cluster ${name}` });
       const pods = await podsOf(name, record?.namespace);
       const removed = pods.length > 0 ? await clusters.deletePods(name, pods) : [];
@@ -258,7 +260,7 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
       const summaries = await clusters.list();
       const entries = new Map<string, ClusterListEntry>();
       for (const s of summaries) {
-        const record = readRecord(dustHome, s.name);
+        const record = await readRecord(dustHome, s.name);
         const states = Object.fromEntries(Object.entries(s.phases).map(([k, v]) => [k.toLowerCase(), v]));
         let head: ClusterListEntry['head'];
         if (states['running'] !== undefined || states['pending'] !== undefined) {
@@ -270,7 +272,7 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
       // Recorded here but no pod left (deleted behind dust's back): still listed, so `cluster down` can tidy up.
       for (const r of recordedClusters(dustHome)) {
         if (r.provider !== 'k8s' || entries.has(r.name)) continue;
-        const record = readRecord(dustHome, r.name);
+        const record = await readRecord(dustHome, r.name);
         entries.set(r.name, { name: r.name, location: where(record?.namespace ?? '?', t), states: {}, fromSpec: true });
       }
       return [...entries.values()].sort((a, b) => a.name.localeCompare(b.name));

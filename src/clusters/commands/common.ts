@@ -3,7 +3,7 @@ import type { ClusterNodeReport, ClusterProgress, ClusterProvider } from '../pro
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { recordedProvider } from '../records.js';
-import { CLUSTER_NAME } from '../spec.js';
+import { CLUSTER_NAME } from '../names.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
 
 export const USAGE =

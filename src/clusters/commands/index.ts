@@ -6,13 +6,6 @@
 import type { CommandContext, CommandSpec } from '../../plugins/api.js';
 import { recordedClusters } from '../records.js';
 import { USAGE, usageError } from './common.js';
-import { clusterInit } from './init.js';
-import { clusterUp } from './up.js';
-import { clusterStatus } from './status.js';
-import { clusterDown } from './down.js';
-import { clusterList } from './list.js';
-import { clusterFollow, clusterSubmit } from './submit.js';
-import { clusterDashboard } from './dashboard.js';
 import type { SetupTuning } from './setup-step.js';
 
 const SUBCOMMANDS = ['init', 'up', 'status', 'list', 'submit', 'follow', 'dashboard', 'down'] as const;
@@ -107,14 +100,16 @@ async function runCluster(ctx: CommandContext, options: ClusterCommandOptions): 
     // The same context with the flag said the long way (the subcommands read --provider only).
     ctx = Object.create(ctx, { flags: { value: { ...ctx.flags, provider: 'k8s' }, enumerable: true } }) as CommandContext;
   }
+  // Each subcommand loads on first use: the spec schema (zod), the archive (tar) and the setup steps are not
+  // what a first prompt needs.
   switch (s) {
-    case 'init': return clusterInit(ctx, rest);
-    case 'up': return clusterUp(ctx, rest, options.setup ?? {});
-    case 'status': return clusterStatus(ctx, rest);
-    case 'list': return clusterList(ctx, rest);
-    case 'submit': return clusterSubmit(ctx, rest);
-    case 'follow': return clusterFollow(ctx, rest);
-    case 'dashboard': return clusterDashboard(ctx, rest);
-    case 'down': return clusterDown(ctx, rest);
+    case 'init': return (await import('./init.js')).clusterInit(ctx, rest);
+    case 'up': return (await import('./up.js')).clusterUp(ctx, rest, options.setup ?? {});
+    case 'status': return (await import('./status.js')).clusterStatus(ctx, rest);
+    case 'list': return (await import('./list.js')).clusterList(ctx, rest);
+    case 'submit': return (await import('./submit.js')).clusterSubmit(ctx, rest);
+    case 'follow': return (await import('./submit.js')).clusterFollow(ctx, rest);
+    case 'dashboard': return (await import('./dashboard.js')).clusterDashboard(ctx, rest);
+    case 'down': return (await import('./down.js')).clusterDown(ctx, rest);
   }
 }
