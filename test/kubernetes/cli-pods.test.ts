@@ -62,6 +62,20 @@ describe('kubernetes: pods as nodes through the built CLI', function () {
     return d.waitFor(until, { from: m + text.length + 1, timeoutMs: 30000 });
   };
 
+  it('cluster up NAME --k8s at the prompt: partial readiness named, the pods are nodes of the cluster, cluster down removes them', async () => {
+    f.emulator.core.addPodFault({ fault: 'never-start', name: 'grow1-worker-1' });
+    const d = await shell();
+    const up = await line(d, 'cluster up grow1 --k8s --image busybox:1.36 --nodes 3 --timeout 2 --no-setup -y');
+    expect(up).to.match(/pod grow1-head-0: ready/).and.match(/pod grow1-worker-0: ready/);
+    expect(up).to.match(/pod grow1-worker-1: failed \(not ready after 2 s \(Pending \(unschedulable/);
+    expect(f.emulator.core.podNames('default').filter((n) => n.startsWith('grow1-')).sort()).to.deep.equal(['grow1-head-0', 'grow1-worker-0']);
+    const ran = await line(d, '@cluster=grow1 hostname');
+    expect(ran).to.match(/\[grow1-head-0\]\s+grow1-head-0/).and.match(/\[grow1-worker-0\]\s+grow1-worker-0/);
+    const down = await line(d, 'cluster down grow1 -y');
+    expect(down).to.match(/cluster grow1 is gone: grow1-head-0, grow1-worker-0/);
+    expect(f.emulator.core.podNames('default').filter((n) => n.startsWith('grow1-'))).to.deep.equal([]);
+  });
+
   it('show lists the pods with namespace, phase, address and image; targets select by label, state and namespace', async () => {
     let r = await script(lines('show'));
     expect(r.code, r.stderr).to.equal(0);
