@@ -145,7 +145,10 @@ describe('kubernetes: cluster up/status/list/down with provider: k8s', function 
     expect(f.emulator.core.podNames('default').filter((n) => n.startsWith('grow1-')).sort()).to.deep.equal(['grow1-head-0', 'grow1-worker-0']);
     const status = await run('cluster status grow1 --no-probe');
     expect(status.text).to.match(/1 worker pod; the spec wants 2/);
-    // A flag that does not fit is one line.
+    // A flag that does not fit, or one missing, is one line.
+    const noImage = await run('cluster up grow2 --k8s -y');
+    expect(noImage.ok).to.equal(false);
+    expect(noImage.text).to.match(/cluster up grow2: a cluster of pods needs an image — give --image IMG .*\[DUST_USAGE\]/);
     const bad = await run('cluster up grow2 --k8s --provider ec2 -y');
     expect(bad.ok).to.equal(false);
     expect(bad.text).to.match(/--k8s and --provider ec2 disagree.*\[DUST_USAGE\]/);

@@ -42,11 +42,15 @@ async function specFrom(ctx: CommandContext, args: readonly string[]): Promise<S
     const recorded = kind !== undefined && ctx.flags['nodes'] === undefined
       ? (await providerOfKind(ctx, kind).status(name, { signal: ctx.signal }))?.spec
       : undefined;
+    const defaults = defaultsOf(ctx, kind ?? 'ec2');
+    if (!recorded && kind === 'k8s' && typeof ctx.flags['image'] !== 'string' && defaults['image'] === undefined) {
+      throw usageError(`cluster up ${name}: a cluster of pods needs an image`, `give --image IMG (e.g. cluster up ${name} --k8s --image python:3.12 --nodes 4), or a spec file with image:`);
+    }
     source = recorded
       ? { spec: recorded, dir: ctx.cwd, from: `the spec cluster ${name} was last brought up with` }
       : {
         spec: validateClusterSpec({
-          ...defaultsOf(ctx, kind ?? 'ec2'), name, ...(kind ? { provider: kind } : {}),
+          ...defaults, name, ...(kind ? { provider: kind } : {}),
           // A pod cluster has no default image: `--image` gives it here, before the spec is checked.
           ...(typeof ctx.flags['image'] === 'string' ? { image: ctx.flags['image'] } : {}),
         }, `cluster ${name}`),
