@@ -32,10 +32,12 @@ export async function connectServer(socketPath: string, client: ClientHello['cli
   let byeReason: string | undefined;
   const goneListeners: ((reason: string) => void)[] = [];
   let goneFired = false;
+  let goneReason: string | undefined;
   const gone = (): void => {
     if (closing || goneFired) return;
     goneFired = true;
-    for (const l of goneListeners) l(byeReason ?? 'the server went away (stopped or killed); its sessions are gone');
+    goneReason = byeReason ?? 'the server went away (stopped or killed); its sessions are gone';
+    for (const l of goneListeners) l(goneReason);
   };
   conn.onNotification(ServerNotifications.bye, ({ reason }: { reason: string }) => { byeReason = `the server stopped: ${reason}`; });
   conn.onClose(gone);
@@ -58,7 +60,11 @@ export async function connectServer(socketPath: string, client: ClientHello['cli
     conn,
     hello,
     socketPath,
-    onGone: (l) => { goneListeners.push(l); },
+    // A server that died right after the hello, before the client listened, is still told to the listener.
+    onGone: (l) => {
+      if (goneReason !== undefined) l(goneReason);
+      else goneListeners.push(l);
+    },
     close: () => {
       closing = true;
       conn.dispose();

@@ -11,18 +11,19 @@ import { writeToStdio, type ServerConnection } from './connection.js';
 
 export async function runScriptOnServer(server: ServerConnection, lines: readonly string[], stdin: NodeJS.ReadableStream | undefined): Promise<number> {
   const { conn } = server;
+  let lost: string | undefined;
+  // First: a server that is gone already says so here, before anything is asked of its connection.
+  server.onGone((reason) => {
+    lost = reason;
+    process.stderr.write(`dust: ${reason}\n`);
+    process.exit(1);
+  });
   conn.onNotification(ServerNotifications.write, writeToStdio);
   // A script has no terminal and nobody to answer: say so, the server turns it into the command's one-line error.
   conn.onRequest(ServerRequests.prompt, () => new ResponseError(ProtocolErrors.Refused, 'a script cannot answer questions'));
   conn.onRequest(ServerRequests.terminalOpen, () => new ResponseError(ProtocolErrors.Refused, 'a script has no terminal for a raw shell'));
   conn.onRequest(ServerRequests.localRun, (p: LocalRunParams) => runHere(p));
   let running = false;
-  let lost: string | undefined;
-  server.onGone((reason) => {
-    lost = reason;
-    process.stderr.write(`dust: ${reason}\n`);
-    process.exit(1);
-  });
   process.on('SIGINT', () => {
     // Ctrl-C interrupts the running line (on the server, this client's only); twice, or between lines, leaves.
     if (!running) process.exit(130);
@@ -47,6 +48,14 @@ export async function runScriptOnServer(server: ServerConnection, lines: readonl
     }
   } catch (err) {
     if (lost) return 1;
+    // A dying server rejects the pending request before the socket's close is seen: give the close a moment to
+    // say why (its handler prints the one line and exits), and say it here if it does not.
+    if (!(err instanceof ResponseError)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (lost) return 1;
+      process.stderr.write('dust: the server went away (stopped or killed); its sessions are gone\n');
+      return 1;
+    }
     throw err;
   } finally {
     server.close();
