@@ -27,7 +27,7 @@ const loadDust = async () => ({
   config: await fromDist<typeof import('../../src/config/load-config.js')>('config/load-config.js'),
   output: await fromDist<typeof import('../../src/output/terminal-output.js')>('output/terminal-output.js'),
   app: await fromDist<typeof import('../../src/shell/app.js')>('shell/app.js'),
-  compose: await fromDist<typeof import('../../src/shell/compose.js')>('shell/compose.js'),
+  compose: await fromDist<typeof import('../../src/compose.js')>('compose.js'),
   prompter: await fromDist<typeof import('../../src/shell/prompter.js')>('shell/prompter.js'),
 });
 let dustModules: ReturnType<typeof loadDust> | undefined;

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { loadConfig } from '../config/load-config.js';
 import { dustHome as defaultDustHome } from '../config/paths.js';
 import { TerminalOutput } from '../output/terminal-output.js';
-import { composeDust } from '../shell/compose.js';
+import { composeDust } from '../compose.js';
 import { complete } from '../shell/completer.js';
 import { NoTerminalPrompter } from '../shell/prompter.js';
 

@@ -18,9 +18,6 @@ import { assignCommand } from '../plugins/builtin/assign.js';
 import { refreshCommand } from '../plugins/builtin/refresh.js';
 import { StaticProvider } from '../inventory/static-provider.js';
 import type { InventoryProvider } from '../inventory/provider.js';
-import { SshConfigProvider } from '../inventory/ssh-config-provider.js';
-import { sshConfigWarner } from '../ssh/ssh-config.js';
-import { sshConfigFiles } from '../config/paths.js';
 import { EngineState, ShellState } from './shell-state.js';
 import type { CommandRunner, TerminalHost } from './command-runner.js';
 import { DustClient, type ClientIO } from './client.js';
@@ -30,7 +27,6 @@ import { DustError, formatError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { Contributions } from '../plugins/contributions.js';
 import { createSessionManager, type ShellSessions } from './sessions-api.js';
-import { sshPlugin } from '../ssh/plugin.js';
 
 export interface AppOptions {
   version: string;
@@ -39,9 +35,11 @@ export interface AppOptions {
   out: TerminalOutput;
   prompt: Prompter;
   terminal: TerminalHost;
-  extraProviders?: InventoryProvider[];
-  /** Extra known_hosts files the SSH transport trusts read-only (the demo's own host keys). */
-  extraKnownHosts?: string[];
+  /**
+   * The transports (SSH), as built-in plugins set up before every other one, so that a later plugin's transport
+   * is asked first. They get what only the engine has: the current client's secret prompt and the engine's warn.
+   */
+  transports?: (engine: EngineForTransports) => DustPlugin[];
   /** A person types the lines at a terminal (default false: scripts, tests). */
   interactive?: boolean;
   /** The primary client's name for other clients (`local`; `dust serve` calls its own `server`). */
@@ -53,6 +51,12 @@ export interface AppOptions {
   clusterSetup?: SetupTuning;
   /** Login rules ahead of every other (the demo's per-instance logins). */
   leadingRules?: readonly LoginRule[];
+}
+
+/** What the engine hands its transports: a secret prompt (a key's passphrase) and a warning line. */
+export interface EngineForTransports {
+  askSecret(question: string): Promise<string>;
+  warn(message: string): void;
 }
 
 /** The plugin-facing sessions plus what only the shell itself uses. */
@@ -98,11 +102,7 @@ export class DustApp {
     const warn = (m: string) => this.warnAll(m);
     this.events = new EventBus((plugin, event, error) => warn(`plugin '${plugin}' failed handling ${event}: ${formatError(error)}`));
     const { config, file } = opts.loaded;
-    const providers: InventoryProvider[] = [new StaticProvider(config.nodes, file)];
-    // sshConfigHosts: true lists "that file": the one `sshConfig` names, the one logins come from.
-    const sshFiles = sshConfigFiles(config);
-    if (sshFiles.hosts !== undefined) providers.push(new SshConfigProvider(sshFiles.hosts, { warn: sshConfigWarner(out) }));
-    const baseProviders = [...providers, ...(opts.extraProviders ?? [])];
+    const baseProviders: InventoryProvider[] = [new StaticProvider(config.nodes, file)];
     const inventory = new Inventory(baseProviders, config.logins, configRuleOrigins(config.logins, file));
     this.contributions.onProvidersChanged = () => inventory.setProviders([...baseProviders, ...this.contributions.providers()]);
     inventory.onProviderFailure = (provider, error) => {
@@ -133,12 +133,9 @@ export class DustApp {
     // Targets see each node's session as it is now (`session=waiting`).
     this.engineState.sessionState = (node) => this.manager.stateOf(node);
     this.pluginState = new ShellState(this.engineState);
-    // The SSH transport is a built-in plugin registered first, so plugin transports are asked before it.
+    // Transports (SSH) are set up first, so plugin transports are asked before them.
     this.builtins = [
-      sshPlugin({
-        config, dustHome: opts.dustHome, askSecret: (q) => this.askSecret(q), warn, warnConfig: sshConfigWarner(out),
-        ...(opts.extraKnownHosts ? { extraKnownHosts: opts.extraKnownHosts } : {}),
-      }),
+      ...(opts.transports?.({ askSecret: (q) => this.askSecret(q), warn }) ?? []),
       ...builtinPlugins,
       definePlugin({
         name: 'builtin:inventory-tools', apiVersion: DUST_PLUGIN_API,

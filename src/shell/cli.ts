@@ -3,7 +3,7 @@ import { dustHome as defaultDustHome } from '../config/paths.js';
 import { loadConfig } from '../config/load-config.js';
 import { TerminalOutput } from '../output/terminal-output.js';
 import { ensureDustHome, type DustApp } from './app.js';
-import { composeDust } from './compose.js';
+import { composeDust } from '../compose.js';
 import { InteractiveShell } from './interactive.js';
 import { localRuntime } from './local-runtime.js';
 import { runScript } from './script-runner.js';

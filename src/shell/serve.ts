@@ -8,7 +8,7 @@ import { dustHome as defaultDustHome } from '../config/paths.js';
 import { loadConfig } from '../config/load-config.js';
 import { TerminalOutput } from '../output/terminal-output.js';
 import { ensureDustHome } from './app.js';
-import { composeDust } from './compose.js';
+import { composeDust } from '../compose.js';
 import { NoTerminalPrompter } from './prompter.js';
 import { DustServer } from '../server/server.js';
 import { defaultSocketPath } from '../server/socket-path.js';

@@ -14,6 +14,8 @@ import type {
   ExecProcess, ExecRequest, PortForward, RemoteFiles, ShellChannel, ShellRequest, Transport,
 } from '../sessions/transport.js';
 import { sshClaims } from './claims.js';
+import { sshConfigFiles } from '../config/paths.js';
+import { SshConfigProvider } from './ssh-config-provider.js';
 import type { SshTransportDeps } from './ssh-transport-factory.js';
 import type { SshLogins } from './ssh-logins.js';
 import type { SshTransport } from './ssh-transport.js';
@@ -69,6 +71,7 @@ export function sshPlugin(deps: SshTransportDeps): DustPlugin {
   // One transport for the life of the process: `plugins reload` sets built-ins up again, and their open
   // connections (the sessions on them) must survive that.
   let transport: LazySshTransport | undefined;
+  let hostsProvider: SshConfigProvider | undefined;
   return {
     name: 'builtin:ssh-transport',
     apiVersion: DUST_PLUGIN_API,
@@ -76,6 +79,12 @@ export function sshPlugin(deps: SshTransportDeps): DustPlugin {
     setup(api) {
       transport ??= new LazySshTransport(deps);
       api.registerTransport(transport);
+      // sshConfigHosts: true lists "that file" as nodes: the one `sshConfig` names, the one logins come from.
+      const hosts = sshConfigFiles(deps.config).hosts;
+      if (hosts !== undefined) {
+        hostsProvider ??= new SshConfigProvider(hosts, { warn: deps.warnConfig ?? ((m) => deps.warn(`ssh config: ${m}`)) });
+        api.registerInventoryProvider(hostsProvider);
+      }
       const t = transport;
       // Only nodes this transport reaches have SSH host keys (a pod or an SSM-plugin node does not).
       const mine = (node: DustNode): DustNode => {

@@ -20,7 +20,7 @@ import { down, up, type LifecycleDeps } from '../../src/ec2/lifecycle/index.js';
 import type { DustNode } from '../../src/inventory/node.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import type { DustApp } from '../../src/shell/app.js';
-import { composeDust } from '../../src/shell/compose.js';
+import { composeDust } from '../../src/compose.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { generateEd25519 } from '../../src/ssh/keygen.js';
 import { makeTempHome } from '../helpers/temp-home.js';

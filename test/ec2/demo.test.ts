@@ -6,7 +6,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { ConfigSchema } from '../../src/config/schema.js';
 import type { DustApp } from '../../src/shell/app.js';
-import { composeDust } from '../../src/shell/compose.js';
+import { composeDust } from '../../src/compose.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { startDemo, type DemoSession } from '../../src/ec2/demo.js';

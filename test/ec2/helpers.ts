@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import type { Prompter } from '../../src/plugins/api.js';
 import type { DustApp } from '../../src/shell/app.js';
-import { composeDust } from '../../src/shell/compose.js';
+import { composeDust } from '../../src/compose.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { DustError } from '../../src/errors/dust-error.js';

@@ -12,7 +12,7 @@ import { DustError, isDustError } from '../../src/errors/dust-error.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import type { DustApp } from '../../src/shell/app.js';
-import { composeDust } from '../../src/shell/compose.js';
+import { composeDust } from '../../src/compose.js';
 import { parseLine } from '../../src/shell/parse-line.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { quoteWord, tokenize } from '../../src/shell/tokenize.js';

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { DustNode } from '../../src/inventory/node.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { ensureDustHome, type DustApp } from '../../src/shell/app.js';
-import { composeDust, type ComposeOptions } from '../../src/shell/compose.js';
+import { composeDust, type ComposeOptions } from '../../src/compose.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import type { NodeDraft } from '../../src/inventory/provider.js';
 import { type KubeEmulatorOptions, type KubeEmulatorServer, startKubeEmulator, writeKubeconfig } from '../../src/kubernetes/emulator/index.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runDust } from '../helpers/run-dust.js';
 import { REPO_ROOT } from '../helpers/pty-driver.js';
-import { composeDust } from '../../src/shell/compose.js';
+import { composeDust } from '../../src/compose.js';
 import { DustApp, ensureDustHome } from '../../src/shell/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
@@ -52,7 +52,7 @@ export interface TestApp {
  * A DustApp wired exactly as src/shell/main.ts wires it (real config loading, real sessions, real plugin
  * loading), with its output captured. `configFile` is optional (no config: empty inventory).
  */
-export async function buildApp(opts: { home: string; configFile?: string; debug?: boolean; load?: boolean; interactive?: boolean }): Promise<TestApp> {
+export async function buildApp(opts: { home: string; configFile?: string; debug?: boolean; interactive?: boolean }): Promise<TestApp> {
   ensureDustHome(opts.home);
   const loaded = await loadConfig({ explicitFile: opts.configFile, dustHome: opts.home, cwd: opts.home });
   const stdout = new Capture();
@@ -62,17 +62,11 @@ export async function buildApp(opts: { home: string; configFile?: string; debug?
   stderr.on('data', (d: Buffer) => { combined += d.toString('utf8'); });
   const out = new TerminalOutput(stdout, stderr, { color: false, debug: opts.debug ?? false });
   const prompt = new NoTerminalPrompter();
-  const app = opts.load === false
-    ? new DustApp({
-      version: readPackageVersion(), dustHome: opts.home, loaded, out, prompt,
-      terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
-      interactive: opts.interactive ?? false,
-    })
-    // As main.ts does: the one composition root.
-    : await composeDust({
-      version: readPackageVersion(), dustHome: opts.home, loaded, out, prompt, interactive: opts.interactive ?? false,
-      terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
-    });
+  // As main.ts does: the one composition root.
+  const app = await composeDust({
+    version: readPackageVersion(), dustHome: opts.home, loaded, out, prompt, interactive: opts.interactive ?? false,
+    terminal: { withTerminal: (fn) => fn({ input: process.stdin, output: process.stdout }) },
+  });
   return {
     app,
     stdout: () => stdout.text,

@@ -11,7 +11,7 @@ import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd
 import { loadConfig } from '../../src/config/load-config.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { ensureDustHome, type DustApp } from '../../src/shell/app.js';
-import { composeDust } from '../../src/shell/compose.js';
+import { composeDust } from '../../src/compose.js';
 import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { eventually } from './helpers.js';
 

@@ -1,5 +1,5 @@
-import { loadSshConfig, resolveHostConfig, listConcreteHosts } from '../ssh/ssh-config.js';
-import type { InventoryProvider, NodeDraft } from './provider.js';
+import { loadSshConfig, resolveHostConfig, listConcreteHosts } from './ssh-config.js';
+import type { InventoryProvider, NodeDraft } from '../inventory/provider.js';
 
 /**
  * Lists the concrete `Host` entries of an OpenSSH client config as nodes (config `sshConfigHosts`), so

@@ -3,16 +3,18 @@
  * a region is known, the engine, built-in and user plugins). The CLI, `dust serve`, tests and bench all start
  * dust through here, so none of them wires the app by hand.
  */
-import type { LoadedConfig } from '../config/load-config.js';
-import type { TerminalOutput } from '../output/terminal-output.js';
-import type { Prompter } from '../plugins/api.js';
-import type { TerminalHost } from './command-runner.js';
-import type { DustPlugin } from '../plugins/api.js';
-import { DustApp } from './app.js';
-import { prepareEc2, type PrepareEc2Options } from '../ec2/wiring.js';
-import type { LoginRule } from '../config/schema.js';
-import type { SetupTuning } from '../clusters/commands/setup-step.js';
-import { type KubernetesCliOptions, resolveKubernetesSettings } from '../kubernetes/settings.js';
+import type { LoadedConfig } from './config/load-config.js';
+import type { TerminalOutput } from './output/terminal-output.js';
+import type { Prompter } from './plugins/api.js';
+import type { TerminalHost } from './shell/command-runner.js';
+import type { DustPlugin } from './plugins/api.js';
+import { DustApp } from './shell/app.js';
+import { sshPlugin } from './ssh/plugin.js';
+import { sshConfigWarner } from './ssh/ssh-config.js';
+import { prepareEc2, type PrepareEc2Options } from './ec2/wiring.js';
+import type { LoginRule } from './config/schema.js';
+import type { SetupTuning } from './clusters/commands/setup-step.js';
+import { type KubernetesCliOptions, resolveKubernetesSettings } from './kubernetes/settings.js';
 
 export interface ComposeOptions {
   version: string;
@@ -44,10 +46,10 @@ export interface ComposeOptions {
 
 export async function composeDust(o: ComposeOptions): Promise<DustApp> {
   // Loaded only when asked for: the demo pulls in ssh2's server side and node-pty.
-  let demo: import('../ec2/demo.js').DemoSession | undefined;
-  let pods: import('../kubernetes/demo.js').PodDemo | undefined;
+  let demo: import('./ec2/demo.js').DemoSession | undefined;
+  let pods: import('./kubernetes/demo.js').PodDemo | undefined;
   if (o.demo) {
-    const [{ startDemo }, { startPodDemo }] = await Promise.all([import('../ec2/demo.js'), import('../kubernetes/demo.js')]);
+    const [{ startDemo }, { startPodDemo }] = await Promise.all([import('./ec2/demo.js'), import('./kubernetes/demo.js')]);
     // Side by side: the SSH nodes and the Kubernetes emulator each make keys, and neither needs the other.
     const [ec2Demo, podDemo] = await Promise.allSettled([startDemo({ dustHome: o.dustHome }), startPodDemo({ dustHome: o.dustHome })]);
     if (ec2Demo.status === 'rejected' || podDemo.status === 'rejected') {
@@ -68,7 +70,7 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
   let app: DustApp | undefined;
   if (kube.enabled) {
     // Loaded only when on: the plugin module brings the exec transport (ws) along, though not client-node.
-    const { kubernetesPlugin } = await import('../kubernetes/plugin.js');
+    const { kubernetesPlugin } = await import('./kubernetes/plugin.js');
     integrations.push(kubernetesPlugin({
       settings: kube,
       ...(o.podReadyTimeoutMs !== undefined ? { readyTimeoutMs: o.podReadyTimeoutMs } : {}),
@@ -86,6 +88,8 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
   });
   integrations.push(ec2.plugin);
   const leadingRules = [...(demo?.loginRules ?? []), ...(o.ec2?.leadingRules ?? [])];
+  // SSH is the default transport; its plugin (and ssh2) belong to src/ssh, wired here and nowhere else.
+  const extraKnownHosts = [...(demo ? [demo.knownHostsFile] : []), ...(o.extraKnownHosts ?? [])];
   app = new DustApp({
     version: o.version,
     dustHome: o.dustHome,
@@ -93,7 +97,10 @@ export async function composeDust(o: ComposeOptions): Promise<DustApp> {
     out: o.out,
     prompt: o.prompt,
     terminal: o.terminal,
-    ...(demo || o.extraKnownHosts ? { extraKnownHosts: [...(demo ? [demo.knownHostsFile] : []), ...(o.extraKnownHosts ?? [])] } : {}),
+    transports: (engine) => [sshPlugin({
+      config: o.loaded.config, dustHome: o.dustHome, askSecret: engine.askSecret, warn: engine.warn, warnConfig: sshConfigWarner(o.out),
+      ...(extraKnownHosts.length > 0 ? { extraKnownHosts } : {}),
+    })],
     integrations,
     ...(leadingRules.length > 0 ? { leadingRules } : {}),
     interactive: o.interactive,
