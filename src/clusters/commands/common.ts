@@ -7,7 +7,7 @@ import { CLUSTER_NAME } from '../names.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
 
 export const USAGE =
-  'cluster init [FILE|NAME] [--provider ec2|k8s] | cluster up [-f FILE] [NAME] [--nodes N] [-y] | cluster status [NAME] | '
+  'cluster init [FILE|NAME] [--provider ec2|k8s] | cluster up [-f FILE] [NAME] [--k8s --image IMG] [--nodes N] [--timeout S] [-y] | cluster status [NAME] | '
   + 'cluster list | cluster submit NAME [-w DIR] [--detach] -- CMD | cluster dashboard NAME [--port P] [--local L] | cluster down NAME [-y]';
 
 export function usageError(message: string, hint = `usage: ${USAGE}`): DustError {
