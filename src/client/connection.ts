@@ -7,6 +7,9 @@ import { createMessageConnection, SocketMessageReader, SocketMessageWriter, Resp
 import { ClientRequests, PROTOCOL_VERSION, ServerNotifications, type ClientHello, type ServerHello, type WriteParams } from '../server/protocol.js';
 
 /** No server answers on the socket (none running, or a stale file): the caller may run without one. */
+/** What a client says when its server's connection closed without a word (killed, crashed). */
+export const SERVER_GONE = 'the server went away (stopped or killed); its sessions are gone';
+
 export class NoServerError extends Error {}
 
 export interface ServerConnection {
@@ -36,7 +39,7 @@ export async function connectServer(socketPath: string, client: ClientHello['cli
   const gone = (): void => {
     if (closing || goneFired) return;
     goneFired = true;
-    goneReason = byeReason ?? 'the server went away (stopped or killed); its sessions are gone';
+    goneReason = byeReason ?? SERVER_GONE;
     for (const l of goneListeners) l(goneReason);
   };
   conn.onNotification(ServerNotifications.bye, ({ reason }: { reason: string }) => { byeReason = `the server stopped: ${reason}`; });

@@ -4,17 +4,15 @@
  * the same (0 only when every line succeeded; a command's own status, such as a submitted job's, passes through).
  */
 import readline from 'node:readline';
-import { spawn } from 'node:child_process';
 import { ClientNotifications, ClientRequests, ProtocolErrors, ServerNotifications, ServerRequests, type LocalRunParams, type LocalRunResult, type RunResult } from '../server/protocol.js';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { writeToStdio, type ServerConnection } from './connection.js';
+import { SERVER_GONE, writeToStdio, type ServerConnection } from './connection.js';
+import { spawnLocal } from '../shell/local-run.js';
 
 export async function runScriptOnServer(server: ServerConnection, lines: readonly string[], stdin: NodeJS.ReadableStream | undefined): Promise<number> {
   const { conn } = server;
-  let lost: string | undefined;
   // First: a server that is gone already says so here, before anything is asked of its connection.
   server.onGone((reason) => {
-    lost = reason;
     process.stderr.write(`dust: ${reason}\n`);
     process.exit(1);
   });
@@ -22,7 +20,9 @@ export async function runScriptOnServer(server: ServerConnection, lines: readonl
   // A script has no terminal and nobody to answer: say so, the server turns it into the command's one-line error.
   conn.onRequest(ServerRequests.prompt, () => new ResponseError(ProtocolErrors.Refused, 'a script cannot answer questions'));
   conn.onRequest(ServerRequests.terminalOpen, () => new ResponseError(ProtocolErrors.Refused, 'a script has no terminal for a raw shell'));
-  conn.onRequest(ServerRequests.localRun, (p: LocalRunParams) => runHere(p));
+  // `!cmd` of a script client runs here, on its stdio, in its directory.
+  conn.onRequest(ServerRequests.localRun, (p: LocalRunParams) => spawnLocal(p.command, { cwd: p.cwd, captureStdout: p.captureStdout })
+    .catch((): LocalRunResult => ({ exitCode: 127 })));
   let running = false;
   process.on('SIGINT', () => {
     // Ctrl-C interrupts the running line (on the server, this client's only); twice, or between lines, leaves.
@@ -47,13 +47,11 @@ export async function runScriptOnServer(server: ServerConnection, lines: readonl
       for await (const line of rl) if (!(await runOne(line))) break;
     }
   } catch (err) {
-    if (lost) return 1;
     // A dying server rejects the pending request before the socket's close is seen: give the close a moment to
     // say why (its handler prints the one line and exits), and say it here if it does not.
     if (!(err instanceof ResponseError)) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      if (lost) return 1;
-      process.stderr.write('dust: the server went away (stopped or killed); its sessions are gone\n');
+      process.stderr.write(`dust: ${SERVER_GONE}\n`);
       return 1;
     }
     throw err;
@@ -61,18 +59,4 @@ export async function runScriptOnServer(server: ServerConnection, lines: readonl
     server.close();
   }
   return status;
-}
-
-/** `!cmd` of a script client runs here, on its stdio, in its directory. */
-function runHere(p: LocalRunParams): Promise<LocalRunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.env['SHELL_FOR_DUST'] ?? '/bin/sh', ['-c', p.command], { cwd: p.cwd, stdio: p.captureStdout ? ['inherit', 'pipe', 'inherit'] : 'inherit' });
-    const chunks: Buffer[] = [];
-    child.stdout?.on('data', (d: Buffer) => chunks.push(d));
-    child.on('error', () => resolve({ exitCode: 127 }));
-    child.on('close', (status, signal) => {
-      const exitCode = status ?? (signal ? 128 : 1);
-      resolve(p.captureStdout ? { exitCode, stdout: Buffer.concat(chunks).toString('utf8') } : { exitCode });
-    });
-  });
 }

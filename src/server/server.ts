@@ -107,7 +107,7 @@ export class DustServer {
       c.busy = line.slice(0, 60);
       try {
         const ok = await client.runner.runLine(line);
-        const status = ok ? undefined : client.runner.lastCommandStatus;
+        const status = client.runner.lastCommandStatus;
         return { ok, prompt: client.state.promptText(), exit: client.wantsExit, secretPending: client.sessions.anyWaitingForSecret(), ...(status !== undefined ? { status } : {}) };
       } finally {
         c.busy = undefined;

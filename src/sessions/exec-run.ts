@@ -9,7 +9,7 @@ import type { DustNode } from '../inventory/node.js';
 import type { NodeRunResult, RunOptions } from '../plugins/api.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { OutputTail } from './output-tail.js';
-import { toNodeFailure, type NodeFailure } from './node-failure.js';
+import { formatSeconds, toNodeFailure, type NodeFailure } from './node-failure.js';
 import { execWrapper, killCommand, parsePidLine } from './exec-protocol.js';
 import type { ExecProcess, Transport } from './transport.js';
 
@@ -72,10 +72,6 @@ function signalStatus(name: string): number | null {
   return num === undefined ? null : 128 + num;
 }
 
-function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
-}
 
 /** Runs `command` on `node` through `transport.exec` (which must exist). Never throws: failures are results. */
 export async function execOnNode(transport: Transport, node: DustNode, command: string, o: ExecRunOptions): Promise<NodeRunResult> {

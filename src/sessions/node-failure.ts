@@ -25,3 +25,9 @@ export function toNodeFailure(err: unknown, fallback: DustErrorCode = ErrorCodes
 export function describeFailure(f: NodeFailure): string {
   return f.hint ? `${f.message} — ${f.hint}` : f.message;
 }
+
+/** A duration in a failure message: `3 s`, `0.5 s`. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

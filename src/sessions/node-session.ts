@@ -20,7 +20,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { LineDemux } from './demux.js';
 import { OutputTail } from './output-tail.js';
 import { TypedEcho } from './typed-echo.js';
-import { toNodeFailure, type NodeFailure } from './node-failure.js';
+import { formatSeconds, toNodeFailure, type NodeFailure } from './node-failure.js';
 import { RawOutputFilter } from './raw-output-filter.js';
 import { TerminalModes } from './terminal-modes.js';
 import { looksLikeShellPrompt, switchesShell } from './foreign-shell.js';
@@ -76,10 +76,6 @@ export interface NodeRunOptions {
   owner?: string;
 }
 
-function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
-}
 
 /** The terminal `attachRaw` drives: the local tty, or anything shaped like it (tests use in-memory streams). */
 export interface RawTerminal {

@@ -27,7 +27,7 @@ export async function runScript(app: DustApp, lines: readonly string[], stdin: N
     const ok = await app.runner.runLine(line);
     const failed = !ok || app.inventoryFailures > failuresBefore;
     // A command that returned its own status (`cluster submit`: the job's exit code) exits with it.
-    const own = ok ? undefined : app.runner.lastCommandStatus;
+    const own = app.runner.lastCommandStatus;
     const lineStatus = opts.exitStatus === 'max'
       ? Math.max(failed ? 1 : 0, own ?? 0, app.state.lastResults.commandMaxRc ?? 0)
       : own ?? (failed ? 1 : 0);

@@ -3,42 +3,7 @@
  * MaxStartups (10:30:100 by default) drops bursts of unauthenticated connections; 32 in flight was the
  * measured best on a 2-core machine (test-cluster.md). Established sessions are not counted.
  */
-export class HandshakePool {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-
-  constructor(readonly maxConcurrent: number) {
-    if (!(maxConcurrent >= 1)) throw new RangeError('maxConcurrent must be at least 1');
-  }
-
-  /** Runs `task` once a slot is free; the slot is released when the task settles. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await task();
-    } finally {
-      this.release();
-    }
-  }
-
-  /** Handshakes currently in flight. */
-  get inFlight(): number {
-    return this.active;
-  }
-
-  private acquire(): Promise<void> {
-    if (this.active < this.maxConcurrent) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.queue.push(() => { this.active++; resolve(); }));
-  }
-
-  private release(): void {
-    this.active--;
-    this.queue.shift()?.();
-  }
-}
+export { ConcurrencyLimit as HandshakePool } from '../sessions/concurrency-limit.js';
 
 /**
  * Errors a server gives when it sheds load during the handshake (MaxStartups): worth retrying with backoff.

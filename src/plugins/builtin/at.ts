@@ -5,6 +5,7 @@ import { foldNodeNames } from '../../targets/index.js';
 import { makeChalk, nodeColor } from '../../output/style.js';
 import { isSecretPrompt } from '../../sessions/secret-prompt.js';
 import { describeFailure } from '../../sessions/node-failure.js';
+import { isFailure } from '../../sessions/fan-out.js';
 import path from 'node:path';
 import { RUN_FLAGS, outputDirFrom, pickedNodes, runOptionsFrom, withOutputDir } from './run-flags.js';
 import { fileBase } from '../../output/output-dir.js';
@@ -201,7 +202,7 @@ async function lineMode(ctx: CommandContext, command: string, runOpts: { secret?
     errLines.flush();
     const { node } = result;
     pending.delete(node.name);
-    if (result.status === 'failed' || result.status === 'unreachable' || result.status === 'timeout') failed++;
+    if (isFailure(result)) failed++;
     if (result.status === 'waiting') waiting++;
     if (result.notice) ctx.out.warn(`${label(node)} ${result.notice}`);
     if (result.status === 'unreachable') ctx.out.print(`${label(node)} ${chalk.red('✖')} ${result.error ? describeFailure(result.error) : 'unreachable'}`);
@@ -255,7 +256,7 @@ export function warnUselessMaxErrors(ctx: CommandContext, opts: RunOptions, node
 
 /** A run failed when a node exited non-zero, timed out or could not be reached (waiting and interrupted are not failures). */
 export function anyFailed(results: readonly NodeRunResult[]): boolean {
-  return results.some((r) => r.status === 'failed' || r.status === 'unreachable' || r.status === 'timeout');
+  return results.some(isFailure);
 }
 
 const PROGRESS_MS = 100;
