@@ -125,6 +125,4 @@ export interface ClusterProvider {
   list(opts?: ClusterCallOptions): Promise<ClusterListEntry[]>;
   /** Spec values to start from instead of the schema's defaults (`cluster init`, `cluster up NAME`): the demo's key. */
   specDefaults?(): Readonly<Record<string, unknown>>;
-  /** Whether this machine holds a record of the cluster from this provider (so status/down know whom to ask). */
-  owns(name: string): boolean;
 }

@@ -20,10 +20,6 @@ export function isLoopbackDestination(host: string): boolean {
 export class ForwardTable {
   readonly #sockets = new Set<net.Socket>();
 
-  get size(): number {
-    return this.#sockets.size;
-  }
-
   /** Serves one `direct-tcpip` request. */
   serve(accept: AcceptConnection<ServerChannel>, reject: RejectConnection, info: TcpipRequestInfo): void {
     if (!isLoopbackDestination(info.destIP) || !(info.destPort > 0 && info.destPort < 65536)) {

@@ -8,7 +8,7 @@ import type {
   ClusterCallOptions, ClusterDownReport, ClusterListEntry, ClusterNodeReport, ClusterProvider, ClusterStatusReport,
   ClusterUpOptions, ClusterUpReport,
 } from '../clusters/provider.js';
-import { recordedClusters, recordedProvider } from '../clusters/records.js';
+import { recordedClusters } from '../clusters/records.js';
 import type { ClusterSpec } from '../clusters/spec.js';
 import type { Ec2Cloud } from './cloud-hooks.js';
 import { listInstances } from './inventory-provider.js';
@@ -65,13 +65,11 @@ export function ec2ClusterProvider(options: Ec2ClusterProviderOptions): ClusterP
       ...(options.wait?.waitTimeoutMs !== undefined ? { timeoutMs: options.wait.waitTimeoutMs } : {}),
     };
   };
-  const ours = (name: string) => recordedProvider(dustHome, name) === 'ec2';
 
   return {
     kind: 'ec2',
     describe: () => (options.cloud?.region ? `EC2 (${options.cloud.region})` : 'EC2 (not enabled)'),
     unavailable: () => (!options.cloud || options.cloud.region === undefined ? options.notEnabled() : undefined),
-    owns: ours,
     specDefaults: () => options.specDefaults ?? {},
 
     async up(spec: ClusterSpec, opts: ClusterUpOptions): Promise<ClusterUpReport> {

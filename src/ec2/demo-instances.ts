@@ -57,8 +57,11 @@ export function launchedInstanceNodes(opts: LaunchedInstanceOptions): LaunchedIn
       }
       return;
     }
+    // One copy of the region's instances per change (each copy settles the region and copies every instance).
+    let seen: ReturnType<typeof snapshot> | null = null;
+    const current = () => (seen ??= snapshot(change.region, id));
     if (!node) {
-      const info = snapshot(change.region, id);
+      const info = current();
       const keyName = info?.keyName;
       const publicKey = keyName ? core.region(change.region).keyPairs.get(keyName)?.publicKey : undefined;
       const clusterName = change.tags[opts.clusterTag];
@@ -77,7 +80,7 @@ export function launchedInstanceNodes(opts: LaunchedInstanceOptions): LaunchedIn
       await cluster.stopNode(id);
     } else if (change.state === 'running' && !node.running) {
       // EC2 hands out a new public address on every start: listen where the instance now is.
-      const ip = snapshot(change.region, id)?.publicIp;
+      const ip = current()?.publicIp;
       const host = ip !== undefined && ip.startsWith('127.') ? ip : '127.0.0.1';
       await cluster.startNode(id, { host, port: opts.port });
       opts.onHostKeysChanged();

@@ -208,10 +208,13 @@ async function walkRemote(files: RemoteFiles, dir: string, local: string, st: Re
   }
 }
 
-/** A remote name as a local one: a name with a path separator (not possible on POSIX, but not trusted) is flattened. */
-function localName(name: string): string {
-  const safe = name.replace(/[/\\]/g, '_');
-  return safe === '.' || safe === '..' ? `_${safe}` : safe;
+/**
+ * A remote name as ONE local file or directory name: a path separator (not possible on POSIX, but names come from
+ * outside — an EC2 Name tag anyone with tagging rights can set) is flattened, so `../../.ssh` cannot lead outside.
+ */
+export function localName(name: string): string {
+  const flat = name.replace(/[/\\]/g, '_');
+  return flat === '' || flat === '.' || flat === '..' ? `_${flat}` : flat;
 }
 
 /** Before anything is written: a local directory where a file goes, or a file where a directory goes, stops the copy. */

@@ -14,7 +14,7 @@ import type {
   ClusterCallOptions, ClusterDownReport, ClusterListEntry, ClusterNodeReport, ClusterProvider, ClusterStatusReport,
   ClusterUpOptions, ClusterUpReport,
 } from '../clusters/provider.js';
-import { clusterRecordFile, recordedClusters, recordedProvider } from '../clusters/records.js';
+import { clusterRecordFile, recordedClusters } from '../clusters/records.js';
 import type { ClusterSpec, K8sClusterSpec } from '../clusters/spec.js';
 import { DustError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -101,7 +101,6 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
   const provider: ClusterProvider = {
     kind: 'k8s',
     describe: () => (known ? `Kubernetes (context ${known.context})` : 'Kubernetes'),
-    owns: (name) => recordedProvider(dustHome, name) === 'k8s',
     specDefaults: () => options.specDefaults ?? {},
 
     async up(anySpec: ClusterSpec, opts: ClusterUpOptions): Promise<ClusterUpReport> {
@@ -257,23 +256,19 @@ export function k8sClusterProvider(options: K8sClusterProviderOptions): ClusterP
 
     async list(): Promise<ClusterListEntry[]> {
       const t = await target();
-      const summaries = await clusters.list();
+      const summaries = await clusters.list({ heads: true });
+      // Each record read once: whether the cluster came from a spec here, and where one without pods was.
+      const records = new Map<string, K8sClusterRecord | undefined>();
+      for (const r of recordedClusters(dustHome)) if (r.provider === 'k8s') records.set(r.name, await readRecord(dustHome, r.name));
       const entries = new Map<string, ClusterListEntry>();
       for (const s of summaries) {
-        const record = await readRecord(dustHome, s.name);
         const states = Object.fromEntries(Object.entries(s.phases).map(([k, v]) => [k.toLowerCase(), v]));
-        let head: ClusterListEntry['head'];
-        if (states['running'] !== undefined || states['pending'] !== undefined) {
-          const h = (await podsOf(s.name, record?.namespace)).find((p) => p.role === 'head');
-          if (h) head = { state: h.phase.toLowerCase(), ...(h.ip ? { address: h.ip } : {}) };
-        }
-        entries.set(s.name, { name: s.name, location: where(s.namespaces.join(', '), t), states, ...(head ? { head } : {}), fromSpec: record !== undefined });
+        const head = s.head && s.head.phase !== 'Terminating' ? { state: s.head.phase.toLowerCase(), ...(s.head.ip ? { address: s.head.ip } : {}) } : undefined;
+        entries.set(s.name, { name: s.name, location: where(s.namespaces.join(', '), t), states, ...(head ? { head } : {}), fromSpec: records.get(s.name) !== undefined });
       }
       // Recorded here but no pod left (deleted behind dust's back): still listed, so `cluster down` can tidy up.
-      for (const r of recordedClusters(dustHome)) {
-        if (r.provider !== 'k8s' || entries.has(r.name)) continue;
-        const record = await readRecord(dustHome, r.name);
-        entries.set(r.name, { name: r.name, location: where(record?.namespace ?? '?', t), states: {}, fromSpec: true });
+      for (const [name, record] of records) {
+        if (!entries.has(name)) entries.set(name, { name, location: where(record?.namespace ?? '?', t), states: {}, fromSpec: true });
       }
       return [...entries.values()].sort((a, b) => a.name.localeCompare(b.name));
     },

@@ -44,8 +44,8 @@ export interface KubernetesClusters {
   create(options: CreatePodClusterOptions): Promise<CreateWorkersResult>;
   /** Deletes every pod of the cluster (default: in the namespace listed, or every namespace); returns their names. */
   delete(name: string, options?: { namespace?: string }): Promise<string[]>;
-  /** The dust clusters of pods (default: in the namespace listed, or every namespace). */
-  list(options?: { namespace?: string }): Promise<ClusterSummary[]>;
+  /** The dust clusters of pods (default: in the namespace listed, or every namespace); `heads`: with each head pod. */
+  list(options?: { namespace?: string; heads?: boolean }): Promise<ClusterSummary[]>;
   /** The pods of one cluster, head first (default: in the namespace listed, or every namespace). */
   pods(name: string, options?: { namespace?: string }): Promise<ClusterPod[]>;
   /** Deletes these pods of a cluster (scaling it down); returns their names. */

@@ -219,7 +219,7 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DustPlugin {
     async list(o = {}) {
       const k = await lazy.get();
       const { listClusters } = await import('./workers.js');
-      return listClusters({ sdk: k.sdk, kc: k.kc, api: k.api, context: k.context }, o.namespace ?? k.namespace);
+      return listClusters({ sdk: k.sdk, kc: k.kc, api: k.api, context: k.context }, o.namespace ?? k.namespace, o.heads ? { heads: true } : {});
     },
     async pods(name, o = {}) {
       const k = await lazy.get();

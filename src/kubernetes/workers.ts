@@ -481,10 +481,12 @@ export interface ClusterSummary {
   count: number;
   /** Pods per phase (`Running: 3, Pending: 1`). */
   phases: Record<string, number>;
+  /** The cluster's head pod (role `head`), when it has one and `heads` was asked for. */
+  head?: { phase: string; ip?: string };
 }
 
 /** The dust clusters (pods with a `dust/cluster` label) in `namespace`, or every namespace, by name. */
-export async function listClusters(clients: KubeClients, namespace: string | undefined): Promise<ClusterSummary[]> {
+export async function listClusters(clients: KubeClients, namespace: string | undefined, opts: { heads?: boolean } = {}): Promise<ClusterSummary[]> {
   let pods: PodLike[];
   try {
     pods = (await listPodsPaged(clients.api, { namespace, labelSelector: CLUSTER_LABEL })).pods;
@@ -504,6 +506,8 @@ export async function listClusters(clients: KubeClients, namespace: string | und
     summary.count += 1;
     const phase = p.metadata?.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown');
     summary.phases[phase] = (summary.phases[phase] ?? 0) + 1;
+    const ip = (p as { status?: { podIP?: string } }).status?.podIP;
+    if (opts.heads && p.metadata?.labels?.[ROLE_LABEL] === 'head' && !summary.head) summary.head = { phase, ...(ip ? { ip } : {}) };
   }
   return [...byName.values()].map((s) => ({ ...s, namespaces: s.namespaces.sort() })).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,5 +1,5 @@
 import type { CommandContext, DustNode } from '../../plugins/api.js';
-import type { ClusterNodeReport, ClusterProgress, ClusterProvider } from '../provider.js';
+import type { ClusterNodeReport, ClusterProgress, ClusterProvider, ClusterStatusReport } from '../provider.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { recordedProvider } from '../records.js';
@@ -40,13 +40,17 @@ export function providerOfKind(ctx: CommandContext, kind: string): ClusterProvid
 }
 
 /**
- * Whose cluster `name` is: the provider named by `--provider`, else the one holding this machine's record of
- * it, else whichever working provider sees a cluster by that name (asked in parallel).
+ * Whose cluster `name` is, and how it is now: the provider named by `--provider`, else the one holding this
+ * machine's record of it, else whichever working provider sees a cluster by that name (asked in parallel; the
+ * answer that found it is the report, so nobody asks twice).
  */
-export async function providerOfCluster(ctx: CommandContext, sub: string, name: string, explicit: string | undefined): Promise<ClusterProvider> {
-  if (explicit !== undefined) return providerOfKind(ctx, explicit);
-  const recorded = recordedProvider(ctx.state.dustHome, name);
-  if (recorded !== undefined) return providerOfKind(ctx, recorded);
+export async function findCluster(ctx: CommandContext, sub: string, name: string): Promise<{ provider: ClusterProvider; report: ClusterStatusReport | undefined }> {
+  const explicit = typeof ctx.flags['provider'] === 'string' ? ctx.flags['provider'] : undefined;
+  const known = explicit ?? recordedProvider(ctx.state.dustHome, name);
+  if (known !== undefined) {
+    const provider = providerOfKind(ctx, known);
+    return { provider, report: await provider.status(name, { signal: ctx.signal }) };
+  }
   const usable = ctx.state.clusterProviders().filter((p) => p.unavailable?.() === undefined);
   if (usable.length === 0) {
     const any = ctx.state.clusterProviders()[0];
@@ -54,12 +58,15 @@ export async function providerOfCluster(ctx: CommandContext, sub: string, name: 
     if (problem) throw problem;
     throw new DustError(ErrorCodes.ClusterProvider, `cluster ${sub}: no cluster provider is enabled`, { hint: 'enable EC2 (--region) or Kubernetes (kubernetes.enabled in the config)' });
   }
-  const seen = await Promise.all(usable.map(async (p) => ((await p.status(name, { signal: ctx.signal }).catch(() => undefined)) ? p : undefined)));
-  const found = seen.filter((p): p is ClusterProvider => p !== undefined);
+  const seen = await Promise.all(usable.map(async (provider) => {
+    const report = await provider.status(name, { signal: ctx.signal }).catch(() => undefined);
+    return report ? { provider, report } : undefined;
+  }));
+  const found = seen.filter((f) => f !== undefined);
   if (found.length === 1) return found[0]!;
   if (found.length > 1) {
-    throw new DustError(ErrorCodes.ClusterProvider, `cluster ${sub}: ${found.map((p) => p.kind).join(' and ')} each have a cluster named '${name}'`, {
-      hint: `say which: cluster ${sub} ${name} --provider ${found[0]!.kind}`,
+    throw new DustError(ErrorCodes.ClusterProvider, `cluster ${sub}: ${found.map((f) => f.provider.kind).join(' and ')} each have a cluster named '${name}'`, {
+      hint: `say which: cluster ${sub} ${name} --provider ${found[0]!.provider.kind}`,
     });
   }
   throw new DustError(ErrorCodes.ClusterNotFound, `cluster ${sub}: no cluster named '${name}' (${usable.map((p) => p.describe()).join(', ')})`, {
@@ -124,10 +131,4 @@ export function afterDoubleDash(raw: string): string | undefined {
   const m = /(?:^|\s)--(?:\s+|$)/.exec(raw);
   if (!m) return undefined;
   return raw.slice(m.index + m[0].length).trim();
-}
-
-/** The text before the first ` -- ` (what dust parses as its own flags and arguments). */
-export function beforeDoubleDash(args: readonly string[]): readonly string[] {
-  const i = args.indexOf('--');
-  return i < 0 ? args : args.slice(0, i);
 }

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../../plugins/api.js';
 import { deleteSetupRecord } from '../records.js';
-import { checkClusterName, inventoryNodes, plural, progressPrinter, providerOfCluster, usageError } from './common.js';
+import { checkClusterName, inventoryNodes, plural, progressPrinter, findCluster, usageError } from './common.js';
 
 /**
  * `cluster down NAME`: shows what goes, asks (unless -y), closes dust's sessions to the nodes, and has the
@@ -11,8 +11,7 @@ export async function clusterDown(ctx: CommandContext, args: readonly string[]):
   if (name === undefined) throw usageError('cluster down: which cluster?', '`cluster list` shows them; then cluster down NAME');
   if (args.length > 1) throw usageError(`cluster down: one cluster name, not '${args.join(' ')}'`);
   checkClusterName('down', name);
-  const provider = await providerOfCluster(ctx, 'down', name, typeof ctx.flags['provider'] === 'string' ? ctx.flags['provider'] : undefined);
-  const report = await provider.status(name, { signal: ctx.signal });
+  const { provider, report } = await findCluster(ctx, 'down', name);
   const live = (report?.nodes ?? []).filter((n) => n.role !== 'other' && n.state !== 'terminated' && n.state !== 'shutting-down');
   if (ctx.flags['yes'] !== true && !ctx.out.json) {
     if (live.length > 0) ctx.out.table(['node', 'role', 'state', 'address', 'kind'], live.map((n) => [n.name, n.role, n.state, n.address ?? '-', n.kind ?? '']));

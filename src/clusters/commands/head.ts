@@ -2,13 +2,12 @@ import type { CommandContext, DustNode } from '../../plugins/api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import type { ClusterProvider } from '../provider.js';
-import { checkClusterName, inventoryNodes, providerOfCluster } from './common.js';
+import { checkClusterName, inventoryNodes, findCluster } from './common.js';
 
 /** The cluster's head as a node dust can reach, or one line saying why there is none to use. */
 export async function clusterHead(ctx: CommandContext, sub: string, name: string): Promise<{ head: DustNode; provider: ClusterProvider; dashboardPort: number | undefined }> {
   checkClusterName(sub, name);
-  const provider = await providerOfCluster(ctx, sub, name, typeof ctx.flags['provider'] === 'string' ? ctx.flags['provider'] : undefined);
-  const report = await provider.status(name, { signal: ctx.signal });
+  const { provider, report } = await findCluster(ctx, sub, name);
   const head = report?.nodes.find((n) => n.role === 'head' && n.live) ?? undefined;
   if (!report || !head) {
     const any = report?.nodes.find((n) => n.role === 'head');

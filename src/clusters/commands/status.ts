@@ -2,7 +2,7 @@ import type { CommandContext, DustNode } from '../../plugins/api.js';
 import { DustError } from '../../errors/dust-error.js';
 import { ErrorCodes } from '../../errors/codes.js';
 import { readSetupRecord, recordedClusters, type SetupRecordEntry } from '../records.js';
-import { checkClusterName, inventoryNodes, providerOfCluster, usageError } from './common.js';
+import { checkClusterName, inventoryNodes, findCluster, usageError } from './common.js';
 import { setupDigest } from './setup-step.js';
 
 /** How long `status` gives a node to answer over its session before calling it unreachable. */
@@ -28,8 +28,7 @@ export async function clusterStatus(ctx: CommandContext, args: readonly string[]
     name = here[0]!.name;
   }
   checkClusterName('status', name);
-  const provider = await providerOfCluster(ctx, 'status', name, typeof ctx.flags['provider'] === 'string' ? ctx.flags['provider'] : undefined);
-  const report = await provider.status(name, { signal: ctx.signal });
+  const { provider, report } = await findCluster(ctx, 'status', name);
   if (!report) {
     throw new DustError(ErrorCodes.ClusterNotFound, `cluster status: ${provider.describe()} has no cluster named '${name}'`, { hint: '`cluster list` shows the clusters' });
   }

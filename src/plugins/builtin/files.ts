@@ -7,7 +7,7 @@ import { ErrorCodes } from '../../errors/codes.js';
 import { foldNodeNames } from '../../targets/index.js';
 import { warnSkipped } from './at.js';
 import type { RemoteFiles } from '../../sessions/transport.js';
-import { getPath, IsDirectoryError, putPath, type TreeCopyReport } from '../../files/copy-tree.js';
+import { getPath, IsDirectoryError, localName, putPath, type TreeCopyReport } from '../../files/copy-tree.js';
 import { formatBytes } from '../../output/format-bytes.js';
 
 /**
@@ -87,7 +87,7 @@ export const getCommand: CommandSpec<typeof COPY_FLAGS> = {
       const st = await remoteFiles.stat(remotePath);
       if (!st) throw new Error(`${remote}: No such file`);
       if (st.type === 'directory' && !recursive) throw new IsDirectoryError(`${remote}`);
-      const nodeDir = path.join(localDir, localDirName(node.name));
+      const nodeDir = path.join(localDir, localName(node.name));
       await fs.promises.mkdir(nodeDir, { recursive: true });
       const name = path.posix.basename(path.posix.normalize(remotePath));
       // `get -r node* . dir` copies the login directory's contents into dir/<node>/ itself.
@@ -99,14 +99,8 @@ export const getCommand: CommandSpec<typeof COPY_FLAGS> = {
   },
 };
 
-/**
- * A node's name as ONE directory name inside local-dir. Names come from outside (an EC2 Name tag anyone with
- * tagging rights can set): `../../.ssh` must not make `get` write outside local-dir.
- */
-export function localDirName(name: string): string {
-  const flat = name.replace(/[/\\]/g, '_');
-  return flat === '' || flat === '.' || flat === '..' ? `_${flat}` : flat;
-}
+/** A node's name as ONE directory name inside local-dir (see localName). */
+export { localName as localDirName } from '../../files/copy-tree.js';
 
 /** `~/x` and `~` mean the login directory, which is where SFTP's relative paths start. */
 function remoteRelative(p: string): string {
