@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { CLUSTER_NAME } from './names.js';
+import { writePrivateFile } from '../state/private-file.js';
 
 export function clusterRecordsDir(dustHome: string): string {
   return path.join(dustHome, 'clusters');
@@ -79,14 +80,11 @@ export function readSetupRecord(dustHome: string, name: string): SetupRecordEntr
 
 /** Merges new outcomes into the record: a node set up again replaces its old outcome. */
 export async function writeSetupRecord(dustHome: string, name: string, outcomes: readonly SetupRecordEntry[]): Promise<void> {
-  // Loaded here, not on start-up: only `cluster up` writes records.
-  const { default: writeFileAtomic } = await import('write-file-atomic');
   const byNode = new Map(readSetupRecord(dustHome, name).map((e) => [e.node, e]));
   for (const o of outcomes) byNode.set(o.node, o);
   const file = setupFile(dustHome, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const nodes = [...byNode.values()].sort((a, b) => (a.role === b.role ? a.node.localeCompare(b.node, undefined, { numeric: true }) : a.role === 'head' ? -1 : 1));
-  await writeFileAtomic(file, `# dust: the last setup outcome of each node of cluster ${name} (cluster status shows it)\n${yaml.dump({ nodes }, { lineWidth: -1 })}`, { mode: 0o600 });
+  await writePrivateFile(file, `# dust: the last setup outcome of each node of cluster ${name} (cluster status shows it)\n${yaml.dump({ nodes }, { lineWidth: -1 })}`);
 }
 
 export function deleteSetupRecord(dustHome: string, name: string): void {

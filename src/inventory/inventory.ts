@@ -33,7 +33,7 @@ export class Inventory {
    * `pending` long after `cluster list` (which asks the cloud) said running, until someone typed `refresh`.
    */
   transitionalTtlMs = 3000;
-  private annotationSource: ((name: string) => Record<string, string>) | undefined;
+  private annotationSource: (() => Readonly<Record<string, Record<string, string> | undefined>>) | undefined;
   private readonly indexes = new NodeIndexes();
   /**
    * Providers that report changes themselves (a pod watch), subscribed once they first listed successfully: a
@@ -98,8 +98,11 @@ export class Inventory {
     return this.rules;
   }
 
-  /** Lets the annotation store decorate nodes without the inventory knowing where annotations live. */
-  setAnnotationSource(fn: (name: string) => Record<string, string>): void {
+  /**
+   * Lets the annotation store decorate nodes without the inventory knowing where annotations live: `fn` gives every
+   * node's annotations by name, read once per rebuild (not once per node).
+   */
+  setAnnotationSource(fn: () => Readonly<Record<string, Record<string, string> | undefined>>): void {
     this.annotationSource = fn;
     this.invalidate();
   }
@@ -136,8 +139,9 @@ export class Inventory {
         return [];
       }
     }));
+    const annotations = this.annotationSource?.() ?? {};
     const annotate = (ds: readonly NodeDraft[]): NodeDraft[] =>
-      ds.map((d) => ({ ...d, annotations: { ...d.annotations, ...(this.annotationSource?.(d.name) ?? {}) } }));
+      ds.map((d) => ({ ...d, annotations: { ...d.annotations, ...(Object.hasOwn(annotations, d.name) ? annotations[d.name] : {}) } }));
     const reported = new Set<string>();
     const ruleOptions: LoginRuleOptions = {
       origins: this.origins,

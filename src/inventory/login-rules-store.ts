@@ -7,6 +7,7 @@ import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { describeParseError } from '../config/parse-error.js';
 import { withFileLock } from '../state/file-lock.js';
+import { writePrivateFile } from '../state/private-file.js';
 
 const StoreSchema = z.strictObject({
   first: z.array(LoginRuleSchema).default([]),
@@ -95,11 +96,8 @@ export class LoginRulesStore {
         });
       }
       if (!edit()) return;
-      await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       const body = yaml.dump({ first: this.first, last: this.last }, { lineWidth: 120, noRefs: true });
-      // Loaded on the first write: no prompt needs it before.
-      const { default: writeFileAtomic } = await import('write-file-atomic');
-      await writeFileAtomic(this.file, HEADER + body, { mode: 0o600 });
+      await writePrivateFile(this.file, HEADER + body);
     });
   }
 }

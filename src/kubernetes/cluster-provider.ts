@@ -20,6 +20,7 @@ import { DustError, isDustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { ClusterPod, KubernetesClusters, PodClusterTarget } from './clusters.js';
 import type { WorkerProgress } from './workers.js';
+import { writePrivateFile } from '../state/private-file.js';
 
 export interface K8sClusterProviderOptions {
   clusters: KubernetesClusters;
@@ -67,11 +68,9 @@ async function readRecord(dustHome: string, name: string): Promise<K8sClusterRec
 }
 
 async function writeRecord(dustHome: string, record: K8sClusterRecord): Promise<string> {
-  const { default: writeFileAtomic } = await import('write-file-atomic');
   const file = clusterRecordFile(dustHome, record.name);
-  await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const header = '# dust: the Kubernetes cluster this machine brought up (`cluster status`/`down` read it)\n';
-  await writeFileAtomic(file, header + yaml.dump(record, { noRefs: true, lineWidth: 120 }), { mode: 0o600 });
+  await writePrivateFile(file, header + yaml.dump(record, { noRefs: true, lineWidth: 120 }));
   return file;
 }
 

@@ -36,7 +36,7 @@ export class EngineState {
     readonly registry: CommandRegistry,
   ) {
     this.annotationStore = JsonFileStore.forNamespace(dustHome, 'annotations');
-    inventory.setAnnotationSource((name) => this.annotationStore.get<Record<string, string>>(name) ?? {});
+    inventory.setAnnotationSource(() => this.annotationStore.all() as Record<string, Record<string, string> | undefined>);
   }
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { withFileLock } from './file-lock.js';
+import { writePrivateFile } from './private-file.js';
 
 /**
  * `$DUST_HOME/history`, shared by every dust shell of this user. node:repl's own persistence rewrites the
@@ -49,10 +49,7 @@ export class HistoryFile {
       }
       if (onDisk[0] === entry) return; // the same line again: once is enough (readline does the same)
       const next = [entry, ...onDisk].slice(0, this.size);
-      await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      // Loaded on the first write: no prompt needs it before.
-      const { default: writeFileAtomic } = await import('write-file-atomic');
-      await writeFileAtomic(this.file, `${next.join('\n')}\n`, { mode: 0o600 });
+      await writePrivateFile(this.file, `${next.join('\n')}\n`);
     });
   }
 

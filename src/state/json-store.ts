@@ -4,6 +4,7 @@ import type { KeyValueStore } from '../plugins/api.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { withFileLock } from './file-lock.js';
+import { writePrivateFile } from './private-file.js';
 
 /**
  * A small persistent key/value store: one JSON file per namespace under `$DUST_HOME/state/`.
@@ -30,6 +31,12 @@ export class JsonFileStore implements KeyValueStore {
   get<T = unknown>(key: string): T | undefined {
     this.refresh();
     return this.data[key] as T | undefined;
+  }
+
+  /** Every key's value, as the file is now (one stat, and a read only when it changed). Do not modify it. */
+  all(): Readonly<Record<string, unknown>> {
+    this.refresh();
+    return this.data;
   }
 
   keys(): string[] {
@@ -59,10 +66,7 @@ export class JsonFileStore implements KeyValueStore {
       } else {
         data[key] = next;
       }
-      await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      // Loaded on the first write: no prompt needs it before.
-      const { default: writeFileAtomic } = await import('write-file-atomic');
-      await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+      await writePrivateFile(this.file, `${JSON.stringify(data, null, 2)}\n`);
       this.adopt(data);
     });
   }
