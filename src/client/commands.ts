@@ -8,7 +8,7 @@ import type { CliArgs } from '../shell/cli-args.js';
 import { dustHome as defaultDustHome } from '../config/paths.js';
 import { defaultSocketPath } from '../server/socket-path.js';
 import { connectServer, describeSelf, NoServerError } from './connection.js';
-import { stdinMayHoldInput } from '../shell/stdin-kind.js';
+import { preloadStdin, stdinMayHoldInput } from '../shell/stdin-kind.js';
 
 const USAGES: Record<string, string> = {
   attach: 'usage: dust attach [--socket PATH] [--no-color] [-v]',
@@ -63,13 +63,8 @@ export async function runClientCommand(command: 'attach' | 'status' | 'run', arg
     const line = `at ${pty ? '--pty ' : '--no-pty '}${timeout === undefined ? '' : `--timeout ${timeout} `}${target!} ${words.join(' ')}`;
     const args = { commands: [line], json: values['json'] === true, verbose: values['verbose'] === true, color, timeout: undefined, socket: values['socket'], noServer: values['no-server'] === true } as const;
     // Piped input is each node's stdin (pssh -I). The server protocol does not carry it: with input, run here.
-    let input: import('../shell/local-stdin.js').LocalStdin | undefined;
-    if (values['no-stdin'] !== true && stdinMayHoldInput()) {
-      const { LocalStdin } = await import('../shell/local-stdin.js');
-      input = new LocalStdin(process.stdin);
-      if ((await input.load()) === undefined) input = undefined;
-    }
-    if (!args.noServer && input === undefined) {
+    const piped = values['no-stdin'] !== true && stdinMayHoldInput() ? await preloadStdin() : undefined;
+    if (!args.noServer && (piped === undefined || piped.empty)) {
       const code = await tryScriptOnServer(args as unknown as CliArgs);
       if (code !== undefined) return code;
     }
@@ -77,7 +72,7 @@ export async function runClientCommand(command: 'attach' | 'status' | 'run', arg
     const { parseCliArgs } = await import('../shell/cli-args.js');
     const local = parseCliArgs([...(args.json ? ['--json'] : []), ...(color === false ? ['--no-color'] : []), ...(values['no-stdin'] === true ? ['--no-stdin'] : []), '-c', line]);
     const { runCli } = await import('../shell/cli.js');
-    return runCli(local, version, input);
+    return runCli(local, version, piped?.input);
   }
   let server;
   try {

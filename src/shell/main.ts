@@ -70,23 +70,23 @@ async function main(argv: readonly string[]): Promise<number> {
   process.argv = [...process.argv.slice(0, 2), ...args.optionArgs];
   // Lines for a running `dust serve` (warm sessions), unless they need an engine of their own.
   const scripted = args.commands.length > 0 || process.stdin.isTTY !== true;
-  let input: import('./local-stdin.js').LocalStdin | undefined;
+  let piped: Awaited<ReturnType<typeof import('./stdin-kind.js').preloadStdin>> | undefined;
   if (scripted && !args.noServer && !needsOwnEngine(args) && args.config === undefined && !args.demo && args.region === undefined && args.profile === undefined && args.endpointUrl === undefined
     && args.kubeconfig === undefined && args.kubeContext === undefined && args.namespace === undefined) {
     // Piped input for the nodes (`tar c x | dust -c '@* tar x'`) must reach them, and the server protocol does not
     // carry it: when a server may be listening, stdin is read now, and input runs the lines here instead.
-    if (args.commands.length > 0 && !args.noStdin && (await import('./stdin-kind.js')).stdinMayHoldInput() && await serverMayListen(args.socket)) {
-      const { LocalStdin } = await import('./local-stdin.js');
-      input = new LocalStdin(process.stdin);
+    if (args.commands.length > 0 && !args.noStdin && await serverMayListen(args.socket)) {
+      const stdin = await import('./stdin-kind.js');
+      if (stdin.stdinMayHoldInput()) piped = await stdin.preloadStdin();
     }
-    if (input === undefined || (await input.load()) === undefined) {
+    if (piped === undefined || piped.empty) {
       const { tryScriptOnServer } = await import('../client/commands.js');
       const code = await tryScriptOnServer(args);
       if (code !== undefined) return code;
     }
   }
   const { runCli } = await import('./cli.js');
-  return runCli(args, version, input);
+  return runCli(args, version, piped?.input);
 }
 
 main(process.argv.slice(2)).then(

@@ -12,3 +12,13 @@ export function stdinMayHoldInput(): boolean {
     return false;
   }
 }
+
+/**
+ * Piped input for the nodes, read now: the server protocol does not carry it, so a script with input runs in an
+ * engine of its own. `empty`: nothing came (the script may still go to a server); `input` holds it either way.
+ */
+export async function preloadStdin(): Promise<{ input: import('./local-stdin.js').LocalStdin; empty: boolean }> {
+  const { LocalStdin } = await import('./local-stdin.js');
+  const input = new LocalStdin(process.stdin);
+  return { input, empty: (await input.load()) === undefined };
+}
