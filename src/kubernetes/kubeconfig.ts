@@ -3,13 +3,12 @@
  * path (or `:`-separated list), else `KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account.
  */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { expandHome } from '../config/paths.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { KubeSdk } from './sdk.js';
+import { kubeconfigFiles } from './kubeconfig-names.js';
 
 export interface KubeconfigOptions {
   /** A kubeconfig path, or several joined with `:` (merged as kubectl merges KUBECONFIG). */
@@ -41,7 +40,7 @@ export function loadKubeconfig(sdk: KubeSdk, options: KubeconfigOptions = {}): R
   const list = options.kubeconfig ?? env['KUBECONFIG'];
   let source: string;
   if (list !== undefined && list.trim() !== '') {
-    const files = list.split(path.delimiter).filter((f) => f.trim() !== '').map((f) => path.resolve(expandHome(f.trim())));
+    const files = kubeconfigFiles(list, env);
     const present = files.filter((f) => existsSync(f));
     if (present.length === 0) {
       throw new DustError(ErrorCodes.KubeConfig, `Kubernetes: kubeconfig ${files.join(path.delimiter)} not found`, { hint: HINT });
@@ -58,7 +57,7 @@ export function loadKubeconfig(sdk: KubeSdk, options: KubeconfigOptions = {}): R
     });
     source = present.join(path.delimiter);
   } else {
-    const home = path.join(env['HOME'] ?? os.homedir(), '.kube', 'config');
+    const [home] = kubeconfigFiles(undefined, env) as [string];
     if (existsSync(home)) {
       try {
         kc.loadFromFile(home);
