@@ -5,6 +5,7 @@
  * temporary name beside the target and are renamed into place only when every byte arrived. Never client-node's
  * `Cp`: it returns before the copy ends, loses errors, and needs `tar` in the image.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path/posix';
 import { PassThrough, Writable } from 'node:stream';
 import { DustError, isDustError } from '../errors/dust-error.js';
@@ -42,17 +43,31 @@ const LIST_SCRIPT = [
 
 const MKDIR_SCRIPT = '[ -d "$1" ] && exit 0; if [ -n "$2" ]; then mkdir -m "$2" -- "$1"; else mkdir -- "$1"; fi';
 
+// A write is two commands: this one fills the temporary file, COMMIT_SCRIPT renames it into place once dust has
+// seen every byte accepted. One script could not tell a finished upload from an abandoned one: a real kubelet
+// does not signal a command whose client went away, it closes its stdin, and `cat` would see an ordinary EOF.
 const WRITE_SCRIPT = [
   // `mv` onto a directory would move the file into it.
   'if [ -d "$1" ]; then echo "$1: Is a directory" >&2; exit 1; fi',
-  'tmp="$1.dust-$$.tmp"',
-  // A write abandoned half-way (dust hangs up) leaves no temporary file behind.
-  `trap 'rm -f -- "$tmp"; exit 129' HUP INT TERM PIPE`,
-  'if ! cat > "$tmp"; then rm -f -- "$tmp"; exit 1; fi',
-  // An existing file keeps its permissions (as `cp` onto it would); a new one gets the requested mode.
-  'if [ -e "$1" ]; then m=$(stat -L -c %a -- "$1" 2>/dev/null) && chmod "$m" "$tmp"; elif [ -n "$2" ]; then chmod "$2" "$tmp"; fi',
-  'mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; exit 1; }',
+  // A runtime that does hang up on the command (as a terminal would) leaves no temporary file behind.
+  `trap 'rm -f -- "$2"; exit 129' HUP INT TERM PIPE`,
+  // The file is open before any byte is sent (see OPENED_LINE), so an abandoned write always has one to remove.
+  'exec 3> "$2" || exit 1',
+  'echo dust-file-opened',
+  'if ! cat >&3; then rm -f -- "$2"; exit 1; fi',
 ].join('\n');
+
+const OPENED_LINE = 'dust-file-opened\n';
+const CLEANUP_LIMIT_MS = 10_000;
+
+const COMMIT_SCRIPT = [
+  'if [ -d "$1" ]; then rm -f -- "$2"; echo "$1: Is a directory" >&2; exit 1; fi',
+  // An existing file keeps its permissions (as `cp` onto it would); a new one gets the requested mode.
+  'if [ -e "$1" ]; then m=$(stat -L -c %a -- "$1" 2>/dev/null) && chmod "$m" "$2"; elif [ -n "$3" ]; then chmod "$3" "$2"; fi',
+  'mv -f -- "$2" "$1" || { rm -f -- "$2"; exit 1; }',
+].join('\n');
+
+const REMOVE_SCRIPT = 'rm -f -- "$1"';
 
 const ATTR_SCRIPT = [
   'if [ -n "$2" ]; then chmod -- "$2" "$1" || exit 1; fi',
@@ -185,26 +200,38 @@ export class KubeRemoteFiles implements RemoteFiles {
     done.catch(() => {}); // the caller may only look at the stream's error
     let started: StartedCommand | undefined;
     let target = p;
-    const stderr: Buffer[] = [];
+    let tmp: string | undefined;
+    let filled: Promise<void> | undefined;
+    let settled = false;
+    const succeed = (): void => {
+      settled = true;
+      resolveDone();
+    };
+    // Every way a write can fail ends here once: the temporary file is removed (when it may exist) before `done`
+    // rejects, so a caller that sees the failure also sees the old file alone and nothing beside it.
+    const abandon = async (err: unknown, leftBehind: boolean): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      if (started?.socket.isOpen) started.socket.close();
+      if (leftBehind && tmp !== undefined) await this.removeQuietly(tmp);
+      rejectDone(err);
+    };
     const stream = new Writable({
       construct: (callback) => {
         void (async () => {
           target = await this.resolve(p);
-          started = await this.start({ command: WRITE_SCRIPT, args: [target, opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8)], stdin: true });
+          tmp = `${target}.dust-${randomBytes(6).toString('hex')}.tmp`;
+          started = await this.start({ command: WRITE_SCRIPT, args: [target, tmp], stdin: true });
           if (!started.socket.canCloseStdin) {
             started.socket.close();
             throw this.failure(`write ${target}`, V4_STDIN_REASON, 'file writes need Kubernetes 1.29+ (v5.channel.k8s.io): copy with `kubectl cp` meanwhile');
           }
-          started.attach({
-            onStderr: (data) => stderr.push(data),
-            onEnd: (end) => {
-              const outcome = end.status ? exitFromStatus(end.status) : { error: 'the exec stream ended before the file was complete' };
-              if ('exitCode' in outcome && outcome.exitCode === 0) resolveDone();
-              else rejectDone(this.failure(`write ${target}`, firstLine(Buffer.concat(stderr).toString('utf8')) || ('error' in outcome ? outcome.error : `exit status ${outcome.exitCode}`)));
-            },
-          });
+          const followed = this.follow(started, target);
+          filled = followed.filled;
+          // Bytes flow only once the temporary file is open, so an abandoned write always has one to remove.
+          await followed.opened;
         })().then(() => callback(), (err: unknown) => {
-          rejectDone(err);
+          void abandon(err, false);
           callback(err instanceof Error ? err : new Error(String(err)));
         });
       },
@@ -213,16 +240,66 @@ export class KubeRemoteFiles implements RemoteFiles {
       },
       final: (callback) => {
         started?.socket.closeStdin();
-        // Finished only when the file is in place: `done` says whether it is.
-        done.then(() => callback(), (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))));
+        void (async () => {
+          await filled;
+          await this.run(COMMIT_SCRIPT, [target, tmp ?? '', opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8)], `write ${target}`);
+        })().then(() => {
+          succeed();
+          callback();
+        }, (err: unknown) => {
+          void abandon(err, false);
+          // Finished only when the file is in place: `done` says whether it is.
+          done.then(() => callback(), (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))));
+        });
       },
       destroy: (err, callback) => {
-        if (err && started?.socket.isOpen) started.socket.close();
-        if (err) rejectDone(err);
-        callback(err);
+        if (!err) return callback(null);
+        void abandon(err, true).then(() => callback(err));
       },
     });
     return { stream, done };
+  }
+
+  /**
+   * Follows the write command: `opened` resolves when its temporary file is open (it prints OPENED_LINE), `filled`
+   * when it exits 0 (stdin ran dry and the file is complete). Either rejects with the container's message.
+   */
+  private follow(started: StartedCommand, target: string): { opened: Promise<void>; filled: Promise<void> } {
+    const stderr: Buffer[] = [];
+    let stdout = '';
+    let markOpened!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      markOpened = resolve;
+    });
+    const filled = new Promise<void>((resolve, reject) => {
+      started.attach({
+        onStdout: (data) => {
+          stdout += data.toString('latin1');
+          if (stdout.includes(OPENED_LINE)) markOpened();
+        },
+        onStderr: (data) => stderr.push(data),
+        onEnd: (end) => {
+          const outcome = end.status ? exitFromStatus(end.status) : { error: 'the exec stream ended before the file was complete' };
+          if ('exitCode' in outcome && outcome.exitCode === 0) resolve();
+          else reject(this.failure(`write ${target}`, firstLine(Buffer.concat(stderr).toString('utf8')) || ('error' in outcome ? outcome.error : `exit status ${outcome.exitCode}`)));
+        },
+      });
+    });
+    filled.catch(() => {});
+    return { opened: Promise.race([opened, filled.then(() => Promise.reject(this.failure(`write ${target}`, 'the write command ended before it opened its file')))]), filled };
+  }
+
+  /** Best effort, and bounded: a pod that stopped answering must not hold the failure back. */
+  private async removeQuietly(file: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.run(REMOVE_SCRIPT, [file], `remove ${file}`).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLEANUP_LIMIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async setAttributes(p: string, attrs: { mode?: number; mtime?: number; atime?: number }): Promise<void> {

@@ -118,6 +118,8 @@ interface PodRuntime {
   streams: Set<ExecHandle>;
   /** New exec streams open but never start their command (`stallExec`). */
   stalled: boolean;
+  /** See `keepCommandsOnDisconnect`. */
+  keepOnDisconnect: boolean;
 }
 
 interface NamespaceRecord {
@@ -465,6 +467,7 @@ export class KubeEmulatorCore {
         processes: runtime.processes,
         noShell: pod.fault === 'no-shell' || spec.image.includes('distroless'),
         stalled: runtime.stalled,
+        keepOnDisconnect: runtime.keepOnDisconnect,
         noTerminals: this.noTerminals,
         env: {
           ...inherited,
@@ -584,6 +587,18 @@ export class KubeEmulatorCore {
     runtime.stalled = stalled;
   }
 
+  /**
+   * The kubelet's own behaviour for commands without a terminal: a client that goes away only closes their stdin,
+   * nothing is signalled, and the command runs on. (By default the emulator hangs up on them, so that no test
+   * leaves processes behind.)
+   */
+  keepCommandsOnDisconnect(namespace: string, name: string, keep = true): void {
+    const pod = this.requirePod(namespace, name);
+    const runtime = this.runtimes.get(pod.uid);
+    if (!runtime) throw KubeErrors.badRequest(`pod ${name} is not running`);
+    runtime.keepOnDisconnect = keep;
+  }
+
   /** Live exec streams of a pod. */
   execStreams(namespace: string, name: string): ExecHandle[] {
     const pod = this.pods.get(key(namespace, name));
@@ -692,7 +707,7 @@ export class KubeEmulatorCore {
     }
     const sandbox = podSandbox(this.sandboxRoot, pod.namespace, pod.name);
     preparePodSandbox(sandbox, pod.name, pod.namespace);
-    this.runtimes.set(pod.uid, { sandbox, processes: new DemoProcessTable(), streams: new Set(), stalled: false });
+    this.runtimes.set(pod.uid, { sandbox, processes: new DemoProcessTable(), streams: new Set(), stalled: false, keepOnDisconnect: false });
     if (pod.fault === 'crash') pod.due = { at: at + this.delays.crash, step: 'crash' };
   }
 

@@ -2,7 +2,8 @@
  * The server side of one exec stream: the command runs on this machine, in the pod's sandbox, in a node-pty
  * terminal (tty=true: stdout and stderr merged, resize on channel 4) or over pipes (stdout and stderr apart,
  * stdin closed by a v5 close frame). When it ends, the status channel says how, as the kubelet does, and the
- * WebSocket closes. A client that goes away takes the command with it (SIGHUP, like a terminal hanging up).
+ * WebSocket closes. A client that goes away closes the command's stdin (as a kubelet does) and takes the
+ * command with it (SIGHUP, like a terminal hanging up).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
@@ -40,6 +41,11 @@ export interface ExecRuntime {
   noShell: boolean;
   /** The container runtime is wedged: the stream opens but the command never starts. */
   stalled?: boolean;
+  /**
+   * A client going away only closes the command's stdin, as a real kubelet does for a command without a terminal;
+   * by default the emulator also hangs up on it (`keepCommandsOnDisconnect`).
+   */
+  keepOnDisconnect?: boolean;
   /** Why terminals cannot be opened here (node-pty, an optional dependency, did not load); undefined when they can. */
   noTerminals?: string | undefined;
 }
@@ -104,6 +110,7 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
   });
   let finished = false;
   let leader: number | undefined;
+  let pipedStdin: NodeJS.WritableStream | undefined;
   let pending = 0;
   let paused = false;
   let onLowWater: (() => void) | undefined;
@@ -142,7 +149,10 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
   };
 
   ws.on('close', () => {
-    if (leader !== undefined && !finished) signalSessions([leader], 'SIGHUP');
+    // A kubelet closes the command's stdin when its client goes away; the hang-up on top is this emulator's
+    // choice (no process outlives its test), so clients must cope with either.
+    if (!finished) pipedStdin?.end();
+    if (leader !== undefined && !finished && !(runtime.keepOnDisconnect && !plan.tty)) signalSessions([leader], 'SIGHUP');
     finished = true;
     resolveEnded();
   });
@@ -250,6 +260,7 @@ export function startExec(ws: WebSocket, plan: ExecPlan, runtime: ExecRuntime): 
     return handle;
   }
   leader = child.pid;
+  pipedStdin = child.stdin ?? undefined;
   if (child.pid !== undefined) runtime.processes.add({ pid: child.pid, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) });
   onLowWater = () => {
     child.stdout?.resume();
