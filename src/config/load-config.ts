@@ -3,13 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { importTypeScript } from '../modules/import-typescript.js';
-import { ConfigSchema, type DustConfig } from './schema.js';
-import { describeIssue, formatPath } from './issue-text.js';
+import type { DustConfig } from './schema.js';
+import { defaultConfig } from './defaults.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { expandNodeRange } from '../targets/index.js';
 import { describeParseError } from './parse-error.js';
-import { printable } from '../errors/printable.js';
 
 export interface LoadedConfig {
   config: DustConfig;
@@ -61,50 +59,9 @@ export async function loadConfig(opts: { explicitFile?: string | undefined; cwd?
     });
   }
   if (!found || found.isEmpty) {
-    return { config: ConfigSchema.parse({}), file: found?.filepath };
+    return { config: defaultConfig(), file: found?.filepath };
   }
+  // The schema brings zod (a few hundred modules, ~60 ms): only a config file needs it.
+  const { validateConfig } = await import('./validate-config.js');
   return { config: validateConfig(found.config, found.filepath), file: found.filepath };
-}
-
-export function validateConfig(raw: unknown, file: string): DustConfig {
-  const parsed = ConfigSchema.safeParse(raw ?? {});
-  if (parsed.success) {
-    checkNodeRanges(parsed.data, file);
-    return parsed.data;
-  }
-  const issue = parsed.error.issues[0]!;
-  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-  // Keys and values quoted from the file may hold newlines or escapes: the message stays one line.
-  throw new DustError(ErrorCodes.ConfigInvalid, printable(`config: ${file}: ${formatPath(issue.path)}: ${describeIssue(issue, raw)}${more}`), {
-    hint: 'see docs/config.md for every key',
-  });
-}
-
-/**
- * A range entry must expand, and its host range must give one host or one per name: caught here, at
- * start-up, rather than as an inventory warning while the nodes silently go missing.
- */
-function checkNodeRanges(config: DustConfig, file: string): void {
-  config.nodes.forEach((entry, i) => {
-    const expand = (key: 'name' | 'host'): string[] => {
-      try {
-        return expandNodeRange(entry[key]);
-      } catch (err) {
-        throw new DustError(ErrorCodes.ConfigInvalid, `config: ${file}: nodes[${i}].${key}: ${firstLine(err).replace(/^target: /, '')}`, {
-          hint: 'a name or host is plain text or a numeric range such as worker[01-12] or 10.0.0.[10-21]',
-        });
-      }
-    };
-    const names = expand('name');
-    const hosts = expand('host');
-    if (hosts.length !== 1 && hosts.length !== names.length) {
-      throw new DustError(ErrorCodes.ConfigInvalid,
-        `config: ${file}: nodes[${i}]: name '${entry.name}' gives ${names.length} node${names.length === 1 ? '' : 's'} but host '${entry.host}' gives ${hosts.length}`,
-        { hint: 'use one host for all, or a host range with as many members as the name range' });
-    }
-  });
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }

@@ -1,18 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { z } from 'zod';
-import { LoginRuleSchema, type LoginRule } from '../config/schema.js';
+import type { LoginRule } from '../config/schema.js';
 import { DustError } from '../errors/dust-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { describeParseError } from '../config/parse-error.js';
 import { withFileLock } from '../state/file-lock.js';
 import { writePrivateFile } from '../state/private-file.js';
-
-const StoreSchema = z.strictObject({
-  first: z.array(LoginRuleSchema).default([]),
-  last: z.array(LoginRuleSchema).default([]),
-});
 
 export type RulePrecedence = 'first' | 'last';
 
@@ -33,18 +27,30 @@ export class LoginRulesStore {
   /** Why the file could not be used at start-up (reported once by the caller; its rules are not applied). */
   problem: DustError | undefined;
 
+  /** Empty until `load` (or use `open`). */
   constructor(dustHome: string) {
     this.file = path.join(dustHome, 'logins.yaml');
+  }
+
+  /** A store with its file read; why the file could not be used is kept in `problem`, not thrown. */
+  static async open(dustHome: string): Promise<LoginRulesStore> {
+    const store = new LoginRulesStore(dustHome);
+    await store.loadKeepingProblem();
+    return store;
+  }
+
+  /** `load`, with a failure kept in `problem` (its rules are then not applied) instead of thrown. */
+  async loadKeepingProblem(): Promise<void> {
     try {
-      this.load();
+      await this.load();
     } catch (err) {
       this.problem = err instanceof DustError ? err : new DustError(ErrorCodes.ConfigUnreadable, `cannot read ${this.file}: ${String(err)}`, { cause: err });
     }
   }
 
   /** Reads the file again (a missing file is an empty store; a broken one is a clear error). */
-  load(): void {
-    const { first, last } = readRules(this.file);
+  async load(): Promise<void> {
+    const { first, last } = await readRules(this.file);
     this.first = first;
     this.last = last;
     this.problem = undefined;
@@ -62,7 +68,8 @@ export class LoginRulesStore {
    * Adds a rule. `first`: ahead of every other rule (the newest first-rule wins); `last`: after all
    * others. A rule with the same selector and precedence replaces the old one instead of piling up.
    */
-  add(rule: LoginRule, precedence: RulePrecedence): Promise<void> {
+  async add(rule: LoginRule, precedence: RulePrecedence): Promise<void> {
+    const { LoginRuleSchema } = await import('../config/schema.js');
     const checked = LoginRuleSchema.parse(rule);
     return this.change(() => {
       if (precedence === 'first') this.first = [checked, ...this.first.filter((r) => r.selector !== checked.selector)];
@@ -88,7 +95,7 @@ export class LoginRulesStore {
   private change(edit: () => boolean): Promise<void> {
     return withFileLock(this.file, async () => {
       try {
-        this.load();
+        await this.load();
       } catch (err) {
         // Replacing a file we cannot read would lose whatever the person wrote in it.
         throw new DustError(ErrorCodes.StateWrite, `${err instanceof Error ? err.message : String(err)}; not overwriting it`, {
@@ -102,8 +109,8 @@ export class LoginRulesStore {
   }
 }
 
-/** The file's rules; none when it does not exist. */
-function readRules(file: string): { first: LoginRule[]; last: LoginRule[] } {
+/** The file's rules; none when it does not exist (and then no schema, so no zod, is loaded). */
+async function readRules(file: string): Promise<{ first: LoginRule[]; last: LoginRule[] }> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -119,7 +126,8 @@ function readRules(file: string): { first: LoginRule[]; last: LoginRule[] } {
       hint: 'fix the YAML or move the file away (it only holds rules written by assign); its rules are not used meanwhile', cause: err,
     });
   }
-  const parsed = StoreSchema.safeParse(data);
+  const { LoginRulesFileSchema } = await import('./login-rules-schema.js');
+  const parsed = LoginRulesFileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DustError(ErrorCodes.ConfigInvalid, `${file}: ${issue ? `${issue.path.join('.') || '(top level)'}: ${issue.message}` : 'invalid'}`, {

@@ -87,6 +87,7 @@ export class DustApp {
   readonly contributions = new Contributions();
   /** The login rules `assign` keeps in $DUST_HOME/logins.yaml. */
   readonly rulesStore: LoginRulesStore;
+  private readonly applyRules: () => void;
   private inventoryFailureCount = 0;
   private userPlugins: PluginLoadReport = { loaded: [], failed: [], clashes: [] };
   /** Built-ins plus those added by integrations (EC2), re-registered on `plugins reload`. */
@@ -115,16 +116,16 @@ export class DustApp {
     this.engineState.scopes = () => this.contributions.scopes();
     this.engineState.clusterProviders = () => this.contributions.clusterProviders();
     // Login rules: the demo's first, then those `assign` keeps in $DUST_HOME/logins.yaml around the config's.
+    // Read in `loadPlugins`, before the first line: its schema (zod) loads only when the file exists.
     const rulesStore = new LoginRulesStore(opts.dustHome);
     this.rulesStore = rulesStore;
-    // A broken logins.yaml costs its rules, not the session: one line, and `assign` refuses to overwrite it.
-    if (rulesStore.problem) out.error(rulesStore.problem);
     const leading = opts.leadingRules ?? [];
     const applyRules = () => inventory.setRules(
       [...leading, ...effectiveRules(config.logins, rulesStore)],
       [...leading.map((_, i) => `demo rule ${i + 1}`), ...effectiveRuleOrigins(config.logins, file, rulesStore)],
     );
     applyRules();
+    this.applyRules = applyRules;
     this.manager = createSessionManager({
       events: this.events, config,
       transports: () => this.contributions.transports(),
@@ -231,6 +232,10 @@ export class DustApp {
    * and that is reported.
    */
   async loadPlugins(): Promise<void> {
+    await this.rulesStore.loadKeepingProblem();
+    // A broken logins.yaml costs its rules, not the session: one line, and `assign` refuses to overwrite it.
+    if (this.rulesStore.problem) this.opts.out.error(this.rulesStore.problem);
+    this.applyRules();
     for (const plugin of this.builtins) await setupPlugin(plugin, 'built-in', this.hostDeps);
     await setupPlugin({
       name: 'builtin:plugins',

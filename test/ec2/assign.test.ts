@@ -26,7 +26,7 @@ describe('ec2: assign writes login rules that apply at once', () => {
     expect((await node('web1')).user).to.equal('root');
     const file = path.join(t.home, 'logins.yaml');
     expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
-    const reread = new LoginRulesStore(t.home);
+    const reread = await LoginRulesStore.open(t.home);
     expect(reread.firstRules).to.deep.equal([{ selector: 'worker*', user: 'ubuntu', identityFile: keyFile, cluster: 'hpc', port: 2222 }]);
     expect(await t.app.state.clusters()).to.include('hpc');
   });
@@ -72,7 +72,7 @@ describe('ec2: assign writes login rules that apply at once', () => {
   it('a broken logins.yaml is a clear error, and assign does not overwrite it', async () => {
     const file = path.join(t.home, 'logins.yaml');
     fs.writeFileSync(file, 'first:\n  - user: x\n');
-    const store = new LoginRulesStore(t.home);
+    const store = await LoginRulesStore.open(t.home);
     expect(store.problem?.message).to.match(/logins\.yaml: first\.0\.selector/);
     // Broken by hand while the shell was open: assign refuses rather than replace it.
     expect(await t.run('assign web1 --user bob')).to.equal(false);

@@ -20,7 +20,7 @@ describe('start-up loads only what a first line needs', function () {
   });
   after(() => tmp.cleanup());
 
-  function loadedBy(line: string): string[] {
+  function loadedBy(line: string, dustHome = path.join(tmp.home, 'dust')): string[] {
     const log = path.join(tmp.home, 'loaded.txt');
     fs.rmSync(log, { force: true });
     const esm = path.join(tmp.home, 'esm-hook.mjs');
@@ -33,7 +33,7 @@ export async function load(url, ctx, next) { fs.appendFileSync(${JSON.stringify(
 Module._load = function (request, parent, isMain) { fs.appendFileSync(${JSON.stringify(log)}, 'require:' + request + '\\n'); return load.apply(this, arguments); };
 `);
     const r = spawnSync(process.execPath, ['--require', cjs, '--import', esm, path.join(REPO_ROOT, 'dist/shell/main.js'), '--no-server', '-c', line], {
-      cwd: tmp.home, encoding: 'utf8', env: { ...process.env, DUST_HOME: path.join(tmp.home, 'dust'), HOME: tmp.home, AWS_REGION: '', AWS_DEFAULT_REGION: '' },
+      cwd: tmp.home, encoding: 'utf8', env: { ...process.env, DUST_HOME: dustHome, HOME: tmp.home, AWS_REGION: '', AWS_DEFAULT_REGION: '' },
     });
     expect(r.status, r.stderr).to.equal(0);
     return fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
@@ -46,6 +46,15 @@ Module._load = function (request, parent, isMain) { fs.appendFileSync(${JSON.str
       'node_modules/tar/', 'node_modules/ignore/', '/dist/clusters/commands/up.js', '/dist/clusters/spec.js']) {
       expect(loaded.filter((l) => l.includes(lazy)), lazy).to.deep.equal([]);
     }
+  });
+
+  it('without a config file (nor logins.yaml), zod is not loaded at all: the schema only checks files', () => {
+    const empty = path.join(tmp.home, 'empty-dust-home');
+    fs.mkdirSync(empty, { recursive: true });
+    const loaded = loadedBy('help', empty);
+    expect(loaded.some((l) => l.includes('/dist/shell/app.js')), 'the app itself was loaded').to.equal(true);
+    expect(loaded.filter((l) => l.includes('node_modules/zod/') || l.includes('/dist/config/schema.js'))).to.deep.equal([]);
+    expect(loadedBy('help').some((l) => l.includes('/dist/config/schema.js')), 'a config file is validated').to.equal(true);
   });
 
   it('the first command that needs one loads it: `show` draws a table, `known-hosts` reads SSH logins', () => {

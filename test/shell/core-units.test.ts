@@ -7,7 +7,9 @@ import { filterHistoryLine } from '../../src/shell/history-filter.js';
 import { Inventory } from '../../src/inventory/inventory.js';
 import { StaticProvider } from '../../src/inventory/static-provider.js';
 import { naturalCompare } from '../../src/inventory/natural-compare.js';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
+import { defaultConfig } from '../../src/config/defaults.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
 import { EventBus } from '../../src/plugins/events.js';
 import type { CommandSpec } from '../../src/plugins/api.js';
@@ -64,6 +66,15 @@ describe('command registry and line parsing', () => {
   it('rejects a malformed command definition with the plugin name', () => {
     const r = new CommandRegistry();
     expect(() => r.register({ name: 'x y', usage: '', summary: '', run: () => undefined }, 'bad-plugin', 'f')).to.throw(/bad-plugin.*invalid name/);
+  });
+});
+
+describe('config without a file', () => {
+  it('defaultConfig() is exactly what the schema makes of an empty config, and a fresh object each time', () => {
+    expect(defaultConfig()).to.deep.equal(ConfigSchema.parse({}));
+    const a = defaultConfig();
+    a.nodes.push({ name: 'x', host: '127.0.0.1' } as never);
+    expect(defaultConfig().nodes).to.deep.equal([]);
   });
 });
 

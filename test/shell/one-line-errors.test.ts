@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { isDustError } from '../../src/errors/dust-error.js';
 import { printable } from '../../src/errors/printable.js';
 import { parseHostList, parseTarget } from '../../src/targets/index.js';

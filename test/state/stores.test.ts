@@ -125,14 +125,14 @@ describe('state files that must not lose data', function () {
     it('two processes assigning at once keep every rule', async () => {
       const writers = ['p', 'q'].map((tag) => new Writer(tmp.home, 'rules', tag, 15));
       await startAll(writers);
-      const store = new LoginRulesStore(tmp.home);
+      const store = await LoginRulesStore.open(tmp.home);
       expect(store.problem).to.equal(undefined);
       expect(store.firstRules.length + store.lastRules.length).to.equal(30);
       expect(fs.statSync(store.file).mode & 0o777).to.equal(0o600);
     });
 
     it('an assign in a long-open shell keeps rules another process added meanwhile', async () => {
-      const mine = new LoginRulesStore(tmp.home);
+      const mine = await LoginRulesStore.open(tmp.home);
       await startAll([new Writer(tmp.home, 'rules', 'other', 2)]);
       await mine.add({ selector: 'mine', user: 'me' }, 'first');
       const data = yaml.load(fs.readFileSync(mine.file, 'utf8')) as { first: { selector: string }[]; last: { selector: string }[] };
@@ -143,7 +143,7 @@ describe('state files that must not lose data', function () {
       const file = path.join(tmp.home, 'logins.yaml');
       const broken = 'first:\n  - selector: a\n   user: b\n';
       fs.writeFileSync(file, broken);
-      const store = new LoginRulesStore(tmp.home);
+      const store = await LoginRulesStore.open(tmp.home);
       expect(store.problem?.message).to.equal(`${file}: line 3, column 4: bad indentation of a sequence entry`);
       expect(store.problem?.message).to.not.include('\n');
       const err = await store.add({ selector: 'x', user: 'y' }, 'first').then(() => undefined, (e: unknown) => e);
