@@ -13,6 +13,8 @@ import { writePrivateFile } from './private-file.js';
  */
 export class HistoryFile {
   private pending: Promise<void> = Promise.resolve();
+  /** Added and not yet written, oldest first. */
+  private queued: string[] = [];
   private warned = false;
 
   constructor(readonly file: string, readonly size: number, private readonly onError: (message: string) => void) {}
@@ -31,7 +33,8 @@ export class HistoryFile {
   /** Records one entry as the newest; returns at once (`flush` waits for the write). */
   add(entry: string): void {
     if (this.size === 0 || entry.trim() === '') return;
-    this.pending = this.pending.then(() => this.write(entry)).catch((err: unknown) => this.report(err));
+    this.queued.push(entry);
+    this.pending = this.pending.then(() => this.writeQueued()).catch((err: unknown) => this.report(err));
   }
 
   /** Resolves when every entry added so far is on disk (before the shell exits). */
@@ -39,19 +42,35 @@ export class HistoryFile {
     return this.pending;
   }
 
-  private write(entry: string): Promise<void> {
-    return withFileLock(this.file, async () => {
+  /**
+   * Writes every entry queued so far in one go. Lines can arrive faster than the file can be locked, read and
+   * replaced (a pasted script, a fast typist on a slow disk): one rewrite per line made the backlog, and so
+   * `exit`, wait for seconds. The chained calls after a batch find the queue empty and return at once.
+   */
+  private async writeQueued(): Promise<void> {
+    if (this.queued.length === 0) return;
+    const batch = this.queued.splice(0);
+    await withFileLock(this.file, async () => {
       let onDisk: string[] = [];
       try {
         onDisk = splitEntries(await fs.promises.readFile(this.file, 'utf8'));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      if (onDisk[0] === entry) return; // the same line again: once is enough (readline does the same)
-      const next = [entry, ...onDisk].slice(0, this.size);
+      // The same line again as the newest: once is enough (readline does the same).
+      const added: string[] = [];
+      let newest = onDisk[0];
+      for (const entry of batch) {
+        if (entry === newest) continue;
+        added.push(entry);
+        newest = entry;
+      }
+      if (added.length === 0) return;
+      const next = [...added.reverse(), ...onDisk].slice(0, this.size);
       await writePrivateFile(this.file, `${next.join('\n')}\n`);
     });
   }
+
 
   private report(err: unknown): void {
     if (this.warned) return;

@@ -162,6 +162,22 @@ describe('state files that must not lose data', function () {
       expect(fs.statSync(path.join(tmp.home, 'history')).mode & 0o777).to.equal(0o600);
     });
 
+    it('a burst of lines (a pasted script) is kept whole and in order, repeats of the newest skipped across batches', async () => {
+      const file = path.join(tmp.home, 'history');
+      fs.writeFileSync(file, 'x\nolder\n');
+      const h = new HistoryFile(file, 5000, () => undefined);
+      const burst = ['x', 'y', 'y', ...Array.from({ length: 3000 }, (_, i) => `line ${i}`)];
+      for (const e of burst) h.add(e);
+      await h.flush();
+      h.add('line 2999'); // the newest again, in a later batch
+      h.add('after');
+      await h.flush();
+      const entries = await h.load();
+      expect(entries.slice(0, 3)).to.deep.equal(['after', 'line 2999', 'line 2998']);
+      expect(entries.slice(-4)).to.deep.equal(['line 0', 'y', 'x', 'older']);
+      expect(entries).to.have.length(3000 + 4);
+    });
+
     it('keeps at most history.size entries and skips a repeat of the newest', async () => {
       const h = new HistoryFile(path.join(tmp.home, 'history'), 3, () => undefined);
       for (const e of ['a', 'b', 'b', 'c', 'd']) h.add(e);
