@@ -14,16 +14,11 @@ import type { RemoteEntry, RemoteFiles, RemoteStat } from '../sessions/transport
 import { exitFromStatus } from './exec-protocol.js';
 import { describePod, type PodRef, type StartedCommand, type StartRequest } from './exec-start.js';
 import { V4_STDIN_REASON } from './exec-process.js';
+import type { ExecSocketEnd } from './exec-socket.js';
 
 /** Starts a command in the pod (the transport's `startCommand` with the pod already bound). */
 export type StartInPod = (request: Omit<StartRequest, 'streams'> & { stdin: boolean }) => Promise<StartedCommand>;
 
-interface RunResult {
-  stdout: Buffer;
-  stderr: string;
-  exitCode: number | null;
-  reason: string | undefined;
-}
 
 const STAT_SCRIPT = `if [ -e "$1" ]; then stat -L -c '%f %s %Y %X' -- "$1"; else echo missing; fi`;
 
@@ -133,8 +128,8 @@ export class KubeRemoteFiles implements RemoteFiles {
   ) {}
 
   async home(): Promise<string> {
-    this.homeDir ??= this.run(HOME_SCRIPT, [], 'find the home directory').then((r) => {
-      const dir = r.stdout.toString('utf8').trim();
+    this.homeDir ??= this.run(HOME_SCRIPT, [], 'find the home directory').then((out) => {
+      const dir = out.toString('utf8').trim();
       return dir === '' ? '/' : dir;
     });
     this.homeDir.catch(() => {
@@ -145,8 +140,8 @@ export class KubeRemoteFiles implements RemoteFiles {
 
   async stat(p: string): Promise<RemoteStat | undefined> {
     const target = await this.resolve(p);
-    const r = await this.run(STAT_SCRIPT, [target], `stat ${target}`);
-    const line = r.stdout.toString('utf8').trim();
+    const out = await this.run(STAT_SCRIPT, [target], `stat ${target}`);
+    const line = out.toString('utf8').trim();
     if (line === 'missing') return undefined;
     const stat = parseStatLine(line);
     if (!stat) throw this.failure(`stat ${target}`, `unexpected output '${line.slice(0, 80)}'`);
@@ -155,7 +150,7 @@ export class KubeRemoteFiles implements RemoteFiles {
 
   async list(dir: string): Promise<RemoteEntry[]> {
     const target = await this.resolve(dir);
-    return parseListing((await this.run(LIST_SCRIPT, [target], `list ${target}`)).stdout);
+    return parseListing(await this.run(LIST_SCRIPT, [target], `list ${target}`));
   }
 
   async mkdir(p: string, mode?: number): Promise<void> {
@@ -178,9 +173,9 @@ export class KubeRemoteFiles implements RemoteFiles {
         },
         onStderr: (data) => stderr.push(data),
         onEnd: (end) => {
-          const outcome = end.status ? exitFromStatus(end.status) : { error: 'the exec stream ended without an exit status' };
-          if ('exitCode' in outcome && outcome.exitCode === 0) out.end();
-          else out.destroy(this.failure(`read ${target}`, firstLine(Buffer.concat(stderr).toString('utf8')) || ('error' in outcome ? outcome.error : `exit status ${outcome.exitCode}`)));
+          const failure = this.endFailure(`read ${target}`, end, stderr, 'the exec stream ended without an exit status');
+          if (failure) out.destroy(failure);
+          else out.end();
         },
       });
       out.on('close', () => {
@@ -279,9 +274,9 @@ export class KubeRemoteFiles implements RemoteFiles {
         },
         onStderr: (data) => stderr.push(data),
         onEnd: (end) => {
-          const outcome = end.status ? exitFromStatus(end.status) : { error: 'the exec stream ended before the file was complete' };
-          if ('exitCode' in outcome && outcome.exitCode === 0) resolve();
-          else reject(this.failure(`write ${target}`, firstLine(Buffer.concat(stderr).toString('utf8')) || ('error' in outcome ? outcome.error : `exit status ${outcome.exitCode}`)));
+          const failure = this.endFailure(`write ${target}`, end, stderr, 'the exec stream ended before the file was complete');
+          if (failure) reject(failure);
+          else resolve();
         },
       });
     });
@@ -327,28 +322,30 @@ export class KubeRemoteFiles implements RemoteFiles {
   }
 
   /** Runs a script to the end, collecting its output; a non-zero exit is a DUST_KUBE_FILE error. */
-  private async run(script: string, args: string[], what: string): Promise<RunResult> {
+  private async run(script: string, args: string[], what: string): Promise<Buffer> {
     const started = await this.start({ command: script, args, stdin: false });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    const result = await new Promise<RunResult>((resolve) => {
+    return new Promise<Buffer>((resolve, reject) => {
       started.attach({
         onStdout: (d) => stdout.push(d),
         onStderr: (d) => stderr.push(d),
         onEnd: (end) => {
-          const outcome = end.status ? exitFromStatus(end.status) : undefined;
-          resolve({
-            stdout: Buffer.concat(stdout),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            exitCode: outcome && 'exitCode' in outcome ? outcome.exitCode : null,
-            reason: outcome && 'error' in outcome ? outcome.error : outcome ? undefined : 'the exec stream ended without an exit status',
-          });
+          const failure = this.endFailure(what, end, stderr, 'the exec stream ended without an exit status');
+          if (failure) reject(failure);
+          else resolve(Buffer.concat(stdout));
         },
       });
     });
-    if (result.exitCode !== 0) throw this.failure(what, firstLine(result.stderr) || result.reason || `exit status ${result.exitCode}`);
-    return result;
   }
+
+  /** Undefined when the command exited 0; else why not, in the container's own words when it printed any. */
+  private endFailure(what: string, end: ExecSocketEnd, stderr: Buffer[], noStatus: string): DustError | undefined {
+    const outcome = end.status ? exitFromStatus(end.status) : { error: noStatus };
+    if ('exitCode' in outcome && outcome.exitCode === 0) return undefined;
+    return this.failure(what, firstLine(Buffer.concat(stderr).toString('utf8')) || ('error' in outcome ? outcome.error : `exit status ${outcome.exitCode}`));
+  }
+
 }
 
 function firstLine(text: string): string {
