@@ -23,6 +23,7 @@ import { shQuote } from '../sessions/shell-protocol.js';
 import type { RemoteFiles } from '../sessions/transport.js';
 import { createSubmitArchive } from './submit-archive.js';
 import type { SessionRunner } from './setup.js';
+import { formatBytes } from '../output/format-bytes.js';
 
 /** Where submissions go, relative to the head's home. */
 export const SUBMITS_DIR = 'dust-submits';
@@ -82,18 +83,6 @@ export function submissionId(now: Date): string {
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 
-function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
-
 /** One command in the head's shell whose failure stops the submission (output kept for the message). */
 async function headStep(deps: SubmitDeps, head: DustNode, what: string, command: string, hint: string): Promise<string[]> {
   const [result] = await deps.sessions.run([head], command, { noInput: true, ...(deps.signal ? { signal: deps.signal } : {}) });
@@ -112,7 +101,7 @@ export async function submit(deps: SubmitDeps, head: DustNode, dir: string, comm
   if (command.trim() === '') throw submitError('cluster submit: no command to run', 'put the command after --, e.g. `cluster submit spark1 -- python train.py`');
   const archive = await createSubmitArchive(dir);
   try {
-    deps.onProgress?.(`archived ${archive.files} file${archive.files === 1 ? '' : 's'} (${humanBytes(archive.bytes)})`);
+    deps.onProgress?.(`archived ${archive.files} file${archive.files === 1 ? '' : 's'} (${formatBytes(archive.bytes)})`);
     const id = submissionId((deps.now ?? (() => new Date()))());
     const made = await headStep(deps, head, 'creating the submission directory',
       `(d="$HOME"/${SUBMITS_DIR}/${id} && mkdir -p "$d" && cd "$d" && pwd -P)`,
