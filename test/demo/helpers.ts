@@ -213,9 +213,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Polls `check` until it holds (tests never assert on time: the mocha timeout is the only limit). */
-export async function eventually(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 50));
-}
+export { eventually } from '../helpers/eventually.js';
 
 /** The number on the last line of `text` (an interactive shell prints job notices like `[1] 1234` first). */
 export function lastNumber(text: string): number {

@@ -6,6 +6,7 @@ import { lines, runDust } from '../helpers/run-dust.js';
 import { REPO_ROOT } from '../helpers/pty-driver.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { requireSshd, startSshdCluster, type SshdCluster } from '../harness/sshd-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * OpenSSH fidelity of dust's logins, end to end: the built CLI, real sshd nodes, real `ssh -W` as ProxyCommand.
@@ -213,10 +214,3 @@ function alive(pid: number): boolean {
   }
 }
 
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

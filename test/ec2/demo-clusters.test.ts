@@ -26,16 +26,10 @@ import { generateEd25519 } from '../../src/ssh/keygen.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { httpGet } from '../clusters/http-helpers.js';
 import { Capture } from './helpers.js';
+import { eventually as eventuallyWithin } from '../helpers/eventually.js';
 
-async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Instances take the demo's pace to change state: a longer limit than the default. */
+const eventually = <T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what?: string) => eventuallyWithin(probe, what, 30_000);
 
 function tcpRefused(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -12,6 +12,7 @@ import { NoTerminalPrompter } from '../../src/shell/prompter.js';
 import { startDemo, type DemoSession } from '../../src/ec2/demo.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { Capture } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 function tcpRefused(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -19,14 +20,6 @@ function tcpRefused(host: string, port: number): Promise<boolean> {
     s.once('connect', () => { s.destroy(); resolve(false); });
     s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
   });
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('ec2: the demo (emulator + embedded SSH nodes)', function () {

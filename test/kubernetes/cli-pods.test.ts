@@ -197,9 +197,9 @@ describe('kubernetes: pods as nodes through the built CLI', function () {
     // vim: the alternate screen, and its last line at the bottom of the new size.
     m = d.mark();
     d.write('vim -u NONE -N -c "set laststatus=2" raw-file.txt\r');
-    await eventually(async () => (await d.screen()).alternate || undefined, 'vim on the alternate screen', 400);
+    await eventually(async () => (await d.screen()).alternate || undefined, 'vim on the alternate screen');
     d.write('ihello from vim\x1b:wq\r');
-    await eventually(async () => (!(await d.screen()).alternate && d.since(m).match(/\$ $/)) || undefined, 'vim to exit', 400);
+    await eventually(async () => (!(await d.screen()).alternate && d.since(m).match(/\$ $/)) || undefined, 'vim to exit');
     m = d.mark();
     d.write('cat raw-file.txt\r');
     await d.waitFor('hello from vim', { from: m });
@@ -261,7 +261,7 @@ describe('kubernetes: pods as nodes through the built CLI', function () {
     let err = '';
     server.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     try {
-      await eventually(() => /^dust is (up|failing)/m.test(err) || undefined, 'dust serve to be up', 2400);
+      await eventually(() => /^dust is (up|failing)/m.test(err) || undefined, 'dust serve to be up', 60_000);
       expect(err).to.match(/connected 2 of 2 node\(s\)/).and.match(/^dust is up$/m);
       const client = (args: string[]) => runDustAsync(args, { home: tmp.home });
       let r = await client(lines('@web-0 cd /tmp; export SERVED=yes'));

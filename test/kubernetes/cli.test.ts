@@ -28,7 +28,7 @@ describe('kubernetes: dust emulator --k8s', function () {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
-      await eventually(() => out.includes('Ctrl-C stops it'), 'the emulator to listen', 800);
+      await eventually(() => out.includes('Ctrl-C stops it'), 'the emulator to listen');
       expect(out).to.match(/Kubernetes emulator listening on https:\/\/127\.0\.0\.1:\d+/);
       expect(fs.statSync(kubeconfig).mode & 0o777).to.equal(0o600);
       const k = await createKubernetesIntegration({ kubeconfig, namespace: '*' });

@@ -50,15 +50,7 @@ export function asNode(draft: NodeDraft, index = 1): DustNode {
   return { ...draft, index };
 }
 
-/** Resolves when `predicate` holds, checking on every event the emitter-less world offers: polling briefly. */
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, attempts = 200): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export { eventually } from '../helpers/eventually.js';
 
 /** A dust engine built from a config file (and drop-in plugin files) the way the CLI builds it, its output collected. */
 export interface KubeEngine {

@@ -148,7 +148,7 @@ describe('kubernetes provider: pods as nodes', function () {
     try {
       await reflector.start();
       const lists = listRequests(f).length;
-      await eventually(() => f.emulator.core.requestLog.filter((e) => e.verb === 'watch').length >= 2, 'a second watch', 400);
+      await eventually(() => f.emulator.core.requestLog.filter((e) => e.verb === 'watch').length >= 2, 'a second watch');
       expect(f.emulator.core.requestLog.filter((e) => e.verb === 'watch').every((e) => e.path.includes('timeoutSeconds=1'))).to.equal(true);
       f.emulator.core.seedPods([{ name: 'late' }]);
       await eventually(() => reflector.snapshot().some((p) => p.metadata?.name === 'late'), 'the pod created after the renewal');

@@ -12,6 +12,7 @@ import { parseSshConfig } from '../../src/ssh/ssh-config.js';
 import type { DustNode } from '../../src/inventory/node.js';
 import { cleanupTmp, connectOnce, genKey, keyOnly, startServer, tmpDir } from './fixtures.js';
 import type { TestServer } from './fixtures.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * A ProxyCommand written as users write `nc %h %p`: a node one-liner that pipes stdio to host:port, records its
@@ -32,14 +33,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function node(fields: Partial<DustNode> & { name: string }): DustNode {

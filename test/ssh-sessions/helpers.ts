@@ -53,13 +53,7 @@ export function managerFor(cluster: SshdCluster, extra: ManagerExtras = {}): { s
 }
 
 /** Resolves once `check` holds (polling), or rejects after `timeoutMs` with `what`. */
-export async function eventually(check: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '../helpers/eventually.js';
 
 export interface SessionFixture {
   cluster: SshdCluster;
