@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startSshdCluster, type SshdCluster } from '../test/harness/sshd-cluster.js';
 import { makeDustApp, runOk, writeBenchConfig } from './lib/dust-app.js';
 import { LINE_BYTES, demuxRun, writeBigFile, type DemuxResult } from './lib/demux.js';
-import { ControlMasters, FANOUT, findPeers, versions, type Peer } from './lib/openssh.js';
+import { ControlMasters, FANOUT, findPeers, load, machineMeta, type Peer } from './lib/openssh.js';
 import { closeAll, closeShells, markerRound, openShells, rawConnectAll } from './lib/raw-ssh2.js';
 import { rssPerSession, type RssResult } from './lib/rss.js';
 import { median, now, sleep } from './lib/util.js';
@@ -76,7 +76,6 @@ interface SizeResult {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
-const load = (): number[] => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 // ---------------------------------------------------------------- cleanup on every path
 
@@ -329,12 +328,7 @@ function report(results: readonly SizeResult[], o: Options, meta: Record<string,
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const meta: Record<string, unknown> = {
-    date: new Date().toISOString(),
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? '?',
-    memGiB: Math.round(os.totalmem() / 2 ** 30),
-    loadStart: load(),
-    versions: await versions(),
+    ...(await machineMeta()),
     mode: 'in-process DustApp (runner.runLine), TerminalOutput into a null sink',
   };
   const skipped: Record<string, string> = {};

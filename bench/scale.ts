@@ -26,7 +26,7 @@ import { startSshdCluster, type SshdCluster } from '../test/harness/sshd-cluster
 import type { DustApp } from '../src/shell/app.js';
 import { clusterCpuMs, selfCpuMs, whenReaped } from './lib/cpu.js';
 import { makeDustApp, runOk, writeBenchConfig } from './lib/dust-app.js';
-import { FANOUT, versions } from './lib/openssh.js';
+import { FANOUT, load, machineMeta } from './lib/openssh.js';
 import { formatProfileSummary, type ProfileSummary } from './lib/profile-summary.js';
 import { profiled } from './lib/profiler.js';
 import { closeAll, closeShells, markerRound, openShells, rawConnectAll } from './lib/raw-ssh2.js';
@@ -84,7 +84,6 @@ interface SizeResult {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
-const load = (): number[] => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 let liveCluster: SshdCluster | undefined;
 process.on('SIGINT', () => {
@@ -360,14 +359,7 @@ function report(results: readonly SizeResult[], o: Options, meta: Record<string,
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   if ((o.only.has('clush') || o.only.has('cold')) && !(await have('clush'))) throw new Error('clush is not installed (apt-get install clustershell)');
-  const meta: Record<string, unknown> = {
-    date: new Date().toISOString(),
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? '?',
-    memGiB: Math.round(os.totalmem() / 2 ** 30),
-    loadStart: load(),
-    versions: await versions(),
-  };
+  const meta = await machineMeta();
   const results: SizeResult[] = [];
   const t0 = now();
   for (const n of o.sizes) {

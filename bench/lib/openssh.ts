@@ -2,6 +2,7 @@
  * OpenSSH-based peers: ControlMaster multiplexing over pre-opened masters, and clush / pdsh / pssh with
  * fresh connections. All use the harness's ssh_config (`-F`), BatchMode, and a fanout of 32.
  */
+import os from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { SshdCluster } from '../../test/harness/sshd-cluster.js';
@@ -126,6 +127,21 @@ export class ControlMasters {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Load averages (1, 5, 15 min), two decimals. */
+export const load = (): number[] => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** What every results file starts with: when, on what machine, under what load, against which peers. */
+export async function machineMeta(): Promise<Record<string, unknown>> {
+  return {
+    date: new Date().toISOString(),
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? '?',
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadStart: load(),
+    versions: await versions(),
+  };
 }
 
 export async function versions(): Promise<Record<string, string>> {

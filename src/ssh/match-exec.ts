@@ -6,6 +6,7 @@
  * slow probe never blocks the shell, and with a time limit, so a hung one cannot hold every connection.
  */
 import { spawn } from 'node:child_process';
+import { ConcurrencyLimit } from '../sessions/concurrency-limit.js';
 
 export interface MatchExecOptions {
   /** Default /bin/sh. */
@@ -23,16 +24,14 @@ export class MatchExecRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly shell: string;
   private readonly timeoutMs: number;
-  private readonly concurrency: number;
-  private active = 0;
-  private readonly queue: Array<() => void> = [];
+  private readonly limit: ConcurrencyLimit;
   /** Replaceable after construction: the config file is parsed before the shell wires its output. */
   warn: (message: string) => void;
 
   constructor(opts: MatchExecOptions = {}) {
     this.shell = opts.shell ?? '/bin/sh';
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.concurrency = opts.concurrency ?? 8;
+    this.limit = new ConcurrencyLimit(opts.concurrency ?? 8);
     this.warn = opts.warn ?? (() => undefined);
   }
 
@@ -55,26 +54,13 @@ export class MatchExecRunner {
     if (this.results.has(command)) return Promise.resolve();
     let p = this.running.get(command);
     if (!p) {
-      p = this.slot().then(() => this.spawnOnce(command)).then((ok) => {
+      p = this.limit.run(() => this.spawnOnce(command)).then((ok) => {
         this.results.set(command, ok);
         this.running.delete(command);
       });
       this.running.set(command, p);
     }
     return p;
-  }
-
-  private slot(): Promise<void> {
-    if (this.active < this.concurrency) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.queue.push(() => { this.active++; resolve(); }));
-  }
-
-  private release(): void {
-    this.active--;
-    this.queue.shift()?.();
   }
 
   private spawnOnce(command: string): Promise<boolean> {
@@ -84,7 +70,6 @@ export class MatchExecRunner {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        this.release();
         if (problem !== undefined) this.warn(`Match exec "${command}" ${problem}; the block does not apply`);
         resolve(ok);
       };

@@ -5,8 +5,8 @@ import { writePrivateFile } from './private-file.js';
 /**
  * `$DUST_HOME/history`, shared by every dust shell of this user. node:repl's own persistence rewrites the
  * file from its in-memory list on every line, so of two shells open at once the last to type wins and the
- * other's lines are gone. Here each line is added to the file as it is on disk now (under its lock, replaced
- * atomically), so every shell's lines are kept, as bash does with `histappend`. A new shell starts with all
+ * other's lines are gone. Here new lines are added to the file as it is on disk now (under its lock, replaced
+ * atomically; lines that arrive during a write go together in the next), so every shell's lines are kept, as bash does with `histappend`. A new shell starts with all
  * of them; a running shell recalls its own (and those that were there when it started).
  *
  * The file keeps node:repl's format, so existing history carries over: one entry per line, newest first.

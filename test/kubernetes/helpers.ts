@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import { isDustError, type DustError } from '../../src/errors/dust-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { DustNode } from '../../src/inventory/node.js';
 import { TerminalOutput } from '../../src/output/terminal-output.js';
@@ -51,6 +53,17 @@ export function asNode(draft: NodeDraft, index = 1): DustNode {
 }
 
 export { eventually } from '../helpers/eventually.js';
+
+/** The DustError `promise` rejects with (failing the test when it resolves, or rejects with anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<DustError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(isDustError(err), String(err)).to.equal(true);
+    return err as DustError;
+  }
+  throw new Error('expected a rejection');
+}
 
 /** A dust engine built from a config file (and drop-in plugin files) the way the CLI builds it, its output collected. */
 export interface KubeEngine {

@@ -3,23 +3,13 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Chalk } from 'chalk';
 import yaml from 'js-yaml';
-import { isDustError, type DustError } from '../../src/errors/dust-error.js';
+import type { DustError } from '../../src/errors/dust-error.js';
 import { Inventory } from '../../src/inventory/inventory.js';
 import { renderNodeTable } from '../../src/output/node-table.js';
 import { createKubernetesIntegration } from '../../src/kubernetes/integration.js';
 import { disambiguatePodNames, podToDraft } from '../../src/kubernetes/pod-node.js';
 import { PodReflector } from '../../src/kubernetes/pod-watch.js';
-import { eventually, kubeFixture, type KubeFixture } from './helpers.js';
-
-async function rejection(promise: Promise<unknown>): Promise<DustError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(isDustError(err), String(err)).to.equal(true);
-    return err as DustError;
-  }
-  throw new Error('expected a rejection');
-}
+import { eventually, kubeFixture, type KubeFixture, rejection } from './helpers.js';
 
 const listRequests = (f: KubeFixture) => f.emulator.core.requestLog.filter((e) => e.verb === 'list');
 

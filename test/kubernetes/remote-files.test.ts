@@ -8,22 +8,12 @@ import type { KubernetesIntegration } from '../../src/kubernetes/integration.js'
 import { parseListing, touchStamp } from '../../src/kubernetes/remote-files.js';
 import { downloadFile, uploadFile } from '../../src/files/copy-file.js';
 import type { RemoteFiles } from '../../src/sessions/transport.js';
-import { asNode, kubeFixture, type KubeFixture } from './helpers.js';
+import { asNode, kubeFixture, type KubeFixture, rejection } from './helpers.js';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DustError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(isDustError(err), String(err)).to.equal(true);
-    return err as DustError;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function writeRemote(files: RemoteFiles, p: string, data: Buffer | string, mode?: number): Promise<void> {

@@ -1,26 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { isDustError, type DustError } from '../../src/errors/dust-error.js';
 import type { DustNode } from '../../src/inventory/node.js';
 import type { KubernetesIntegration } from '../../src/kubernetes/integration.js';
 import type { ChannelEnd, ExecProcess, ShellChannel } from '../../src/sessions/transport.js';
-import { asNode, eventually, kubeFixture, type KubeFixture } from './helpers.js';
+import { asNode, eventually, kubeFixture, type KubeFixture, rejection } from './helpers.js';
 
 async function nodeNamed(k: KubernetesIntegration, name: string): Promise<DustNode> {
   const draft = (await k.provider.list()).find((d) => d.name === name);
   if (!draft) throw new Error(`no node ${name}`);
   return asNode(draft);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DustError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(isDustError(err), String(err)).to.equal(true);
-    return err as DustError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A shell channel with its output collected and its end awaited. */

@@ -1,20 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { isDustError, type DustError } from '../../src/errors/dust-error.js';
 import type { KubernetesIntegration } from '../../src/kubernetes/integration.js';
 import { createWorkers, deleteCluster, KEEPALIVE_COMMAND, listClusters, type WorkerProgress } from '../../src/kubernetes/workers.js';
-import { kubeFixture, type KubeFixture } from './helpers.js';
-
-async function rejection(promise: Promise<unknown>): Promise<DustError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(isDustError(err), String(err)).to.equal(true);
-    return err as DustError;
-  }
-  throw new Error('expected a rejection');
-}
+import { kubeFixture, type KubeFixture, rejection } from './helpers.js';
 
 describe('kubernetes workers: growing a cluster of pods', function () {
   let f: KubeFixture;

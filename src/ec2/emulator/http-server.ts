@@ -6,6 +6,7 @@ import type { Ec2EmulatorCore } from './core.js';
 import { regionFromAuthorization, regionFromCredentialScope } from './sigv4.js';
 import { renderEc2ErrorDocument } from './xml.js';
 import { newRequestId } from './ids.js';
+import { closeServer, listenOn } from '../../demo/listen.js';
 
 export interface Ec2EmulatorServerOptions {
   core: Ec2EmulatorCore;
@@ -101,25 +102,12 @@ export async function startEc2EmulatorServer(options: Ec2EmulatorServerOptions):
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-  const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+  const { port, urlHost } = await listenOn(server, host, options.port ?? 0);
   return {
     url: `http://${urlHost}:${port}`,
     host,
     port,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

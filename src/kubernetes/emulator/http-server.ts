@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import yaml from 'js-yaml';
 import { WebSocketServer } from 'ws';
@@ -20,6 +19,7 @@ import { apiGroupList, apiVersions, coreResourceList, versionInfo } from './disc
 import { renderKubeconfig } from './kubeconfig.js';
 import { KubeApiError, KubeErrors, type StatusJson } from './status.js';
 import { podTable, wantsTable } from './table.js';
+import { closeServer, listenOn } from '../../demo/listen.js';
 
 export interface KubeEmulatorServerOptions {
   core: KubeEmulatorCore;
@@ -355,16 +355,7 @@ export async function startKubeEmulatorServer(options: KubeEmulatorServerOptions
     }
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-  const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+  const { port, urlHost } = await listenOn(server, host, options.port ?? 0);
   serverAddress = `${urlHost}:${port}`;
   const url = `https://${urlHost}:${port}`;
   const contextName = options.contextName ?? 'dust-emulator';
@@ -378,14 +369,11 @@ export async function startKubeEmulatorServer(options: KubeEmulatorServerOptions
     kubeconfig: renderKubeconfig({ server: url, caCert: tls.caCert, token, name: contextName, namespace: options.namespace ?? 'default' }),
     server,
     core,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        if (!server.listening) return resolve();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      return closeServer(server);
+    },
   };
 }
 
