@@ -14,7 +14,7 @@ import {
   type CompleteResult, type ContextParams, type LocalRunParams, type LocalRunResult, type PromptParams, type PromptResult,
   type RunResult, type TerminalDataParams, type TerminalOpenResult, type WriteParams,
 } from '../server/protocol.js';
-import type { ServerConnection } from './connection.js';
+import { isConnectionFailure, type ServerConnection } from './connection.js';
 
 /** `[slurm1]$ ` → `[slurm1 @serve]$ `: the prompt says these lines run on the server. */
 export function attachedPrompt(prompt: string): string {
@@ -101,7 +101,8 @@ export async function runAttached(server: ServerConnection, opts: { dustHome: st
         if (r.exit) exitListener?.();
         return r.ok;
       } catch (err) {
-        if (lost) return false;
+        // Sent just as the server died: the line that says so comes from the gone handler.
+        if (lost || isConnectionFailure(err)) return false;
         throw err;
       } finally {
         busy = false;

@@ -3,7 +3,7 @@
  * script client loads this, the protocol and vscode-jsonrpc, never the engine (ssh2, the AWS SDK, plugins).
  */
 import net from 'node:net';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ErrorCodes, SocketMessageReader, SocketMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { ClientRequests, PROTOCOL_VERSION, ServerNotifications, type ClientHello, type ServerHello, type WriteParams } from '../server/protocol.js';
 
 /** No server answers on the socket (none running, or a stale file): the caller may run without one. */
@@ -11,6 +11,19 @@ import { ClientRequests, PROTOCOL_VERSION, ServerNotifications, type ClientHello
 export const SERVER_GONE = 'the server went away (stopped or killed); its sessions are gone';
 
 export class NoServerError extends Error {}
+
+/** vscode-jsonrpc's own codes for a connection that broke, as opposed to an answer the server gave. */
+const CONNECTION_CODES: ReadonlySet<number> = new Set([
+  ErrorCodes.MessageWriteError, ErrorCodes.MessageReadError, ErrorCodes.PendingResponseRejected, ErrorCodes.ConnectionInactive,
+]);
+
+/**
+ * Whether a failed request failed because the server is gone. A request sent just as the server was killed
+ * fails to write (EPIPE) and comes back as a ResponseError with a connection code, not as a server's answer.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  return !(err instanceof ResponseError) || CONNECTION_CODES.has(err.code);
+}
 
 export interface ServerConnection {
   conn: MessageConnection;
@@ -36,10 +49,17 @@ export async function connectServer(socketPath: string, client: ClientHello['cli
   const goneListeners: ((reason: string) => void)[] = [];
   let goneFired = false;
   let goneReason: string | undefined;
+  // Until the hello is answered, a close fails the connect: the pending hello itself would wait forever.
+  let failConnect: ((err: Error) => void) | undefined;
+  const closedBeforeHello = new Promise<never>((_resolve, reject) => {
+    failConnect = reject;
+  });
+  closedBeforeHello.catch(() => undefined);
   const gone = (): void => {
     if (closing || goneFired) return;
     goneFired = true;
     goneReason = byeReason ?? SERVER_GONE;
+    failConnect?.(new Error(goneReason));
     for (const l of goneListeners) l(goneReason);
   };
   conn.onNotification(ServerNotifications.bye, ({ reason }: { reason: string }) => { byeReason = `the server stopped: ${reason}`; });
@@ -52,7 +72,8 @@ export async function connectServer(socketPath: string, client: ClientHello['cli
     const helloSent = conn.sendRequest<ServerHello>(ClientRequests.hello, { protocol: PROTOCOL_VERSION, client });
     // bench/serve.ts: how long from this process's start to the first byte on the socket.
     if (process.env['DUST_CLIENT_TIMING']) process.stderr.write(`dust-client-first-byte-ms=${performance.now().toFixed(1)}\n`);
-    hello = await helloSent;
+    hello = await Promise.race([helloSent, closedBeforeHello]);
+    failConnect = undefined;
   } catch (err) {
     closing = true;
     socket.destroy();

@@ -6,7 +6,7 @@
 import readline from 'node:readline';
 import { ClientNotifications, ClientRequests, ProtocolErrors, ServerNotifications, ServerRequests, type LocalRunParams, type LocalRunResult, type RunResult } from '../server/protocol.js';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { SERVER_GONE, writeToStdio, type ServerConnection } from './connection.js';
+import { isConnectionFailure, SERVER_GONE, writeToStdio, type ServerConnection } from './connection.js';
 import { spawnLocal } from '../shell/local-run.js';
 
 export async function runScriptOnServer(server: ServerConnection, lines: readonly string[], stdin: NodeJS.ReadableStream | undefined): Promise<number> {
@@ -49,12 +49,14 @@ export async function runScriptOnServer(server: ServerConnection, lines: readonl
   } catch (err) {
     // A dying server rejects the pending request before the socket's close is seen: give the close a moment to
     // say why (its handler prints the one line and exits), and say it here if it does not.
-    if (!(err instanceof ResponseError)) {
+    if (isConnectionFailure(err)) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       process.stderr.write(`dust: ${SERVER_GONE}\n`);
       return 1;
     }
-    throw err;
+    // The server refused the request itself: its message is the one line.
+    process.stderr.write(`dust: ${(err as Error).message}\n`);
+    return 1;
   } finally {
     server.close();
   }

@@ -89,13 +89,24 @@ async function main(argv: readonly string[]): Promise<number> {
   return runCli(args, version, piped?.input);
 }
 
+let settled = false;
+// Node leaves when nothing is left to wait for, even with dust's work unfinished (a request whose answer can never
+// come): that must never read as success to a script.
+process.once('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('dust: internal error: stopped before the work was done (nothing left to wait for)\n');
+  process.exit(70);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
     // Sessions and timers are closed by now; leave promptly even if a stray handle remains.
     setTimeout(() => process.exit(code), 200).unref();
   },
   (err: unknown) => {
+    settled = true;
     process.stderr.write(`dust: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(70);
   },

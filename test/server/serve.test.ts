@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { lines, runDust } from '../helpers/run-dust.js';
+import { lines, runDust, runDustAsync } from '../helpers/run-dust.js';
 import { DUST_BIN, PtySession } from '../helpers/pty-driver.js';
 import { useCliCluster } from '../e2e/dust-config-for-cluster.js';
 import { eventually } from '../ssh-sessions/helpers.js';
@@ -47,6 +47,16 @@ describe('dust serve (built CLI, real sshd)', function () {
   const client = (...ls: string[]) => runDust(lines(...ls), { home: f.tmp.home });
 
   before(async () => {
+    // An inventory source that fails while the file `inventory-down` exists (for the exit-status test).
+    fs.mkdirSync(path.join(f.tmp.home, 'plugins'), { recursive: true });
+    fs.writeFileSync(path.join(f.tmp.home, 'plugins', 'flaky-source.mjs'), `import fs from 'node:fs';
+export default { name: 'flaky-source', apiVersion: 2, setup(api) {
+  api.registerInventoryProvider({ name: 'flaky', async list() {
+    if (fs.existsSync(${JSON.stringify(path.join(f.tmp.home, 'inventory-down'))})) throw new Error('the source is down');
+    return [];
+  } });
+} };
+`);
     server = startServer(f.tmp.home, f.configFile, ['--connect', 'node[0-1]']);
     await up(server);
   });
@@ -90,6 +100,20 @@ describe('dust serve (built CLI, real sshd)', function () {
     expect([r.code, r.stdout.trim().split('\n').sort()], r.stderr).to.deep.equal([0, ['[node0] 4', '[node1] 4']]);
     r = runDust(['--no-server', '--config', f.configFile, ...lines('@node0 echo "$FROM_SCRIPT"')], { home: f.tmp.home });
     expect(r.stdout.trim(), 'no server: a new session').to.equal('[node0]');
+  });
+
+  it('a line during which an inventory source failed exits 1, as without a server (its nodes were missing)', () => {
+    const down = path.join(f.tmp.home, 'inventory-down');
+    fs.writeFileSync(down, '');
+    try {
+      const r = client('refresh');
+      expect(r.stderr).to.match(/inventory: flaky failed: .*the source is down.*\(its nodes are missing\)/);
+      expect(r.code).to.equal(1);
+    } finally {
+      fs.rmSync(down);
+    }
+    const r = client('refresh', '@node0 true');
+    expect([r.code, r.stderr]).to.deep.equal([0, '']);
   });
 
   it('piped input for the nodes runs the script in its own engine (the protocol carries no stdin); an empty stdin still goes to the server', () => {
@@ -238,6 +262,35 @@ describe('dust serve (built CLI, real sshd)', function () {
     sock.destroy();
   });
 
+  it('a server that dies between the hello and the line: the script says so in one line, exit 1 (never an internal error)', async () => {
+    // In-process stand-in: answers the hello, then drops the connection. Whether the client is still waiting for
+    // the hello, fails writing its line (EPIPE) or first sees the close depends on timing; the outcome must not.
+    const dir = path.join(f.tmp.home, 'vanishing');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const socket = path.join(dir, 'v.sock');
+    let accepted = 0;
+    const fake = net.createServer((s) => {
+      const conn = createMessageConnection(new SocketMessageReader(s), new SocketMessageWriter(s));
+      // Every other time, before the answer to the hello is out (the hello waits) or after it (the line fails).
+      const delay = (accepted++ % 2) * 30;
+      conn.onRequest('dust/hello', () => {
+        setTimeout(() => s.destroy(), delay);
+        return { protocol: 1, server: { version: 'fake', pid: process.pid, socket, startedAt: Date.now() }, label: 'script#1', prompt: '$ ' };
+      });
+      conn.onRequest('dust/run', () => new Promise(() => {})); // busy until it dies
+      conn.listen();
+    });
+    await new Promise<void>((r) => fake.listen(socket, r));
+    try {
+      for (let i = 0; i < 8; i++) {
+        const r = await runDustAsync(['--socket', socket, '-c', 'echo hi'], { home: f.tmp.home });
+        expect([r.code, r.stderr.trim()], `run ${i}: ${r.stdout}`).to.deep.equal([1, 'dust: the server went away (stopped or killed); its sessions are gone']);
+      }
+    } finally {
+      fake.close();
+    }
+  });
+
   it('when the server dies, an attached client and a running script each say so in one line and stop', async () => {
     const dir = path.join(f.tmp.home, 'doomed');
     fs.mkdirSync(dir, { mode: 0o700 });
@@ -253,7 +306,12 @@ describe('dust serve (built CLI, real sshd)', function () {
     script.stderr!.on('data', (d: Buffer) => { scriptErr += d.toString(); });
     await eventually(() => /script#\d+ attached/.test(doomed.stderr()), 'the script to attach');
     doomed.proc.kill('SIGKILL');
-    expect(await exited(script)).to.equal(1);
+    const code = await Promise.race([exited(script), new Promise<string>((r) => setTimeout(() => r('still running'), 20_000))]);
+    if (code === 'still running') {
+      script.kill('SIGKILL');
+      throw new Error(`the script did not leave when its server died; it printed ${JSON.stringify(scriptErr)}`);
+    }
+    expect(code, scriptErr).to.equal(1);
     expect(scriptErr.trim().split('\n')).to.have.length(1);
     expect(scriptErr).to.match(/the server went away/);
     await a.waitFor(/the server went away/);
