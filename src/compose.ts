@@ -3,29 +3,17 @@
  * a region is known, the engine, built-in and user plugins). The CLI, `dust serve`, tests and bench all start
  * dust through here, so none of them wires the app by hand.
  */
-import type { LoadedConfig } from './config/load-config.js';
-import type { TerminalOutput } from './output/terminal-output.js';
-import type { Prompter } from './plugins/api.js';
-import type { TerminalHost } from './shell/command-runner.js';
 import type { DustPlugin } from './plugins/api.js';
-import { DustApp } from './shell/app.js';
+import { DustApp, type AppOptions } from './shell/app.js';
 import { sshPlugin } from './ssh/plugin.js';
 import { sshConfigWarner } from './ssh/ssh-config.js';
 import { prepareEc2, type PrepareEc2Options } from './ec2/wiring.js';
 import type { LoginRule } from './config/schema.js';
-import type { SetupTuning } from './clusters/commands/setup-step.js';
 import { type KubernetesCliOptions, resolveKubernetesSettings } from './kubernetes/settings.js';
 
-export interface ComposeOptions {
-  version: string;
-  dustHome: string;
-  loaded: LoadedConfig;
-  /** The primary client's output (the CLI's terminal; `dust serve`'s log). */
-  out: TerminalOutput;
-  prompt: Prompter;
-  terminal: TerminalHost;
+/** The engine's own options, as `DustApp` takes them, and what the composition root decides for it. */
+export interface ComposeOptions extends Pick<AppOptions, 'version' | 'dustHome' | 'loaded' | 'out' | 'prompt' | 'terminal' | 'label' | 'clusterSetup'> {
   interactive: boolean;
-  label?: string;
   /** Start the built-in demo cluster (embedded SSH nodes behind an in-process EC2 emulator). */
   demo?: boolean;
   /** EC2 settings from the command line. */
@@ -40,8 +28,6 @@ export interface ComposeOptions {
   podReadyTimeoutMs?: number;
   /** Called once the demo started, before the engine (the CLI prints its banner). */
   onDemo?(banner: string): void;
-  /** `cluster up`'s wait for nodes that do not answer (tests shorten it). */
-  clusterSetup?: SetupTuning;
 }
 
 export async function composeDust(o: ComposeOptions): Promise<DustApp> {

@@ -32,6 +32,7 @@ export interface AppOptions {
   version: string;
   dustHome: string;
   loaded: LoadedConfig;
+  /** The primary client's output (the CLI's terminal; `dust serve`'s log). */
   out: TerminalOutput;
   prompt: Prompter;
   terminal: TerminalHost;
