@@ -106,10 +106,7 @@ export class DustServer {
       const client = needClient();
       c.busy = line.slice(0, 60);
       try {
-        const failuresBefore = this.app.inventoryFailures;
-        const ran = await client.runner.runLine(line);
-        // As without a server: a line during which an inventory source failed did not succeed (its nodes were missing).
-        const ok = ran && this.app.inventoryFailures === failuresBefore;
+        const ok = await this.app.runScriptLine(client.runner, line);
         const status = client.runner.lastCommandStatus;
         return { ok, prompt: client.state.promptText(), exit: client.wantsExit, secretPending: client.sessions.anyWaitingForSecret(), ...(status !== undefined ? { status } : {}) };
       } finally {

@@ -207,9 +207,15 @@ export class DustApp {
     return this.opts.out;
   }
 
-  /** How many times an inventory source failed so far: a script line during which this grew did not succeed. */
-  get inventoryFailures(): number {
-    return this.inventoryFailureCount;
+  /**
+   * A script's line (`dust -c`, stdin, or sent to `dust serve`) run by one client's runner. It did not succeed when
+   * an inventory source failed meanwhile: what it showed or ran on was missing that source's nodes, and a script
+   * must not take that for the whole fleet.
+   */
+  async runScriptLine(runner: CommandRunner, line: string): Promise<boolean> {
+    const failuresBefore = this.inventoryFailureCount;
+    const ok = await runner.runLine(line);
+    return ok && this.inventoryFailureCount === failuresBefore;
   }
 
   get wantsExit(): boolean {

@@ -15,17 +15,14 @@ export interface ScriptOptions {
  * Non-interactive use: `dust -c LINE` (repeatable) and lines on a non-TTY stdin. Lines run in order in
  * one process (so `use` and SSH state carry over); the exit status is 0 only if every line succeeded (a failed
  * line whose command returned a number of its own, such as `cluster submit`'s job exit code, gives that number).
- * A line during which an inventory source failed did not succeed: what it showed or ran on was missing
- * that source's nodes, and a script must not take that for the whole fleet.
+ * A line during which an inventory source failed did not succeed (`DustApp.runScriptLine`).
  */
 export async function runScript(app: DustApp, lines: readonly string[], stdin: NodeJS.ReadableStream | undefined, opts: ScriptOptions = {}): Promise<number> {
   let status = 0;
   let stop = false;
   const runOne = async (line: string): Promise<boolean> => {
     if (line.trim() === '' || line.trim().startsWith('#')) return true;
-    const failuresBefore = app.inventoryFailures;
-    const ok = await app.runner.runLine(line);
-    const failed = !ok || app.inventoryFailures > failuresBefore;
+    const failed = !(await app.runScriptLine(app.runner, line));
     // A command that returned its own status (`cluster submit`: the job's exit code) exits with it.
     const own = app.runner.lastCommandStatus;
     const lineStatus = opts.exitStatus === 'max'
