@@ -195,28 +195,25 @@ export class KubeRemoteFiles implements RemoteFiles {
     done.catch(() => {}); // the caller may only look at the stream's error
     let started: StartedCommand | undefined;
     let target = p;
+    /** Set once the write command has its temporary file open: from then on a failure has a file to remove. */
     let tmp: string | undefined;
     let filled: Promise<void> | undefined;
     let settled = false;
-    const succeed = (): void => {
-      settled = true;
-      resolveDone();
-    };
-    // Every way a write can fail ends here once: the temporary file is removed (when it may exist) before `done`
+    // Every way a write can fail ends here once: the temporary file is removed (when there is one) before `done`
     // rejects, so a caller that sees the failure also sees the old file alone and nothing beside it.
-    const abandon = async (err: unknown, leftBehind: boolean): Promise<void> => {
+    const abandon = async (err: unknown): Promise<void> => {
       if (settled) return;
       settled = true;
       if (started?.socket.isOpen) started.socket.close();
-      if (leftBehind && tmp !== undefined) await this.removeQuietly(tmp);
+      if (tmp !== undefined) await this.removeQuietly(tmp);
       rejectDone(err);
     };
     const stream = new Writable({
       construct: (callback) => {
         void (async () => {
           target = await this.resolve(p);
-          tmp = `${target}.dust-${randomBytes(6).toString('hex')}.tmp`;
-          started = await this.start({ command: WRITE_SCRIPT, args: [target, tmp], stdin: true });
+          const name = `${target}.dust-${randomBytes(6).toString('hex')}.tmp`;
+          started = await this.start({ command: WRITE_SCRIPT, args: [target, name], stdin: true });
           if (!started.socket.canCloseStdin) {
             started.socket.close();
             throw this.failure(`write ${target}`, V4_STDIN_REASON, 'file writes need Kubernetes 1.29+ (v5.channel.k8s.io): copy with `kubectl cp` meanwhile');
@@ -225,8 +222,9 @@ export class KubeRemoteFiles implements RemoteFiles {
           filled = followed.filled;
           // Bytes flow only once the temporary file is open, so an abandoned write always has one to remove.
           await followed.opened;
+          tmp = name;
         })().then(() => callback(), (err: unknown) => {
-          void abandon(err, false);
+          void abandon(err);
           callback(err instanceof Error ? err : new Error(String(err)));
         });
       },
@@ -235,21 +233,21 @@ export class KubeRemoteFiles implements RemoteFiles {
       },
       final: (callback) => {
         started?.socket.closeStdin();
+        // Finished only when the file is in place.
         void (async () => {
           await filled;
           await this.run(COMMIT_SCRIPT, [target, tmp ?? '', opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8)], `write ${target}`);
         })().then(() => {
-          succeed();
+          settled = true;
+          resolveDone();
           callback();
         }, (err: unknown) => {
-          void abandon(err, false);
-          // Finished only when the file is in place: `done` says whether it is.
-          done.then(() => callback(), (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))));
+          void abandon(err).then(() => callback(err instanceof Error ? err : new Error(String(err))));
         });
       },
       destroy: (err, callback) => {
         if (!err) return callback(null);
-        void abandon(err, true).then(() => callback(err));
+        void abandon(err).then(() => callback(err));
       },
     });
     return { stream, done };
